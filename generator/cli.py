@@ -1,0 +1,156 @@
+"""The ``kesu`` command line. Thin: parse options, call a stage, print through a reporter.
+
+Exit codes: 0 all good, 1 the input has errors, 2 usage error (bad option or config).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from generator import __version__
+from generator.config import RepoConfig, load_config
+from generator.report import REPORTERS, render_text
+from generator.timeparse import parse_instant
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace, RepoConfig, str], int]
+_COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], Handler]] = {}
+
+
+def command(
+    setup: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None],
+) -> Callable[[Handler], Handler]:
+    """Register a sub-command: ``setup`` adds its parser, the decorated function runs it."""
+
+    def deco(fn: Handler) -> Handler:
+        _COMMANDS[fn.__name__.removeprefix("cmd_")] = (setup, fn)
+        return fn
+
+    return deco
+
+
+def resolve_lang(arg: str | None, config: RepoConfig, config_sets_language: bool) -> str:
+    """--lang, then KESU_LANG, then kesu.yaml, then the locale (LANG=en_* → en), then zh."""
+    for candidate in (arg, os.environ.get("KESU_LANG")):
+        if candidate in ("zh", "en"):
+            return candidate
+    if config_sets_language:
+        return config.language
+    locale = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "en" if locale.lower().startswith("en") else "zh"
+
+
+def parse_as_of(text: str | None, config: RepoConfig) -> datetime:
+    """``--as-of`` in the configured zone; default: now."""
+    tz = ZoneInfo(config.timezone)
+    if not text:
+        return datetime.now(tz)
+    return parse_instant(text, tz)
+
+
+def add_as_of(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help='compute overdue flags as of this time, e.g. "2026-03-06 18:00" (default: now)',
+    )
+
+
+def add_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+
+
+def _setup_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check records against the schema and each other",
+        description="Check record files (default: the whole records/ folder). "
+        "Exit 0 when all are valid, 1 when any is invalid, 2 on a usage error.",
+    )
+    p.add_argument("paths", nargs="*", type=Path, help="record files or folders")
+    add_format(p)
+
+
+@command(_setup_validate)
+def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.pipeline import validate_with_policy
+
+    result = validate_with_policy(config, args.paths)
+    diags = sorted(result.diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+    sys.stdout.write(REPORTERS[args.format](diags, result.files_checked, lang))
+    return EXIT_INVALID if any(d.severity == "error" for d in diags) else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kesu",
+        description="Kesu 客诉: complaints and 8D as YAML records in Git.",
+    )
+    parser.add_argument("--version", action="version", version=f"kesu {__version__}")
+    parser.add_argument(
+        "-C", "--repo", type=Path, default=None, help="records repository (default: current folder)"
+    )
+    parser.add_argument("--lang", choices=["zh", "en"], help="message language")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _load_command_modules()
+    for setup, _ in _COMMANDS.values():
+        setup(sub)
+    return parser
+
+
+def _load_command_modules() -> None:
+    # Each module registers its commands with @command on import.
+    import importlib
+
+    for name in ("generator.commands",):
+        importlib.import_module(name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        sys.stderr.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    root = (args.repo or Path.cwd()).resolve()
+    config, diags = load_config(root)
+    raw_sets_lang = _config_sets_language(root)
+    lang = resolve_lang(args.lang, config, raw_sets_lang)
+    if diags:
+        sys.stderr.write(render_text(diags, 0, lang))
+        return EXIT_USAGE
+    _, handler = _COMMANDS[args.command]
+    try:
+        return handler(args, config, lang)
+    except UsageError as exc:
+        sys.stderr.write(f"kesu {args.command}: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _config_sets_language(root: Path) -> bool:
+    path = root / "kesu.yaml"
+    try:
+        return path.is_file() and any(
+            line.startswith("language:") for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    except (OSError, UnicodeError):
+        return False
+
+
+class UsageError(Exception):
+    """A problem with how the command was called; exit 2 with the message."""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

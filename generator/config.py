@@ -1,0 +1,177 @@
+"""The repository config, ``kesu.yaml`` at the root of a records repository."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jsonschema
+
+from generator.diagnostics import Diagnostic
+from generator.yamlload import load_yaml_file, locate
+
+CONFIG_NAME = "kesu.yaml"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """One of the JSON Schemas shipped with the generator (``complaint``, ``policy``, ``config``)."""
+    with (SCHEMA_DIR / f"{name}.schema.json").open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    login: str | None = None
+    roles: tuple[str, ...] = ()
+    department: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RepoConfig:
+    """Settings of one records repository, with defaults filled in."""
+
+    root: Path
+    preset: str = "000"
+    policy_file: str | None = None
+    policy_overrides: Mapping[str, Any] = field(default_factory=dict)
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh"
+    id_prefix: str = "KS"
+    records_dir: str = "records"
+    shutdown_days: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()
+    working_hours: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(13, 0), time(17, 30)))
+    people: tuple[Person, ...] = ()
+    site_title: str = "客诉与8D"
+    mask_contacts: bool = True
+    due_soon_days: int = 2
+    notifications_enabled: bool = False
+    notifications_kind: str | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def records_path(self) -> Path:
+        return self.root / self.records_dir
+
+
+def _expand_days(items: list[str]) -> tuple[date, ...]:
+    out: list[date] = []
+    for item in items:
+        first, _, last = item.partition("..")
+        a = date.fromisoformat(first)
+        b = date.fromisoformat(last) if last else a
+        if b < a:
+            raise ValueError(f"range ends before it starts: {item}")
+        while a <= b:
+            out.append(a)
+            a += timedelta(days=1)
+    return tuple(out)
+
+
+def _parse_hours(items: list[str]) -> tuple[tuple[time, time], ...]:
+    blocks = []
+    for item in items:
+        a, b = item.split("-")
+        start, end = time.fromisoformat(a), time.fromisoformat(b)
+        if end <= start:
+            raise ValueError(f"working period ends before it starts: {item}")
+        blocks.append((start, end))
+    return tuple(sorted(blocks))
+
+
+def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
+    """Read ``kesu.yaml``; a missing file means all defaults. Never raises on bad input."""
+    path = root / CONFIG_NAME
+    if not path.exists():
+        return RepoConfig(root=root), []
+    loaded = load_yaml_file(path, CONFIG_NAME)
+    if loaded.data is None:
+        return RepoConfig(root=root), loaded.diagnostics
+    data: dict[str, Any] = loaded.data
+    diags: list[Diagnostic] = []
+    validator = jsonschema.Draft202012Validator(
+        load_schema("config"), format_checker=jsonschema.FormatChecker()
+    )
+    for err in validator.iter_errors(data):
+        where = locate(loaded.text or "", list(err.absolute_path))
+        diags.append(
+            Diagnostic(
+                file=CONFIG_NAME,
+                code="config-schema",
+                message_zh=f"配置项不合法：{err.message}",
+                message_en=f"Invalid setting: {err.message}",
+                line=where[0] if where else None,
+                column=where[1] if where else None,
+                field=".".join(str(p) for p in err.absolute_path),
+                hint_zh="参见 schema/config.schema.json 与 README 的“配置”一节。",
+                hint_en="See schema/config.schema.json and the README's configuration section.",
+            )
+        )
+    if diags:
+        return RepoConfig(root=root), diags
+    cal = data.get("calendar", {})
+    site = data.get("site", {})
+    notes = data.get("notifications", {})
+    try:
+        ZoneInfo(data.get("timezone", "Asia/Shanghai"))
+        shutdown = _expand_days(cal.get("shutdown_days", []))
+        extra = _expand_days(cal.get("extra_workdays", []))
+        hours = _parse_hours(cal["working_hours"]) if "working_hours" in cal else None
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        return RepoConfig(root=root), [
+            Diagnostic(
+                file=CONFIG_NAME,
+                code="config-value",
+                message_zh=f"配置值无效：{exc}",
+                message_en=f"Invalid setting: {exc}",
+                hint_zh="时区用 IANA 名称（如 Asia/Shanghai）；日期用 YYYY-MM-DD。",
+                hint_en="Use an IANA zone name (e.g. Asia/Shanghai) and YYYY-MM-DD dates.",
+            )
+        ]
+    people = tuple(
+        Person(
+            name=p["name"],
+            login=p.get("login"),
+            roles=tuple(p.get("roles", [])),
+            department=p.get("department"),
+            email=p.get("email"),
+        )
+        for p in data.get("people", [])
+    )
+    defaults = RepoConfig(root=root)
+    return (
+        RepoConfig(
+            root=root,
+            preset=data.get("preset", defaults.preset),
+            policy_file=data.get("policy_file"),
+            policy_overrides=data.get("policy_overrides", {}),
+            timezone=data.get("timezone", defaults.timezone),
+            language=data.get("language", defaults.language),
+            id_prefix=data.get("id_prefix", defaults.id_prefix),
+            records_dir=data.get("records_dir", defaults.records_dir),
+            shutdown_days=shutdown,
+            extra_workdays=extra,
+            working_hours=hours or defaults.working_hours,
+            people=people,
+            site_title=site.get("title", defaults.site_title),
+            mask_contacts=site.get("mask_contacts", True),
+            due_soon_days=site.get("due_soon_days", 2),
+            notifications_enabled=notes.get("enabled", False),
+            notifications_kind=notes.get("kind"),
+        ),
+        [],
+    )

@@ -1,0 +1,333 @@
+"""Checks JSON Schema cannot express: identity, references, quantities and date order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from generator.diagnostics import Diagnostic, format_path
+from generator.load import LoadedFile
+from generator.timeparse import try_instant
+from generator.yamlload import locate
+
+
+class _Emitter:
+    """Builds diagnostics for one file, locating fields lazily in its text."""
+
+    def __init__(self, lf: LoadedFile) -> None:
+        self.lf = lf
+        self.out: list[Diagnostic] = []
+
+    def __call__(
+        self,
+        code: str,
+        path: Sequence[str | int],
+        zh: str,
+        en: str,
+        hint_zh: str = "",
+        hint_en: str = "",
+    ) -> None:
+        where = locate(self.lf.text, list(path)) if self.lf.text is not None else None
+        self.out.append(
+            Diagnostic(
+                file=self.lf.display,
+                code=code,
+                message_zh=zh,
+                message_en=en,
+                line=where[0] if where else None,
+                column=where[1] if where else None,
+                field=format_path(list(path)),
+                hint_zh=hint_zh,
+                hint_en=hint_en,
+            )
+        )
+
+
+def _get(data: Mapping[str, Any], *path: str | int) -> Any:
+    node: Any = data
+    for p in path:
+        if isinstance(p, int):
+            if not isinstance(node, list) or p >= len(node):
+                return None
+        elif not isinstance(node, Mapping):
+            return None
+        node = node[p] if isinstance(p, int) else node.get(p)
+    return node
+
+
+def _actions(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Mapping[str, Any]]]:
+    """Every action-like item in the record, with its path."""
+    spots: list[tuple[str | int, ...]] = [
+        ("d0_emergency", "actions"),
+        ("d3_containment", "actions"),
+        ("d5_actions", "actions"),
+        ("d7_prevention", "poka_yoke"),
+        ("d7_prevention", "horizontal_deployment", "items"),
+    ]
+    for spot in spots:
+        items = _get(data, *spot)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if isinstance(item, Mapping):
+                    yield (*spot, i), item
+
+
+def check_identity(files: Sequence[LoadedFile]) -> list[Diagnostic]:
+    """id equals the file name; ids unique (also ignoring case, for Windows and macOS)."""
+    out: list[Diagnostic] = []
+    seen: dict[str, str] = {}
+    for lf in files:
+        if lf.data is None:
+            continue
+        emit = _Emitter(lf)
+        rid = lf.data.get("id")
+        if isinstance(rid, str) and rid != lf.stem:
+            emit(
+                "id-file-name",
+                ["id"],
+                f"编号 {rid} 与文件名 {lf.stem}.yaml 不一致",
+                f"Id {rid} does not match the file name {lf.stem}.yaml",
+                f"把文件改名为 {rid}.yaml，或把 id 改为 {lf.stem}。",
+                f"Rename the file to {rid}.yaml or set id: {lf.stem}.",
+            )
+        if isinstance(rid, str):
+            key = rid.casefold()
+            if key in seen:
+                emit(
+                    "id-duplicate",
+                    ["id"],
+                    f"编号 {rid} 重复，已被 {seen[key]} 使用",
+                    f"Id {rid} is already used by {seen[key]}",
+                    "并行的合并请求可能取了同一个编号：请用 `kesu new` 取下一个编号并改名。",
+                    "Parallel pull requests may take the same number: take the next one with "
+                    "`kesu new` and rename.",
+                )
+            else:
+                seen[key] = lf.display
+        out.extend(emit.out)
+    return out
+
+
+def check_record(
+    lf: LoadedFile, known_ids: set[str], root: Path, tz: ZoneInfo
+) -> list[Diagnostic]:
+    """All single-record checks beyond the schema (the record already passed the schema)."""
+    data = lf.data
+    if data is None:
+        return []
+    emit = _Emitter(lf)
+    _check_links(data, lf, known_ids, emit)
+    _check_quantities(data, emit)
+    _check_dates(data, tz, emit)
+    _check_ids_inside(data, emit)
+    _check_attachments(data, root, emit)
+    return emit.out
+
+
+def _check_links(
+    data: Mapping[str, Any], lf: LoadedFile, known: set[str], emit: _Emitter
+) -> None:
+    for i, link in enumerate(data.get("links") or []):
+        target = link.get("id")
+        if target not in known:
+            emit(
+                "link-missing",
+                ["links", i, "id"],
+                f"关联的记录 {target} 不存在",
+                f"Linked record {target} does not exist",
+                "检查编号拼写；记录不会被删除或改名。",
+                "Check the id; records are never deleted or renamed.",
+            )
+        elif target == data.get("id"):
+            emit("link-self", ["links", i, "id"], "记录不能关联自己", "A record cannot link to itself")
+    parent = data.get("reopen_of")
+    rid = data.get("id", "")
+    if parent is not None:
+        if parent not in known:
+            emit(
+                "reopen-missing",
+                ["reopen_of"],
+                f"重开的原记录 {parent} 不存在",
+                f"Reopened record {parent} does not exist",
+            )
+        if not (isinstance(rid, str) and rid.startswith(f"{parent}-") and rid[len(parent) + 1 :].isdigit()):
+            emit(
+                "reopen-id",
+                ["id"],
+                f"重开记录的编号应为 {parent}-1、{parent}-2 …",
+                f"A reopened record's id must be {parent}-1, {parent}-2, …",
+            )
+
+
+def _check_quantities(data: Mapping[str, Any], emit: _Emitter) -> None:
+    prod = data.get("product") or {}
+    shipped = prod.get("shipped_quantity")
+    for field, zh, en in (
+        ("complained_quantity", "不良数量", "Defective quantity"),
+        ("returned_quantity", "退回数量", "Returned quantity"),
+    ):
+        qty = prod.get(field)
+        if isinstance(qty, int) and isinstance(shipped, int) and qty > shipped:
+            emit(
+                "quantity-exceeds",
+                ["product", field],
+                f"{zh}（{qty}）大于交付数量（{shipped}）",
+                f"{en} ({qty}) exceeds the shipped quantity ({shipped})",
+                "核对数量；交付数量应为该批/该订单实际交付给客户的数量。",
+                "Check the figures; shipped is what actually reached the customer.",
+            )
+    for path, action in _actions(data):
+        checked, found = action.get("checked_quantity"), action.get("found_quantity")
+        if isinstance(checked, int) and isinstance(found, int) and found > checked:
+            emit(
+                "quantity-found-exceeds",
+                [*path, "found_quantity"],
+                f"发现不良数（{found}）大于排查数（{checked}）",
+                f"Found ({found}) exceeds checked ({checked})",
+            )
+
+
+def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: _Emitter) -> None:
+    received = try_instant(data.get("received_at"), tz)
+    if received is None:
+        return
+    day_start = received.replace(hour=0, minute=0, second=0)
+
+    def not_before(path: Sequence[str | int], start: datetime, zh: str, en: str) -> None:
+        value = try_instant(_get(data, *path), tz)
+        if value is not None and value < start:
+            emit(
+                "date-order",
+                path,
+                f"{format_path(list(path))} 早于{zh}",
+                f"{format_path(list(path))} is before {en}",
+                "检查年份和月份；时间按本地时区（默认北京时间）。",
+                "Check the year and month; times are local (default Beijing time).",
+            )
+
+    recv = ("接收时间", "the received time")
+    for path in (
+        ("accepted_at",),
+        ("confirmed_at",),
+        ("classified_at",),
+        ("d4_root_cause", "confirmed_at"),
+        ("d8_closure", "closed_at"),
+        ("d8_closure", "final_report_at"),
+        ("sample", "received_at"),
+        ("sample", "handed_over_at"),
+    ):
+        not_before(path, received, *recv)
+    for mid in data.get("milestones") or {}:
+        not_before(("milestones", mid, "done_at"), received, *recv)
+    for path, _action in _actions(data):
+        # containment can start the day the complaint came in, before the clock minute
+        not_before((*path, "done_at"), day_start, "接收当天", "the day it was received")
+    for i, _ in enumerate(data.get("approvals") or []):
+        not_before(("approvals", i, "date"), day_start, "接收当天", "the day it was received")
+    sample = data.get("sample") or {}
+    req = try_instant(sample.get("requested_at"), tz)
+    got = try_instant(sample.get("received_at"), tz)
+    if req and got and got < req:
+        not_before(("sample", "received_at"), req, "索样时间", "the sample request")
+    if got:
+        not_before(("sample", "handed_over_at"), got, "样品到货时间", "the sample's arrival")
+    closed = try_instant(_get(data, "d8_closure", "closed_at"), tz)
+    prod = data.get("product") or {}
+    shipped = try_instant(prod.get("shipped_on"), tz)
+    if shipped and shipped > received.replace(hour=23, minute=59, second=59):
+        emit(
+            "date-order",
+            ["product", "shipped_on"],
+            "出货日期晚于接收客诉的日期",
+            "Shipped after the complaint was received",
+        )
+    installed = try_instant(prod.get("installed_on"), tz)
+    if shipped and installed and installed < shipped:
+        emit("date-order", ["product", "installed_on"], "安装日期早于出货日期", "Installed before it was shipped")
+    if closed:
+        for path, action in _actions(data):
+            done = try_instant(action.get("done_at"), tz)
+            if done and done > closed.replace(hour=23, minute=59, second=59):
+                emit(
+                    "date-order",
+                    [*path, "done_at"],
+                    "措施完成日期晚于结案时间",
+                    "An action was done after the record was closed",
+                    "结案前所有措施应已完成；如需后续跟进请重开记录。",
+                    "All actions are done before closure; reopen the record for follow-up.",
+                )
+
+
+def _check_ids_inside(data: Mapping[str, Any], emit: _Emitter) -> None:
+    causes: dict[str, list[str | int]] = {}
+    for kind in ("occurrence", "escape"):
+        for i, rc in enumerate(_get(data, "d4_root_cause", kind) or []):
+            cid = rc.get("id")
+            if cid in causes:
+                emit("cause-id-duplicate", ["d4_root_cause", kind, i, "id"], f"原因编号 {cid} 重复", f"Cause id {cid} is used twice")
+            causes[cid] = ["d4_root_cause", kind, i]
+    for i, act in enumerate(_get(data, "d5_actions", "actions") or []):
+        for j, ref in enumerate(act.get("addresses") or []):
+            if ref not in causes:
+                emit(
+                    "cause-missing",
+                    ["d5_actions", "actions", i, "addresses", j],
+                    f"措施针对的原因 {ref} 在 D4 中不存在",
+                    f"Root cause {ref} is not in D4",
+                    f"D4 中的原因编号：{', '.join(causes) or '（无）'}",
+                    f"Cause ids in D4: {', '.join(causes) or '(none)'}",
+                )
+    seen: set[str] = set()
+    for path, action in _actions(data):
+        aid = action.get("id")
+        if isinstance(aid, str):
+            if aid in seen:
+                emit("action-id-duplicate", [*path, "id"], f"措施编号 {aid} 重复", f"Action id {aid} is used twice")
+            seen.add(aid)
+
+
+def _attachment_refs(data: Mapping[str, Any]) -> Iterator[tuple[list[str | int], str]]:
+    for i, att in enumerate(data.get("attachments") or []):
+        yield ["attachments", i, "path"], att.get("path", "")
+    for i, ref in enumerate(_get(data, "d2_problem", "photos") or []):
+        yield ["d2_problem", "photos", i], ref
+    for i, ref in enumerate(_get(data, "d6_validation", "effectiveness", "attachments") or []):
+        yield ["d6_validation", "effectiveness", "attachments", i], ref
+    for path, action in _actions(data):
+        for j, ref in enumerate(action.get("evidence") or []):
+            yield [*path, "evidence", j], ref
+    for key in (("d1_team", "minutes"), ("d4_root_cause", "fishbone")):
+        ref = _get(data, *key)
+        if isinstance(ref, str):
+            yield list(key), ref
+
+
+def _check_attachments(data: Mapping[str, Any], root: Path, emit: _Emitter) -> None:
+    base = root.resolve()
+    for path, ref in _attachment_refs(data):
+        if not isinstance(ref, str) or ref.startswith(("http://", "https://")):
+            continue
+        pure = PurePosixPath(ref)
+        if pure.is_absolute() or ".." in pure.parts or "\\" in ref:
+            emit(
+                "attachment-outside",
+                path,
+                f"附件路径必须在仓库内：{ref}",
+                f"Attachment paths must stay inside the repository: {ref}",
+                "写相对仓库根目录的路径，如 attachments/KS-2026-0001/photo.jpg。",
+                "Write a path relative to the repository root, e.g. attachments/KS-2026-0001/photo.jpg.",
+            )
+            continue
+        target = base / pure
+        if not target.is_file():
+            emit(
+                "attachment-missing",
+                path,
+                f"附件不存在：{ref}",
+                f"Attachment not found: {ref}",
+                "把文件加入仓库（大文件用 Git LFS），或改为链接。",
+                "Add the file to the repository (Git LFS for large files) or use a URL.",
+            )

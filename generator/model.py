@@ -1,0 +1,45 @@
+"""Typed results passed between the pipeline's stages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One loaded complaint record.
+
+    ``data`` is the YAML mapping as loaded (dates are strings); stages read it but never
+    change it.
+    """
+
+    id: str
+    """The file name without ``.yaml``; validation checks ``data['id']`` equals it."""
+    path: str
+    """Path relative to the repository root, with forward slashes."""
+    data: Mapping[str, Any]
+    valid: bool = True
+    """False when the record failed validation; compute skips fields it cannot trust."""
+
+    def get(self, dotted: str) -> Any:
+        """Value at a dotted path such as ``sample.received_at``, or ``None``."""
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping):
+                return None
+            node = node.get(part)
+        return node
+
+
+@dataclass(slots=True)
+class RecordSet:
+    """All records of a repository, indexed once."""
+
+    records: list[Record] = field(default_factory=list)
+    by_id: dict[str, Record] = field(default_factory=dict)
+
+    def add(self, record: Record) -> None:
+        self.records.append(record)
+        self.by_id.setdefault(record.id, record)

@@ -1,0 +1,90 @@
+"""Stage 2: validate loaded records against the schema and each other."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+
+from generator.config import RepoConfig, load_schema
+from generator.crosscheck import check_identity, check_record
+from generator.diagnostics import Diagnostic
+from generator.load import LoadedFile, discover, load_files
+from generator.model import Record, RecordSet
+from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
+
+
+@dataclass(slots=True)
+class ValidationResult:
+    records: RecordSet
+    """Every record that loaded, flagged ``valid`` or not."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files_checked: int = 0
+    reported_files: set[str] = field(default_factory=set)
+    """Files whose problems are reported (all, or those the user named)."""
+
+    @property
+    def invalid_files(self) -> set[str]:
+        return {d.file for d in self.diagnostics if d.severity == "error"}
+
+
+def complaint_validator() -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(load_schema("complaint"))
+    return cls(load_schema("complaint"), format_checker=FORMAT_CHECKER)  # type: ignore[no-any-return]
+
+
+def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diagnostic]:
+    """Schema and cross-record checks for ``files``, which must be the whole record set."""
+    validator = complaint_validator()
+    diags: list[Diagnostic] = []
+    schema_ok: list[LoadedFile] = []
+    for lf in files:
+        diags.extend(lf.diagnostics)
+        if lf.data is None:
+            continue
+        errs = list(schema_diagnostics(validator, lf.data, lf.display, lf.text))
+        diags.extend(errs)
+        if not errs:
+            schema_ok.append(lf)
+    diags.extend(check_identity(files))
+    known = {
+        lf.data["id"] for lf in files if lf.data is not None and isinstance(lf.data.get("id"), str)
+    }
+    for lf in schema_ok:
+        diags.extend(check_record(lf, known, config.root, config.tz))
+    return diags
+
+
+def validate_repository(config: RepoConfig, paths: Sequence[Path] = ()) -> ValidationResult:
+    """Load and check every record; report on ``paths`` only when given.
+
+    The whole records folder is always loaded, because links, reopenings and id uniqueness
+    are about the set, not one file.
+    """
+    root_files, disc = discover([config.records_path], config.root)
+    extra: list[Path] = []
+    named: set[str] = set()
+    if paths:
+        sel, disc2 = discover(paths, config.root)
+        disc = [d for d in disc if any(d.file.startswith(p.as_posix()) for p in paths)] + disc2
+        resolved = {f.resolve() for f in root_files}
+        extra = [p for p in sel if p.resolve() not in resolved]
+        named = {f.resolve().as_posix() for f in sel}
+    loaded = load_files([*root_files, *extra], config.root)
+    diags = disc + validate_files(loaded, config)
+    reported = {lf.display for lf in loaded if not named or lf.path.resolve().as_posix() in named}
+    reported |= {d.file for d in disc}
+    diags = [d for d in diags if d.file in reported]
+    bad = {d.file for d in diags if d.severity == "error"}
+    records = RecordSet()
+    for lf in loaded:
+        if lf.data is not None:
+            records.add(Record(id=lf.stem, path=lf.display, data=lf.data, valid=lf.display not in bad))
+    return ValidationResult(
+        records=records,
+        diagnostics=diags,
+        files_checked=len([lf for lf in loaded if lf.display in reported]),
+        reported_files=reported,
+    )

@@ -1,0 +1,538 @@
+"""Hardened YAML loading for hand-written records (design decision 3).
+
+Every problem becomes a :class:`Diagnostic` with a line and a Chinese and English message;
+nothing here raises on any input. Data is built from libyaml's *event* stream, not from a
+composed node tree: libyaml's composer recurses on the C stack and crashed the interpreter
+(SIGSEGV) on 100,000 nested ``[`` (measured), while its parser is an iterative state machine.
+One pass over the events also costs about half of ``yaml.load(Loader=CSafeLoader)`` and sees
+anchors, tags and depth directly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode, SequenceNode
+
+from generator.diagnostics import Diagnostic, format_path
+
+if TYPE_CHECKING or yaml.__with_libyaml__:
+    from yaml import CSafeLoader as _BaseLoader
+else:  # pragma: no cover - PyYAML built without libyaml: same events, pure Python
+    from yaml import SafeLoader as _BaseLoader
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 64
+_Y = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP = _Y + "str", _Y + "seq", _Y + "map"
+_TAGS = {type(None): _Y + "null", bool: _Y + "bool", int: _Y + "int", float: _Y + "float"}
+_TAGS[str] = _STR
+
+# YAML 1.2 core schema words. Any other word stays a string, which keeps `NO`, `on`, `yes`,
+# `y` (YAML 1.1 booleans) meaning what VS Code's YAML 1.2 server shows.
+_WORDS: dict[str, Any] = dict.fromkeys(("", "~", "null", "Null", "NULL"))
+_WORDS |= dict.fromkeys(("true", "True", "TRUE"), True)
+_WORDS |= dict.fromkeys(("false", "False", "FALSE"), False)
+_WORDS |= dict.fromkeys((".nan", ".NaN", ".NAN"), float("nan"))
+_WORDS |= {s + w: float(s + "inf") for s in ("", "+", "-") for w in (".inf", ".Inf", ".INF")}
+# Numbers per 1.2 core, with one deliberate departure: a leading zero (`0012`, `007.5`) keeps
+# the value a string. 1.2 reads `0012` as 12, silently turning ids and part numbers into a
+# different value than the file shows. No sexagesimal (`14:30`), no `_` separators (`1_000`),
+# no timestamps: `2026-02-30` stays a string and schema validation reports it with a line.
+_NUM = re.compile(
+    r"(?P<int>[-+]?(?:0|[1-9][0-9]*))|0o(?P<oct>[0-7]+)|0x(?P<hex>[0-9a-fA-F]+)"
+    r"|[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+)
+_NUM_START = frozenset("0123456789+-.")
+# Controls YAML forbids, plus NEL/U+2028/U+2029, which libyaml (YAML 1.1) counts as line
+# breaks while editors do not: every later line number would be off.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_CJK = re.compile("[\u4e00-\u9fff]")
+_MISSING: Any = object()
+
+_RESAVE = (
+    "VS Code：点右下角状态栏的编码 →“通过编码保存 (Save with Encoding)”→ UTF-8（若中文是乱码，"
+    "先选“通过编码重新打开”→ GB 18030 再保存）；记事本：文件 → 另存为，“编码”选 UTF-8。",
+    'VS Code: click the encoding in the bottom-right status bar → "Save with Encoding" → '
+    'UTF-8 (if the Chinese looks garbled, first "Reopen with Encoding" → GB 18030); '
+    "Notepad: File → Save As, Encoding: UTF-8.",
+)
+_QUOTES = (
+    "检查引号是否成对；值里本身含引号时，外面换用另一种引号（' 或 \"）。",
+    "Check that quotes come in pairs; if a value contains a quote, wrap it in the other kind.",
+)
+_INDENT = (
+    "检查缩进（同级对齐，只用空格），以及引号文本结束后同一行没有多余内容。",
+    "Check indentation (siblings aligned, spaces only) and that nothing follows a closing quote.",
+)
+# code[/variant] -> (message zh, message en, hint zh, hint en); {names} are filled per case.
+_TEXT: dict[str, tuple[str, str, str, str]] = {
+    "file-too-large": (
+        "文件超过 {limit:,} 字节的上限", "The file is larger than the {limit:,}-byte limit",
+        "一条记录不应这么大：附件放在别处，记录里只写链接。",
+        "A record should not be this large: keep attachments elsewhere and link them.",
+    ),
+    "file-encoding/bom": ("文件是 {enc} 编码，需要 UTF-8", "The file is {enc}; UTF-8 is required",
+                          *_RESAVE),
+    "file-encoding/gbk": (
+        "文件不是 UTF-8，看起来是 GBK/GB18030 编码（本行按 GBK 读作“{shown}”）",
+        'The file is not UTF-8; it looks like GBK/GB18030 (this line reads "{shown}" as GBK)',
+        *_RESAVE,
+    ),
+    "file-encoding": ("文件不是 UTF-8 编码：这里的字节无法解码", "The file is not valid UTF-8: "
+                      "this byte cannot be decoded", *_RESAVE),
+    "file-binary": (
+        "文件含有 NUL 字节，不是文本文件", "The file contains a NUL byte; it is not a text file",
+        "确认这是 YAML 记录；若是 UTF-16 文本，请另存为 UTF-8。",
+        "Make sure this is a YAML record; if it is UTF-16 text, re-save it as UTF-8.",
+    ),
+    "file-control-char": (
+        "文件含有不可见的控制字符 {char}", "The file contains the invisible control character "
+        "{char}",
+        "删除这个字符（常见于从网页或 Word 复制的文本）。",
+        "Delete that character (it often comes with text pasted from a web page or Word).",
+    ),
+    "file-not-regular": ("这不是普通文件，而是{zh}，不会读取", "This is {en}, not a regular file; "
+                         "it is not read", "", ""),
+    "file-outside-root": (
+        "文件（符号链接）指向 {base} 之外：{real}",
+        "The file (a symlink) points outside {base}: {real}",
+        "把记录文件本身放进仓库，不要用指向外部的链接。",
+        "Put the record itself in the repository, not a link to elsewhere.",
+    ),
+    "file-unreadable": ("无法读取文件：{why}", "Cannot read the file: {why}", "", ""),
+    "yaml-empty": ("文件是空的（或只有注释）", "The file is empty (or only comments)", "", ""),
+    "yaml-not-mapping": (
+        "文件顶层必须是“键: 值”的映射，而不是{zh}",
+        "The top level must be key: value pairs, not {en}",
+        "每行写一个字段，例如 title: 显示异常", "Write one field per line, e.g. title: flicker",
+    ),
+    "yaml-multiple-documents": (
+        "一个文件里只能有一个文档（这里开始了第二个）",
+        "A file may hold only one document (a second one starts here)",
+        "每条记录单独一个文件；删掉多余的 --- 分隔线。",
+        "One record per file; remove the extra --- separator.",
+    ),
+    "yaml-duplicate-key": (
+        "键 “{key}” 重复：第 {first} 行已有，第 {line} 行又出现",
+        "Duplicate key '{key}': first on line {first}, again on line {line}",
+        "删掉或合并其中一个；否则只有最后一个会生效。",
+        "Remove or merge one of them; otherwise only the last would count.",
+    ),
+    "yaml-key-type": (
+        "第 {line} 行的键 {key} 不是文本", "The key {key} on line {line} is not a string",
+        '键必须是文本：给它加引号，例如 "1": …', 'Keys must be strings: quote it, e.g. "1": …',
+    ),
+    "yaml-alias": (
+        "不允许使用锚点（&）和别名（*）", "Anchors (&) and aliases (*) are not allowed",
+        "把要重复的内容直接写出来；以 & 或 * 开头的文本请加引号。",
+        "Write repeated content out in full; quote text that starts with & or *.",
+    ),
+    "yaml-tag": (
+        "不允许使用 YAML 标签 {tag}", "The YAML tag {tag} is not allowed",
+        "记录里只写普通的值，不要用 ! 开头的标签；需要文本时用引号。",
+        "Records hold plain values only: drop the ! tag, quote the value if it is text.",
+    ),
+    "yaml-tag/value": (
+        "值 “{value}” 不符合标签 {tag}", "The value '{value}' does not fit the tag {tag}",
+        "去掉标签，或改成符合该类型的值。", "Remove the tag or use a value of that type.",
+    ),
+    "yaml-too-deep": (
+        "嵌套超过 {limit} 层", "Nesting is deeper than {limit} levels",
+        "检查是否有未闭合的 [ 或 {{，或缩进越来越深。",
+        "Look for an unclosed [ or {{, or runaway indentation.",
+    ),
+    "yaml-syntax/tab": (
+        "第 {line} 行用了 Tab 缩进", "Line {line} is indented with a tab",
+        "YAML 不允许用 Tab 缩进，请改用空格",
+        "YAML does not allow tabs for indentation; use spaces",
+    ),
+    "yaml-syntax": ("YAML 语法错误：{zh}", "YAML syntax error: {en}", "{hzh}", "{hen}"),
+    "yaml-internal": ("读取 YAML 时出现内部错误：{exc}", "Internal error while loading YAML: "
+                      "{exc}", "", ""),
+}  # fmt: skip
+# libyaml problem texts (prefixes) users meet most, each with a Chinese message and a hint.
+_SYNTAX: dict[str, tuple[str, tuple[str, str]]] = {
+    "mapping values are not allowed": ("这里不能出现“: ”（冒号加空格）", (
+        '值里有“: ”时，把整个值用引号括起来，例如 title: "问题: 显示异常"。',
+        "When a value contains ': ', quote the whole value, e.g. title: \"Issue: flicker\".")),
+    "found unexpected end of stream": ("引号没有闭合，文件就结束了", _QUOTES),
+    "did not find expected key": ("这里应当是一个“键: 值”", _INDENT),
+    "could not find expected ':'": ("找不到键后面的冒号“:”", (
+        "键后面要写“: ”；多行文本请用 | 块；未闭合的引号也会导致这个错误。",
+        "A key needs ': ' after it; use a | block for multi-line text; an unclosed quote also "
+        "causes this.")),
+    "found character that cannot start any token": ("这里的字符不能作为值的开头", (
+        '以 @ ` % 等字符开头的值要加引号，例如 note: "@张三"。',
+        'Quote values that start with @, ` or %, e.g. note: "@Zhang".')),
+    "found unknown escape character": ("双引号文本里有未知的转义（反斜杠 \\）", (
+        "含反斜杠的文本（如 Windows 路径）请改用单引号，例如 path: 'C:\\data'。",
+        "Use single quotes for text with backslashes, e.g. path: 'C:\\data'.")),
+    "did not find expected ',' or ']'": ("方括号列表 [ ] 没有正确闭合", _QUOTES),
+    "did not find expected ',' or '}'": ("花括号 { } 没有正确闭合", _QUOTES),
+    "block sequence entries are not allowed": ("这里不能出现列表项“- ”", (
+        "列表项要另起一行，并缩进在它的键下面。",
+        "Start list items on their own line, indented under their key.")),
+    "did not find expected '-' indicator": ("这里应当是列表项“- ”", _INDENT),
+    "did not find expected node content": ("这里缺少值", _INDENT),
+}  # fmt: skip
+
+
+class YamlProblem(yaml.YAMLError):
+    """A rule of this loader was broken; ``load_yaml_*`` turn it into a Diagnostic."""
+
+    def __init__(self, code: str, mark: Any = None, field: str = "", **fill: Any) -> None:
+        self.code, self.pos, self.field, self.fill = code, _at(mark), field, fill
+        super().__init__(_TEXT[code][1].format(**fill))
+
+    def diagnostic(self, file: str) -> Diagnostic:
+        return _diag(file, self.code, self.pos, self.field, **self.fill)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    data: Any | None
+    """The document (a dict for a valid record); None when the file could not be loaded."""
+    diagnostics: list[Diagnostic]
+    text: str | None
+    """The decoded text (BOM removed), for :func:`locate`; None when it could not be decoded."""
+
+
+def _diag(file: str, code: str, pos: tuple[int | None, int | None] = (None, None),
+          field: str = "", **fill: Any) -> Diagnostic:  # fmt: skip
+    """``code`` is a key of _TEXT: the diagnostic code, optionally with a /variant."""
+    zh, en, hint_zh, hint_en = (s.format(**fill) for s in _TEXT[code])
+    return Diagnostic(file, code.split("/")[0], zh, en, pos[0], pos[1], field, hint_zh, hint_en)
+
+
+def _at(mark: Any) -> tuple[int | None, int | None]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+
+
+def _plain(value: str) -> Any:
+    """The value of a plain (unquoted, untagged) scalar under the rules above."""
+    word = _WORDS.get(value, _MISSING)
+    if word is not _MISSING:
+        return word
+    if value[0] in _NUM_START and (m := _NUM.fullmatch(value)):
+        try:
+            if m["int"] is not None:
+                return int(value)
+            if m["oct"] is not None or m["hex"] is not None:
+                return int(m["oct"], 8) if m["oct"] is not None else int(m["hex"], 16)
+            return float(value)
+        except ValueError:  # beyond Python's 4300-digit int limit: keep what the file shows
+            return value
+    return value
+
+
+def _tagged(ev: ScalarEvent, tag: str) -> Any:
+    """An explicitly tagged scalar: core tags only, and the value must fit the tag."""
+    if tag in (_STR, "!"):
+        return ev.value
+    name = "!!" + tag[len(_Y) :] if tag.startswith(_Y) else tag
+    if tag not in _TAGS.values():
+        raise YamlProblem("yaml-tag", ev.start_mark, tag=name)
+    value = _plain(ev.value)
+    if tag == _TAGS[float] and type(value) is int:
+        value = float(value)
+    if _TAGS[type(value)] != tag:
+        raise YamlProblem("yaml-tag/value", ev.start_mark, tag=name, value=ev.value)
+    return value
+
+
+class _Frame:
+    __slots__ = ("items", "key", "lines", "mark")
+
+    def __init__(self, items: dict[str, Any] | list[Any], mark: Any) -> None:
+        self.items, self.mark = items, mark
+        self.key: Any = _MISSING  # in a mapping: the key whose value is being built
+        self.lines: dict[str, int] = {}  # key -> line of its first occurrence
+
+
+def _field(stack: list[_Frame], *last: str) -> str:
+    parts = [len(f.items) if type(f.items) is list else f.key for f in stack]
+    return format_path([p for p in parts if p is not _MISSING] + list(last))
+
+
+def _build(loader: Any) -> Any:
+    """The single document, built iteratively from parser events with every rule checked."""
+    get = loader.get_event
+    get()  # StreamStartEvent
+    if type(get()) is StreamEndEvent:  # else DocumentStartEvent
+        raise YamlProblem("yaml-empty")
+    stack: list[_Frame] = []
+    root: Any = _MISSING
+    while True:
+        ev = get()
+        kind = type(ev)
+        if kind is ScalarEvent:
+            if ev.anchor is not None:
+                raise YamlProblem("yaml-alias", ev.start_mark, _field(stack))
+            if ev.tag is None:
+                value = _plain(ev.value) if ev.implicit[0] else ev.value
+            else:
+                value = _tagged(ev, ev.tag)
+            mark = ev.start_mark
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            if ev.anchor is not None:
+                raise YamlProblem("yaml-alias", ev.start_mark, _field(stack))
+            is_map = kind is MappingStartEvent
+            if ev.tag not in (None, "!", _MAP if is_map else _SEQ):
+                raise YamlProblem("yaml-tag", ev.start_mark, _field(stack), tag=ev.tag)
+            if len(stack) >= MAX_DEPTH:  # long before the C stack or memory could suffer
+                raise YamlProblem("yaml-too-deep", ev.start_mark, _field(stack), limit=MAX_DEPTH)
+            stack.append(_Frame({} if is_map else [], ev.start_mark))
+            continue
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            done = stack.pop()
+            value, mark = done.items, done.mark
+        elif kind is AliasEvent:
+            raise YamlProblem("yaml-alias", ev.start_mark, _field(stack))
+        else:  # DocumentEndEvent: the parser guarantees that every collection was closed
+            break
+        if not stack:
+            root, root_mark, root_empty = value, mark, kind is ScalarEvent and ev.value == ""
+            continue
+        top = stack[-1]
+        items = top.items
+        if type(items) is list:
+            items.append(value)
+        elif top.key is not _MISSING:
+            items[top.key] = value
+            top.key = _MISSING
+        elif type(value) is not str:
+            shown = "…" if type(value) in (list, dict) else yaml.safe_dump(value).split("\n")[0]
+            raise YamlProblem("yaml-key-type", mark, _field(stack), key=shown, line=mark.line + 1)
+        elif value in top.lines:
+            line, first = mark.line + 1, top.lines[value]
+            raise YamlProblem("yaml-duplicate-key", mark, _field(stack, value), key=value,
+                              first=first, line=line)  # fmt: skip
+        else:
+            top.key = value
+            top.lines[value] = mark.line + 1
+    if type(ev := get()) is not StreamEndEvent:
+        raise YamlProblem("yaml-multiple-documents", ev.start_mark)
+    if root is None and root_empty:  # `---` alone, or `---` and comments
+        raise YamlProblem("yaml-empty", root_mark)
+    if type(root) is not dict:
+        what = ("列表", "a list") if type(root) is list else ("单个值", "a single value")
+        raise YamlProblem("yaml-not-mapping", root_mark, zh=what[0], en=what[1])
+    return root
+
+
+class KesuLoader(_BaseLoader):
+    """``yaml.load(text, Loader=KesuLoader)`` applies every rule here, raising YamlProblem.
+
+    Do not ``yaml.compose`` untrusted text with it: composing recurses in C (module doc).
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return _TAGS[type(_plain(value))] if implicit[0] else _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def get_single_data(self) -> Any:
+        return _build(self)
+
+
+def _byte_pos(raw: bytes, i: int) -> tuple[int, int]:
+    start = raw.rfind(b"\n", 0, i) + 1
+    return raw.count(b"\n", 0, i) + 1, len(raw[start:i].decode("utf-8", "replace")) + 1
+
+
+def _text_pos(text: str, i: int) -> tuple[int, int]:
+    return text.count("\n", 0, i) + 1, i - text.rfind("\n", 0, i)
+
+
+def _decode(raw: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
+    """The UTF-8 text without BOM, or why the bytes are not a UTF-8 text file."""
+    for bom, enc in ((b"\xff\xfe\0\0", "UTF-32"), (b"\0\0\xfe\xff", "UTF-32"),
+                     (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):  # fmt: skip
+        if raw.startswith(bom):
+            return None, _diag(file, "file-encoding/bom", (1, 1), enc=enc)
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # Notepad writes a UTF-8 BOM: harmless, accepted
+    if (nul := raw.find(b"\0")) >= 0:
+        return None, _diag(file, "file-binary", _byte_pos(raw, nul))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        pos = _byte_pos(raw, exc.start)
+        try:
+            gb = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return None, _diag(file, "file-encoding", pos)
+        if not _CJK.search(gb):  # GB18030 decodes much; trust it only if it yields Chinese
+            return None, _diag(file, "file-encoding", pos)
+        shown = gb.split("\n")[pos[0] - 1].strip()[:30]
+        return None, _diag(file, "file-encoding/gbk", pos, shown=shown)
+    if m := _CONTROL.search(text):
+        char = f"U+{ord(m[0]):04X}"
+        return text, _diag(file, "file-control-char", _text_pos(text, m.start()), char=char)
+    return text, None
+
+
+def _syntax(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
+    problem, mark = exc.problem or str(exc), exc.problem_mark
+    if problem.startswith("found unexpected end of stream") and exc.context_mark is not None:
+        mark = exc.context_mark  # where the unclosed quote opened, not the end of the file
+    line, col = _at(mark)
+    lines = text.split("\n")
+    src = lines[line - 1] if line is not None and line <= len(lines) else ""
+    indent = src[: len(src) - len(src.lstrip(" \t"))]
+    if "\t" in indent or "tab" in problem:
+        col = indent.index("\t") + 1 if "\t" in indent else col
+        return _diag(file, "yaml-syntax/tab", (line, col), line=line)
+    zh, (hzh, hen) = next(
+        ((zh, hint) for prefix, (zh, hint) in _SYNTAX.items() if problem.startswith(prefix)),
+        (problem, ("", "")),
+    )
+    return _diag(file, "yaml-syntax", (line, col), zh=zh, en=problem, hzh=hzh, hen=hen)
+
+
+def _parse(text: str, file: str) -> Loaded:
+    try:
+        loader = KesuLoader(text)
+        try:
+            return Loaded(_build(loader), [], text)
+        finally:
+            loader.dispose()
+    except YamlProblem as exc:
+        diag = exc.diagnostic(file)
+    except yaml.MarkedYAMLError as exc:
+        diag = _syntax(exc, text, file)
+    except yaml.YAMLError as exc:  # ReaderError; the control-character check makes it rare
+        pos = getattr(exc, "position", None)
+        at = _text_pos(text, min(pos, len(text))) if isinstance(pos, int) else (None, None)
+        diag = _diag(file, "yaml-syntax", at, zh=str(exc), en=str(exc), hzh="", hen="")
+    except (RecursionError, MemoryError):  # not expected (the build is iterative)
+        diag = _diag(file, "yaml-too-deep", limit=MAX_DEPTH)
+    except Exception as exc:  # the contract is "never raise"; the fuzz tests forbid this code
+        diag = _diag(file, "yaml-internal", exc=repr(exc))
+    return Loaded(None, [diag], text)
+
+
+def load_yaml_bytes(raw: bytes, file: str, *, max_bytes: int = MAX_BYTES) -> Loaded:
+    """Load one record from bytes; ``file`` is the name the diagnostics carry."""
+    if len(raw) > max_bytes:
+        return Loaded(None, [_diag(file, "file-too-large", limit=max_bytes)], None)
+    text, problem = _decode(raw, file)
+    if problem is not None or text is None:
+        return Loaded(None, [problem] if problem is not None else [], text)
+    return _parse(text, file)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "目录", "a directory"),
+    (stat.S_ISFIFO, "命名管道（FIFO）", "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "设备", "a device"),
+    (stat.S_ISBLK, "设备", "a device"),
+    (stat.S_ISSOCK, "套接字", "a socket"),
+)
+
+
+def _not_regular(file: str, mode: int) -> Loaded:
+    zh, en = next(((z, e) for test, z, e in _KINDS if test(mode)), ("特殊文件", "a special file"))
+    return Loaded(None, [_diag(file, "file-not-regular", zh=zh, en=en)], None)
+
+
+def load_yaml_file(
+    path: Path, display: str | None = None, *, max_bytes: int = MAX_BYTES, root: Path | None = None
+) -> Loaded:
+    """Load one record file, reading at most ``max_bytes + 1`` bytes.
+
+    Only regular files are opened: a FIFO or a device would block or never end. A symlink is
+    followed only when its target stays inside ``root`` (default: the file's own folder).
+    """
+    file = display if display is not None else path.as_posix()
+    try:
+        mode = path.stat().st_mode  # follows symlinks: what matters is what would be read
+        if not stat.S_ISREG(mode):
+            return _not_regular(file, mode)
+        real, base = path.resolve(), (root if root is not None else path.parent).resolve()
+        if not real.is_relative_to(base):
+            return Loaded(None, [_diag(file, "file-outside-root", base=base, real=real)], None)
+        # O_NONBLOCK: should the path be swapped for a FIFO after the check, open() still returns
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+        try:
+            if not stat.S_ISREG(mode := os.fstat(fd).st_mode):
+                return _not_regular(file, mode)
+            chunks, left = [], max_bytes + 1
+            while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return Loaded(None, [_diag(file, "file-unreadable", why=exc.strerror or exc)], None)
+    return load_yaml_bytes(b"".join(chunks), file, max_bytes=max_bytes)
+
+
+def locate(text: str, path: Sequence[str | int]) -> tuple[int, int] | None:
+    """1-based (line, column) of the node at ``path``; a key's path gives its value.
+
+    A missing key or index gives its nearest existing ancestor (the parent mapping).
+    """
+    index, key = _index(text), tuple(path)
+    for n in range(len(key), -1, -1):
+        if (hit := index.get(key[:n])) is not None:
+            return hit
+    return None
+
+
+@lru_cache(maxsize=16)  # a file with many schema errors is indexed once, not once per error
+def _index(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
+    out: dict[tuple[Any, ...], tuple[int, int]] = {}
+    path: list[Any] = []  # path of the next node; a mapping's slot holds its current key
+    states: list[int] = []  # per open collection: -1 sequence; mapping 0 key next, 1 in key, 2
+    loader = KesuLoader(text)
+    try:
+        while True:
+            ev = loader.get_event()
+            kind = type(ev)
+            if kind in (ScalarEvent, AliasEvent, MappingStartEvent, SequenceStartEvent):
+                if states and states[-1] == 0:  # a key: remember it, record nothing
+                    states[-1], path[-1] = 1, getattr(ev, "value", _MISSING)
+                elif (at := _at(getattr(ev, "start_mark", None)))[0] is not None:
+                    out.setdefault(tuple(path), at)  # type: ignore[arg-type]
+                if kind is MappingStartEvent or kind is SequenceStartEvent:
+                    if len(states) >= MAX_DEPTH:
+                        break
+                    states.append(0 if kind is MappingStartEvent else -1)
+                    path.append(_MISSING if kind is MappingStartEvent else 0)
+                    continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                states.pop()
+                path.pop()
+            elif kind in (DocumentEndEvent, StreamEndEvent) or ev is None:
+                break
+            else:
+                continue
+            if states and states[-1] == -1:  # a node is complete: advance its collection
+                path[-1] += 1
+            elif states:
+                states[-1] = 2 if states[-1] == 1 else 0
+    except yaml.YAMLError:
+        return out  # the index up to a syntax error is still useful
+    finally:
+        loader.dispose()
+    return out
