@@ -21,7 +21,9 @@ from generator.timeparse import parse_instant
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 Handler = Callable[[argparse.Namespace, RepoConfig, str], int]
-_COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], Handler]] = {}
+_COMMANDS: dict[
+    str, tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], Handler]
+] = {}
 
 
 def command(
@@ -43,7 +45,9 @@ def resolve_lang(arg: str | None, config: RepoConfig, config_sets_language: bool
             return candidate
     if config_sets_language:
         return config.language
-    locale = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    locale = (
+        os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    )
     return "en" if locale.lower().startswith("en") else "zh"
 
 
@@ -136,6 +140,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the last line of defence: never a bare traceback
+        if os.environ.get("KESU_DEBUG") == "1":
+            raise
+        sys.stderr.write(
+            f"kesu {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in kesu, not in your records. Please report it with the command "
+            "you ran; set KESU_DEBUG=1 to see the traceback.\n"
+            if lang == "en"
+            else f"kesu {args.command}：内部错误：{type(exc).__name__}: {exc}\n"
+            "这是 kesu 的缺陷，不是记录的问题。请连同所运行的命令一起报告；"
+            "设置 KESU_DEBUG=1 可查看调用栈。\n"
+        )
+        return 3
 
 
 def _config_sets_language(root: Path) -> bool:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from generator.cli import EXIT_INVALID, EXIT_OK, command
+from generator.cli import EXIT_INVALID, EXIT_OK, UsageError, add_as_of, command
 from generator.config import RepoConfig
+
+if TYPE_CHECKING:
+    from generator.pipeline import Analysis
 
 
 def _setup_docs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,11 +31,120 @@ def cmd_docs(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
 
     stale = write_or_check(config.root, check=args.check)
     for rel in stale:
-        verb = ("out of date" if lang == "en" else "需要更新") if args.check else (
-            "written" if lang == "en" else "已生成")
+        verb = (
+            ("out of date" if lang == "en" else "需要更新")
+            if args.check
+            else ("written" if lang == "en" else "已生成")
+        )
         sys.stdout.write(f"{rel.as_posix()}: {verb}\n")
     if args.check and stale:
-        sys.stdout.write("Run `kesu docs` and commit the result.\n" if lang == "en"
-                         else "请运行 `kesu docs` 并提交结果。\n")
+        sys.stdout.write(
+            "Run `kesu docs` and commit the result.\n"
+            if lang == "en"
+            else "请运行 `kesu docs` 并提交结果。\n"
+        )
         return EXIT_INVALID
     return EXIT_OK
+
+
+def _analyse_or_fail(config: RepoConfig, as_of_text: str | None, lang: str) -> Analysis | None:
+    """Run the pipeline; print the diagnostics that stop it and return None in that case."""
+    from generator.cli import parse_as_of
+    from generator.pipeline import analyse
+    from generator.report import render_text
+
+    try:
+        as_of = parse_as_of(as_of_text, config)
+    except ValueError as exc:
+        raise UsageError(
+            f"--as-of: {exc}; use \"YYYY-MM-DD HH:MM\" or \"YYYY-MM-DD\"" if lang == "en"
+            else f"--as-of：{exc}；请写 \"YYYY-MM-DD HH:MM\" 或 \"YYYY-MM-DD\""
+        ) from exc
+    analysis = analyse(config, as_of)
+    if analysis.policy is None:
+        errors = [d for d in analysis.diagnostics if d.severity == "error"]
+        sys.stderr.write(render_text(errors, 0, lang))
+        return None
+    return analysis
+
+
+def _setup_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "show",
+        help="print one record's grade with reasons and its deadline table",
+        description="Print a record's computed grade with the criteria and earlier records "
+        "behind it, and each deadline (start, due, done, state) as of --as-of.",
+    )
+    p.add_argument("id", help="record id, e.g. KS-2026-0042")
+    add_as_of(p)
+
+
+@command(_setup_show)
+def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.compute import explain
+
+    analysis = _analyse_or_fail(config, args.as_of, lang)
+    if analysis is None:
+        return EXIT_INVALID
+    result = analysis.computed.get(args.id)
+    if result is None:
+        record = analysis.validation.records.by_id.get(args.id)
+        if record is None:
+            raise UsageError(
+                f"no record {args.id} in {config.records_dir}/" if lang == "en"
+                else f"{config.records_dir}/ 中没有记录 {args.id}"
+            )
+        mine = [d for d in analysis.diagnostics if d.file == record.path]
+        sys.stdout.write(
+            f"{args.id} is invalid; fix it first:\n" if lang == "en"
+            else f"{args.id} 未通过校验，请先修正：\n"
+        )
+        from generator.report import render_text
+
+        sys.stdout.write(render_text(mine, 1, lang))
+        return EXIT_INVALID
+    sys.stdout.write(explain(result, lang))
+    return EXIT_OK
+
+
+def _setup_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "export",
+        help="print every record with its computed fields as JSON",
+        description="Emit every valid record's computed fields (grade and reasons, milestones "
+        "with due/done/state, overdue flags, penalties, required approvals) in the documented, "
+        "stable JSON shape (docs/export-format.md). Exit 1 when some records are invalid "
+        "(they are left out and listed on stderr).",
+    )
+    p.add_argument("--format", choices=["json"], default="json", help="output format")
+    p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    add_as_of(p)
+
+
+@command(_setup_export)
+def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    import json
+
+    from generator.compute import export_json
+    from generator.report import render_text
+
+    analysis = _analyse_or_fail(config, args.as_of, lang)
+    if analysis is None or analysis.policy is None:
+        return EXIT_INVALID
+    doc = export_json(analysis.computed, analysis.policy, _as_of(args.as_of, config))
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    errors = [d for d in analysis.diagnostics if d.severity == "error"]
+    if errors:
+        sys.stderr.write(render_text(errors, analysis.validation.files_checked, lang))
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _as_of(text: str | None, config: RepoConfig) -> datetime:
+    from generator.cli import parse_as_of
+
+    return parse_as_of(text, config)

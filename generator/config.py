@@ -22,7 +22,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """One of the JSON Schemas shipped with the generator (``complaint``, ``policy``, ``config``)."""
+    """A JSON Schema shipped with the generator: ``complaint``, ``policy`` or ``config``."""
     with (SCHEMA_DIR / f"{name}.schema.json").open(encoding="utf-8") as fh:
         data: dict[str, Any] = json.load(fh)
     return data
@@ -51,7 +51,10 @@ class RepoConfig:
     records_dir: str = "records"
     shutdown_days: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
-    working_hours: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(13, 0), time(17, 30)))
+    working_hours: tuple[tuple[time, time], ...] = (
+        (time(8, 30), time(12, 0)),
+        (time(13, 0), time(17, 30)),
+    )
     people: tuple[Person, ...] = ()
     site_title: str = "客诉与8D"
     mask_contacts: bool = True

@@ -111,9 +111,7 @@ def check_identity(files: Sequence[LoadedFile]) -> list[Diagnostic]:
     return out
 
 
-def check_record(
-    lf: LoadedFile, known_ids: set[str], root: Path, tz: ZoneInfo
-) -> list[Diagnostic]:
+def check_record(lf: LoadedFile, known_ids: set[str], root: Path, tz: ZoneInfo) -> list[Diagnostic]:
     """All single-record checks beyond the schema (the record already passed the schema)."""
     data = lf.data
     if data is None:
@@ -127,9 +125,7 @@ def check_record(
     return emit.out
 
 
-def _check_links(
-    data: Mapping[str, Any], lf: LoadedFile, known: set[str], emit: _Emitter
-) -> None:
+def _check_links(data: Mapping[str, Any], lf: LoadedFile, known: set[str], emit: _Emitter) -> None:
     for i, link in enumerate(data.get("links") or []):
         target = link.get("id")
         if target not in known:
@@ -142,7 +138,12 @@ def _check_links(
                 "Check the id; records are never deleted or renamed.",
             )
         elif target == data.get("id"):
-            emit("link-self", ["links", i, "id"], "记录不能关联自己", "A record cannot link to itself")
+            emit(
+                "link-self",
+                ["links", i, "id"],
+                "记录不能关联自己",
+                "A record cannot link to itself",
+            )
     parent = data.get("reopen_of")
     rid = data.get("id", "")
     if parent is not None:
@@ -153,7 +154,11 @@ def _check_links(
                 f"重开的原记录 {parent} 不存在",
                 f"Reopened record {parent} does not exist",
             )
-        if not (isinstance(rid, str) and rid.startswith(f"{parent}-") and rid[len(parent) + 1 :].isdigit()):
+        if not (
+            isinstance(rid, str)
+            and rid.startswith(f"{parent}-")
+            and rid[len(parent) + 1 :].isdigit()
+        ):
             emit(
                 "reopen-id",
                 ["id"],
@@ -209,7 +214,7 @@ def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: _Emitter) -> None:
             )
 
     recv = ("接收时间", "the received time")
-    for path in (
+    fixed: tuple[tuple[str | int, ...], ...] = (
         ("accepted_at",),
         ("confirmed_at",),
         ("classified_at",),
@@ -218,13 +223,14 @@ def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: _Emitter) -> None:
         ("d8_closure", "final_report_at"),
         ("sample", "received_at"),
         ("sample", "handed_over_at"),
-    ):
+    )
+    for path in fixed:
         not_before(path, received, *recv)
     for mid in data.get("milestones") or {}:
         not_before(("milestones", mid, "done_at"), received, *recv)
-    for path, _action in _actions(data):
+    for apath, _action in _actions(data):
         # containment can start the day the complaint came in, before the clock minute
-        not_before((*path, "done_at"), day_start, "接收当天", "the day it was received")
+        not_before((*apath, "done_at"), day_start, "接收当天", "the day it was received")
     for i, _ in enumerate(data.get("approvals") or []):
         not_before(("approvals", i, "date"), day_start, "接收当天", "the day it was received")
     sample = data.get("sample") or {}
@@ -246,14 +252,19 @@ def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: _Emitter) -> None:
         )
     installed = try_instant(prod.get("installed_on"), tz)
     if shipped and installed and installed < shipped:
-        emit("date-order", ["product", "installed_on"], "安装日期早于出货日期", "Installed before it was shipped")
+        emit(
+            "date-order",
+            ["product", "installed_on"],
+            "安装日期早于出货日期",
+            "Installed before it was shipped",
+        )
     if closed:
-        for path, action in _actions(data):
+        for apath, action in _actions(data):
             done = try_instant(action.get("done_at"), tz)
             if done and done > closed.replace(hour=23, minute=59, second=59):
                 emit(
                     "date-order",
-                    [*path, "done_at"],
+                    [*apath, "done_at"],
                     "措施完成日期晚于结案时间",
                     "An action was done after the record was closed",
                     "结案前所有措施应已完成；如需后续跟进请重开记录。",
@@ -267,7 +278,12 @@ def _check_ids_inside(data: Mapping[str, Any], emit: _Emitter) -> None:
         for i, rc in enumerate(_get(data, "d4_root_cause", kind) or []):
             cid = rc.get("id")
             if cid in causes:
-                emit("cause-id-duplicate", ["d4_root_cause", kind, i, "id"], f"原因编号 {cid} 重复", f"Cause id {cid} is used twice")
+                emit(
+                    "cause-id-duplicate",
+                    ["d4_root_cause", kind, i, "id"],
+                    f"原因编号 {cid} 重复",
+                    f"Cause id {cid} is used twice",
+                )
             causes[cid] = ["d4_root_cause", kind, i]
     for i, act in enumerate(_get(data, "d5_actions", "actions") or []):
         for j, ref in enumerate(act.get("addresses") or []):
@@ -285,7 +301,12 @@ def _check_ids_inside(data: Mapping[str, Any], emit: _Emitter) -> None:
         aid = action.get("id")
         if isinstance(aid, str):
             if aid in seen:
-                emit("action-id-duplicate", [*path, "id"], f"措施编号 {aid} 重复", f"Action id {aid} is used twice")
+                emit(
+                    "action-id-duplicate",
+                    [*path, "id"],
+                    f"措施编号 {aid} 重复",
+                    f"Action id {aid} is used twice",
+                )
             seen.add(aid)
 
 
@@ -318,7 +339,7 @@ def _check_attachments(data: Mapping[str, Any], root: Path, emit: _Emitter) -> N
                 f"附件路径必须在仓库内：{ref}",
                 f"Attachment paths must stay inside the repository: {ref}",
                 "写相对仓库根目录的路径，如 attachments/KS-2026-0001/photo.jpg。",
-                "Write a path relative to the repository root, e.g. attachments/KS-2026-0001/photo.jpg.",
+                "Write a path from the repository root, e.g. attachments/KS-2026-0001/photo.jpg.",
             )
             continue
         target = base / pure

@@ -39,12 +39,19 @@ def _type_of(node: dict[str, Any], root: dict[str, Any]) -> str:
     if t == "array":
         items = node.get("items", {})
         return f"列表 list of {_type_of(items, root)}"
-    if t == "object" and "additionalProperties" in node and isinstance(
-        node["additionalProperties"], dict
+    if (
+        t == "object"
+        and "additionalProperties" in node
+        and isinstance(node["additionalProperties"], dict)
     ):
         return "映射 map"
-    return {"string": "文本 text", "integer": "整数 integer", "number": "数字 number",
-            "boolean": "true/false", "object": "对象 object"}.get(str(t), str(t))
+    return {
+        "string": "文本 text",
+        "integer": "整数 integer",
+        "number": "数字 number",
+        "boolean": "true/false",
+        "object": "对象 object",
+    }.get(str(t), str(t))
 
 
 def _walk(
@@ -85,7 +92,11 @@ def render_fields(schema_name: str, heading_zh: str, heading_en: str) -> str:
         zh = f"**{node.get('title', '')}**：{node.get('description', '')}"
         en = f"**{node.get('x-title-en', '')}**: {node.get('x-description-en', '')}"
         cells = [f"`{path}`", "✔" if required else "", _type_of(node, root), zh, en]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") if i > 2 else c for i, c in enumerate(cells)) + " |")
+        lines.append(
+            "| "
+            + " | ".join(c.replace("|", "\\|") if i > 2 else c for i, c in enumerate(cells))
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 

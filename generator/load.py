@@ -32,9 +32,11 @@ class LoadedFile:
 
     @property
     def stem(self) -> str:
-        return self.path.name[: -len(RECORD_SUFFIX)] if self.path.name.endswith(
-            RECORD_SUFFIX
-        ) else self.path.stem
+        return (
+            self.path.name[: -len(RECORD_SUFFIX)]
+            if self.path.name.endswith(RECORD_SUFFIX)
+            else self.path.stem
+        )
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -73,7 +75,7 @@ def discover(paths: Iterable[Path], root: Path) -> tuple[list[Path], list[Diagno
                     message_zh="文件或目录不存在",
                     message_en="No such file or folder",
                     hint_zh="检查路径拼写；不带参数时检查整个 records/ 目录。",
-                    hint_en="Check the path; without arguments the whole records/ folder is checked.",
+                    hint_en="Check the path; with no arguments all of records/ is checked.",
                 )
             )
             continue
@@ -91,10 +93,14 @@ def discover(paths: Iterable[Path], root: Path) -> tuple[list[Path], list[Diagno
                 for d in list(dirnames):
                     if (Path(dirpath) / d).is_symlink():
                         dirnames.remove(d)
-                        diags.append(_unexpected(Path(dirpath) / d, root, "符号链接", "symbolic link"))
+                        diags.append(
+                            _unexpected(Path(dirpath) / d, root, "符号链接", "symbolic link")
+                        )
                     elif d.endswith(RECORD_SUFFIX):
                         diags.append(
-                            _unexpected(Path(dirpath) / d, root, "是目录而不是文件", "a folder, not a file")
+                            _unexpected(
+                                Path(dirpath) / d, root, "是目录而不是文件", "a folder, not a file"
+                            )
                         )
         else:
             _classify(start, root, found, diags)
@@ -108,7 +114,10 @@ def _classify(p: Path, root: Path, found: list[Path], diags: list[Diagnostic]) -
         hint = "（.yml 请改名为 .yaml）" if p.suffix == ".yml" else ""
         diags.append(
             _unexpected(
-                p, root, f"扩展名不是 .yaml{hint}", f"the name does not end in .yaml{' (rename .yml)' if hint else ''}"
+                p,
+                root,
+                f"扩展名不是 .yaml{hint}",
+                f"the name does not end in .yaml{' (rename .yml)' if hint else ''}",
             )
         )
     else:

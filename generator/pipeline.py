@@ -1,14 +1,107 @@
-"""load → validate → compute, composed once for every command that needs them."""
+"""load → validate → compute, composed once for every command that needs them.
+
+Commands call ``analyse`` (or ``validate_with_policy``) instead of wiring the stages
+themselves, so the calendar, the policy and the config knobs are applied the same way by
+``validate``, ``show``, ``export``, ``check`` and ``build``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.config import RepoConfig
+from generator.diagnostics import Diagnostic
 from generator.validate import ValidationResult, validate_repository
+
+if TYPE_CHECKING:
+    from generator.compute import Computed
+    from generator.policy import Policy
+    from generator.workcal import WorkCalendar
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything the later stages need, computed once."""
+
+    validation: ValidationResult
+    policy: Policy | None
+    calendar: WorkCalendar | None
+    computed: dict[str, Computed] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Validation diagnostics plus policy diagnostics (and policy-based record checks)."""
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+
+def make_calendar(config: RepoConfig) -> WorkCalendar:
+    from generator.workcal import WorkCalendar, WorkingHours, load_official_calendar
+
+    return WorkCalendar(
+        load_official_calendar(),
+        config.tz,
+        config.shutdown_days,
+        config.extra_workdays,
+        WorkingHours(config.working_hours),
+    )
+
+
+def analyse(config: RepoConfig, as_of: datetime, paths: Sequence[Path] = ()) -> Analysis:
+    """Validate every record, load the policy, compute grades and deadlines for valid records.
+
+    Invalid records are left out of the computation (their fields cannot be trusted) but stay
+    in ``validation.records`` so pages can still list them as invalid.
+    """
+    from generator.compute import compute_all
+    from generator.policy import load_policy
+
+    validation = validate_repository(config, paths)
+    policy, policy_diags = load_policy(config)
+    diags = [*validation.diagnostics, *policy_diags]
+    if policy is None:
+        return Analysis(validation, None, None, {}, diags)
+    calendar = make_calendar(config)
+    valid = [r for r in validation.records.records if r.valid]
+    computed = compute_all(valid, policy, calendar, as_of, due_soon_days=config.due_soon_days)
+    diags.extend(_policy_checks(config, validation, policy, computed))
+    return Analysis(validation, policy, calendar, computed, diags)
+
+
+def _policy_checks(
+    config: RepoConfig,
+    validation: ValidationResult,
+    policy: Policy,
+    computed: dict[str, Computed],
+) -> list[Diagnostic]:
+    """Record checks that need the policy: stage completeness, declared grades, milestone ids."""
+    from generator.policychecks import policy_record_checks
+
+    texts = validation.texts
+    out: list[Diagnostic] = []
+    for record in validation.records.records:
+        if not record.valid or record.path not in validation.reported_files:
+            continue
+        result = computed.get(record.id)
+        if result is None:
+            continue
+        out.extend(policy_record_checks(record, texts.get(record.path), policy, result))
+    return out
 
 
 def validate_with_policy(config: RepoConfig, paths: Sequence[Path] = ()) -> ValidationResult:
-    """Everything ``kesu validate`` reports."""
-    return validate_repository(config, paths)
+    """Everything ``kesu validate`` reports: schema, cross-record and policy checks.
+
+    Time does not enter validation (a record's completeness does not depend on today), so the
+    computation runs as of the newest instant any record mentions is irrelevant here; ``now``
+    is used only because compute needs an instant.
+    """
+    now = datetime.now(config.tz)
+    analysis = analyse(config, now, paths)
+    validation = analysis.validation
+    validation.diagnostics = analysis.diagnostics
+    return validation

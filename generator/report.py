@@ -19,10 +19,14 @@ def _summary(diags: Sequence[Diagnostic], checked: int, lang: str) -> str:
     if lang == "en":
         head = f"Checked {_n(checked, 'record')}"
         if not errors:
-            return f"{head}: all valid" + (f" ({_n(len(warnings), 'warning')})." if warnings else ".")
+            return f"{head}: all valid" + (
+                f" ({_n(len(warnings), 'warning')})." if warnings else "."
+            )
         return f"{head}: {_n(files, 'file')} with errors, {_n(len(errors), 'error')}."
     if not errors:
-        return f"已检查 {checked} 条记录：全部有效" + (f"（{len(warnings)} 个警告）。" if warnings else "。")
+        return f"已检查 {checked} 条记录：全部有效" + (
+            f"（{len(warnings)} 个警告）。" if warnings else "。"
+        )
     return f"已检查 {checked} 条记录：{files} 个文件有错误，共 {len(errors)} 个错误。"
 
 

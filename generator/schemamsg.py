@@ -71,12 +71,15 @@ def _describe(err: ValidationError) -> tuple[str, str, str, str, list[str | int]
             [*path, name],
         )
     if kw == "type":
-        want = val if isinstance(val, list) else [val]
+        want: list[str] = [str(w) for w in (val if isinstance(val, list) else [val])]
         zh = "或".join(_TYPE_ZH.get(w, w) for w in want)
         en = " or ".join(want)
         hint_zh, hint_en = "", ""
         if "string" in want and not isinstance(inst, str):
-            hint_zh, hint_en = "日期、编号等请加引号，如 \"2026-01-05 09:30\"。", "Quote dates and ids."
+            hint_zh, hint_en = (
+                '日期、编号等请加引号，如 "2026-01-05 09:30"。',
+                "Quote dates and ids.",
+            )
         return (f"类型错误：应为{zh}", f"Wrong type: expected {en}", hint_zh, hint_en, path)
     if kw == "enum":
         opts = ", ".join(str(v) for v in val)
@@ -91,11 +94,13 @@ def _describe(err: ValidationError) -> tuple[str, str, str, str, list[str | int]
     if kw in ("format", "pattern", "anyOf"):
         zh_t, en_t = _title(err.schema)
         ex = err.schema.get("examples", []) if isinstance(err.schema, dict) else []
-        if kw == "anyOf" or (isinstance(err.schema, dict) and "date" in str(err.schema.get("format"))):
+        if kw == "anyOf" or (
+            isinstance(err.schema, dict) and "date" in str(err.schema.get("format"))
+        ):
             return (
                 f"日期/时间格式不对或日期不存在：{inst!r}",
                 f"Not a valid date or time: {inst!r}",
-                "日期写 \"YYYY-MM-DD\"，时间写 \"YYYY-MM-DD HH:MM\"，如 \"2026-01-05 09:30\"。",
+                '日期写 "YYYY-MM-DD"，时间写 "YYYY-MM-DD HH:MM"，如 "2026-01-05 09:30"。',
                 'Write dates as "YYYY-MM-DD" and times as "YYYY-MM-DD HH:MM".',
                 path,
             )

@@ -10,9 +10,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-_DT = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?$"
-)
+_DT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?$")
 _D = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 END_OF_DAY = time(23, 59, 59, 999999)  # the same instant workcal uses for "end of a working day"

@@ -24,6 +24,8 @@ class ValidationResult:
     files_checked: int = 0
     reported_files: set[str] = field(default_factory=set)
     """Files whose problems are reported (all, or those the user named)."""
+    texts: dict[str, str] = field(default_factory=dict)
+    """Source text of each loaded record by display path, for locating later diagnostics."""
 
     @property
     def invalid_files(self) -> set[str]:
@@ -32,7 +34,7 @@ class ValidationResult:
 
 def complaint_validator() -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(load_schema("complaint"))
-    return cls(load_schema("complaint"), format_checker=FORMAT_CHECKER)  # type: ignore[no-any-return]
+    return cls(load_schema("complaint"), format_checker=FORMAT_CHECKER)
 
 
 def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diagnostic]:
@@ -81,10 +83,13 @@ def validate_repository(config: RepoConfig, paths: Sequence[Path] = ()) -> Valid
     records = RecordSet()
     for lf in loaded:
         if lf.data is not None:
-            records.add(Record(id=lf.stem, path=lf.display, data=lf.data, valid=lf.display not in bad))
+            records.add(
+                Record(id=lf.stem, path=lf.display, data=lf.data, valid=lf.display not in bad)
+            )
     return ValidationResult(
         records=records,
         diagnostics=diags,
         files_checked=len([lf for lf in loaded if lf.display in reported]),
         reported_files=reported,
+        texts={lf.display: lf.text for lf in loaded if lf.text is not None},
     )

@@ -70,9 +70,9 @@ _MISSING: Any = object()
 
 _RESAVE = (
     "VS Code：点右下角状态栏的编码 →“通过编码保存 (Save with Encoding)”→ UTF-8（若中文是乱码，"
-    "先选“通过编码重新打开”→ GB 18030 再保存）；记事本：文件 → 另存为，“编码”选 UTF-8。",
+    "先选“通过编码重新打开”→ GB18030 再保存）；记事本：文件 → 另存为，“编码”选 UTF-8。",
     'VS Code: click the encoding in the bottom-right status bar → "Save with Encoding" → '
-    'UTF-8 (if the Chinese looks garbled, first "Reopen with Encoding" → GB 18030); '
+    'UTF-8 (if the Chinese looks garbled, first "Reopen with Encoding" → GB18030); '
     "Notepad: File → Save As, Encoding: UTF-8.",
 )
 _QUOTES = (
@@ -244,18 +244,27 @@ def _plain(value: str) -> Any:
     return value
 
 
-def _tagged(ev: ScalarEvent, tag: str) -> Any:
+def _short(tag: str) -> str:
+    return _clip("!!" + tag[len(_Y) :] if tag.startswith(_Y) else tag)
+
+
+def _clip(text: str) -> str:
+    """Values quoted in messages stay short whatever the file holds."""
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _tagged(ev: ScalarEvent, tag: str, stack: list[_Frame]) -> Any:
     """An explicitly tagged scalar: core tags only, and the value must fit the tag."""
     if tag in (_STR, "!"):
         return ev.value
-    name = "!!" + tag[len(_Y) :] if tag.startswith(_Y) else tag
     if tag not in _TAGS.values():
-        raise YamlProblem("yaml-tag", ev.start_mark, tag=name)
+        raise YamlProblem("yaml-tag", ev.start_mark, _field(stack), tag=_short(tag))
     value = _plain(ev.value)
     if tag == _TAGS[float] and type(value) is int:
         value = float(value)
     if _TAGS[type(value)] != tag:
-        raise YamlProblem("yaml-tag/value", ev.start_mark, tag=name, value=ev.value)
+        raise YamlProblem("yaml-tag/value", ev.start_mark, _field(stack), tag=_short(tag),
+                          value=_clip(ev.value))  # fmt: skip
     return value
 
 
@@ -281,6 +290,7 @@ def _build(loader: Any) -> Any:
         raise YamlProblem("yaml-empty")
     stack: list[_Frame] = []
     root: Any = _MISSING
+    root_mark, root_empty = None, False
     while True:
         ev = get()
         kind = type(ev)
@@ -290,14 +300,14 @@ def _build(loader: Any) -> Any:
             if ev.tag is None:
                 value = _plain(ev.value) if ev.implicit[0] else ev.value
             else:
-                value = _tagged(ev, ev.tag)
+                value = _tagged(ev, ev.tag, stack)
             mark = ev.start_mark
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             if ev.anchor is not None:
                 raise YamlProblem("yaml-alias", ev.start_mark, _field(stack))
             is_map = kind is MappingStartEvent
             if ev.tag not in (None, "!", _MAP if is_map else _SEQ):
-                raise YamlProblem("yaml-tag", ev.start_mark, _field(stack), tag=ev.tag)
+                raise YamlProblem("yaml-tag", ev.start_mark, _field(stack), tag=_short(ev.tag))
             if len(stack) >= MAX_DEPTH:  # long before the C stack or memory could suffer
                 raise YamlProblem("yaml-too-deep", ev.start_mark, _field(stack), limit=MAX_DEPTH)
             stack.append(_Frame({} if is_map else [], ev.start_mark))
@@ -321,10 +331,11 @@ def _build(loader: Any) -> Any:
             top.key = _MISSING
         elif type(value) is not str:
             shown = "…" if type(value) in (list, dict) else yaml.safe_dump(value).split("\n")[0]
-            raise YamlProblem("yaml-key-type", mark, _field(stack), key=shown, line=mark.line + 1)
+            raise YamlProblem("yaml-key-type", mark, _field(stack), key=_clip(shown),
+                              line=mark.line + 1)  # fmt: skip
         elif value in top.lines:
             line, first = mark.line + 1, top.lines[value]
-            raise YamlProblem("yaml-duplicate-key", mark, _field(stack, value), key=value,
+            raise YamlProblem("yaml-duplicate-key", mark, _field(stack, value), key=_clip(value),
                               first=first, line=line)  # fmt: skip
         else:
             top.key = value
@@ -332,7 +343,7 @@ def _build(loader: Any) -> Any:
     if type(ev := get()) is not StreamEndEvent:
         raise YamlProblem("yaml-multiple-documents", ev.start_mark)
     if root is None and root_empty:  # `---` alone, or `---` and comments
-        raise YamlProblem("yaml-empty", root_mark)
+        raise YamlProblem("yaml-empty")
     if type(root) is not dict:
         what = ("列表", "a list") if type(root) is list else ("单个值", "a single value")
         raise YamlProblem("yaml-not-mapping", root_mark, zh=what[0], en=what[1])
@@ -435,8 +446,8 @@ def load_yaml_bytes(raw: bytes, file: str, *, max_bytes: int = MAX_BYTES) -> Loa
     if len(raw) > max_bytes:
         return Loaded(None, [_diag(file, "file-too-large", limit=max_bytes)], None)
     text, problem = _decode(raw, file)
-    if problem is not None or text is None:
-        return Loaded(None, [problem] if problem is not None else [], text)
+    if text is None or problem is not None:
+        return Loaded(None, [problem or _diag(file, "file-encoding")], text)
     return _parse(text, file)
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 from tests.conftest import CASES
 
 GOOD = (CASES / "valid" / "minimal" / "records" / "KS-2026-0101.yaml").read_text(encoding="utf-8")
-BAD_OTHER = GOOD.replace("KS-2026-0101", "KS-2026-0109").replace("origin: external", "origin: nowhere")
+BAD_OTHER = GOOD.replace("KS-2026-0101", "KS-2026-0109").replace(
+    "origin: external", "origin: nowhere"
+)
 
 
 def _limit_memory() -> None:  # runs in the child: 1 GiB of address space at most
@@ -39,7 +41,9 @@ def make_hostile_repo(root: Path) -> dict[str, str]:
     os.mkfifo(rec / "KS-2026-0207.yaml")
     (rec / "KS-2026-0208.yaml").symlink_to("/dev/zero")
     (rec / "KS-2026-0209.yaml").mkdir()
-    (rec / "KS-2026-0210.yaml").write_text("!!python/object/apply:os.system ['touch PWNED']\n", encoding="utf-8")
+    (rec / "KS-2026-0210.yaml").write_text(
+        "!!python/object/apply:os.system ['touch PWNED']\n", encoding="utf-8"
+    )
     (rec / "KS-2026-0211.yaml").write_text("a: 1\n" * 10 + "a: 2\n", encoding="utf-8")
     (rec / "KS-2026-0212.yaml").write_text("- a\n- b\n", encoding="utf-8")
     (rec / "notes.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(100))

@@ -1,0 +1,161 @@
+"""``kesu build``: load → validate → compute → render Markdown → run MkDocs (decision 1).
+
+Markdown is written into ``site/generated/`` only when a file's content changed, so MkDocs'
+own caching and editors watching the folder see real changes only; files no longer produced
+are removed. The site engine then builds with ``--strict``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, TextIO
+
+from generator.config import RepoConfig
+from generator.render import render_site
+from generator.render.history import head_commit, record_histories
+from generator.render.report8d import attachment_refs
+from generator.render.sitedata import SiteData, build_site_data
+from generator.report import render_text
+
+GENERATED = "generated"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildPaths:
+    root: Path
+    mkdocs_yml: Path
+    docs_dir: Path
+    generated: Path
+
+
+def build_paths(config: RepoConfig) -> BuildPaths:
+    docs = config.root / "site"
+    return BuildPaths(config.root, config.root / "mkdocs.yml", docs, docs / GENERATED)
+
+
+def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool,
+                 out: TextIO) -> SiteData | None:
+    """Load, validate and compute; ``None`` (after printing why) when the build must stop."""
+    from generator.compute import compute_all
+    from generator.policy import load_policy
+    from generator.validate import validate_repository
+    from generator.workcal import WorkCalendar, WorkingHours, load_official_calendar
+
+    result = validate_repository(config)
+    policy, policy_diags = load_policy(config)
+    diags = [*result.diagnostics, *policy_diags]
+    errors = [d for d in diags if d.severity == "error"]
+    if diags:
+        out.write(render_text(diags, result.files_checked, lang))
+    if policy is None or (errors and strict):
+        return None
+    calendar = WorkCalendar(load_official_calendar(), config.tz, config.shutdown_days,
+                            config.extra_workdays, WorkingHours(config.working_hours))
+    records = [r for r in result.records.records if r.valid]
+    computed: Mapping[str, Any] = compute_all(records, policy, calendar, as_of,
+                                              due_soon_days=config.due_soon_days)
+    return build_site_data(
+        config, records, computed, policy=policy, as_of=as_of,
+        built_at=datetime.now(config.tz), lang=lang, commit=head_commit(config.root),
+        history=record_histories(config.root, config.records_dir),
+    )
+
+
+def copy_attachments(site: SiteData, root: Path) -> dict[str, str]:
+    """Attachment paths that exist inside the repository → their copy under the docs folder."""
+    found: dict[str, str] = {}
+    top = root.resolve()
+    for row in site.rows:
+        for ref in attachment_refs(row.record.data):
+            if ref in found or ref.startswith(("http://", "https://")):
+                continue
+            src = (root / ref).resolve()
+            if not src.is_file() or not src.is_relative_to(top) or src.is_relative_to(top / "site"):
+                continue
+            found[ref] = f"{GENERATED}/files/{PurePosixPath(src.relative_to(top).as_posix())}"
+    return found
+
+
+def write_if_changed(target: Path, pages: Iterable[tuple[str, str | bytes]],
+                     sources: Mapping[str, Path]) -> int:
+    """Write generated files under ``target``'s parent; remove stale ones. Returns writes."""
+    wanted: set[Path] = set()
+    written = 0
+    for rel, content in pages:
+        path = target.parent / rel
+        wanted.add(path)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if path.is_file() and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written += 1
+    for rel, src in sources.items():
+        path = target.parent / rel
+        wanted.add(path)
+        if path.is_file() and path.stat().st_size == src.stat().st_size and (
+            path.read_bytes() == src.read_bytes()
+        ):
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, path)
+        written += 1
+    if target.is_dir():
+        for path in sorted(target.rglob("*"), reverse=True):
+            if path.is_file() and path not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return written
+
+
+def generate(config: RepoConfig, site: SiteData) -> int:
+    """Render every page into ``site/generated/``; returns the number of files written."""
+    paths = build_paths(config)
+    files = copy_attachments(site, config.root)
+    pages = render_site(site, files)
+    sources = {dst: config.root / src for src, dst in files.items()}
+    return write_if_changed(paths.generated, ((p.path, p.content) for p in pages), sources)
+
+
+def mkdocs_env(config: RepoConfig, lang: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["KESU_SITE_LANG"] = "en" if lang == "en" else "zh"
+    env["KESU_SITE_TITLE"] = config.site_title
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    return env
+
+
+def run_mkdocs(config: RepoConfig, lang: str, args: list[str], out: TextIO) -> int:
+    paths = build_paths(config)
+    cmd = [sys.executable, "-m", "mkdocs", *args, "-f", str(paths.mkdocs_yml)]
+    proc = subprocess.run(cmd, cwd=config.root, env=mkdocs_env(config, lang),
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        out.write(proc.stdout + proc.stderr)
+    return proc.returncode
+
+
+def run_build(config: RepoConfig, as_of: datetime, out_dir: Path | None, lang: str,
+              strict: bool = True, out: TextIO = sys.stderr) -> int:
+    """The whole build; 0 on success, 1 when records or the site engine fail."""
+    paths = build_paths(config)
+    if not paths.mkdocs_yml.is_file():
+        out.write(f"kesu build: {paths.mkdocs_yml} not found\n")
+        return 2
+    site = compute_site(config, as_of, lang, strict=strict, out=out)
+    if site is None:
+        return 1
+    generate(config, site)
+    target = (out_dir or config.root / "public").resolve()
+    args = ["build", "--quiet", "-d", str(target)]
+    if strict:
+        args.insert(1, "--strict")
+    return 1 if run_mkdocs(config, lang, args, out) else 0

@@ -1,0 +1,276 @@
+"""``kesu check --base REF``: everything ``kesu validate`` reports, plus rules on the change.
+
+The base revision is read once through GitPython (``changes``); each record the branch added
+or changed is compared with its base version (``changerules``); the policy decides which
+status moves are allowed and which approvals a stage needs (``policy``/``compute``). The result
+is data; the CLI prints it through the shared reporters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from generator.changerules import (
+    check_closed,
+    check_extensions,
+    check_future,
+    check_history,
+    check_immutable,
+    check_transition,
+)
+from generator.changes import BaseSnapshot, RecordChange, compare, read_base
+from generator.config import RepoConfig
+from generator.crosscheck import _Emitter
+from generator.diagnostics import Diagnostic
+from generator.load import RECORD_SUFFIX, discover, display_path
+from generator.model import Record
+from generator.newrecord import next_id
+
+if TYPE_CHECKING:
+    from generator.compute import Computed
+    from generator.pipeline import Analysis
+    from generator.policy import Policy
+
+_VERB = {"closed": ("关闭", "closing"), "cancelled": ("取消", "cancelling")}
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalNeed:
+    """An approval the policy requires for the status this change gives a record."""
+
+    rid: str
+    file: str
+    status: str
+    role: str
+    role_zh: str
+    role_en: str
+    subject: str
+    decision: str | None
+    by: str | None
+    at: str | None
+
+    def text(self, lang: str) -> str:
+        zh_verb, en_verb = _VERB.get(
+            self.status, (f"推进到 {self.status}", f"moving to {self.status}")
+        )
+        if lang == "en":
+            state = (f"recorded: {self.decision} by {self.by} on {self.at}" if self.decision
+                     else "not recorded yet")  # fmt: skip
+            return (f"{en_verb} {self.rid} needs {self.role} approval ({self.role_en}, "
+                    f"{self.subject}) — {state}")  # fmt: skip
+        state = (f"已记录：{self.by} {self.at} {self.decision}" if self.decision
+                 else "尚未记录")  # fmt: skip
+        return f"{zh_verb} {self.rid} 需要 {self.role_zh} ({self.role}) 审批（{self.subject}）— {state}"
+
+
+@dataclass(slots=True)
+class CheckResult:
+    diagnostics: list[Diagnostic]
+    files_checked: int
+    base: str
+    base_commit: str
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    needs: list[ApprovalNeed] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def _diag(file: str, code: str, zh: str, en: str, hint_zh: str, hint_en: str,
+          fld: str = "") -> Diagnostic:  # fmt: skip
+    return Diagnostic(file, code, zh, en, field=fld, hint_zh=hint_zh, hint_en=hint_en)
+
+
+def _stem(display: str) -> str:
+    return PurePosixPath(display).name.removesuffix(RECORD_SUFFIX)
+
+
+def structural(
+    snapshot: BaseSnapshot, changes: list[RecordChange], removed: list[str], wt: list[str],
+    prefix: str,
+) -> list[Diagnostic]:  # fmt: skip
+    """Deleted and renamed records, and ids the merge result would hold twice."""
+    out: list[Diagnostic] = []
+    added = [c for c in changes if c.old is None and not snapshot.existed_at_fork(c.new.display)]
+    ref = snapshot.ref
+    for display in removed:
+        old = snapshot.data(display) or {}
+        rid = _stem(display)
+        twin = next((c for c in added if c.new.data and (
+            c.new.data.get("id") == rid or (
+                c.new.data.get("received_at") == old.get("received_at") is not None
+                and (c.new.data.get("customer") or {}).get("company")
+                == (old.get("customer") or {}).get("company")))), None)  # fmt: skip
+        if twin is not None:
+            out.append(_diag(
+                twin.new.display, "change-renamed",
+                f"记录 {rid} 被改名为 {twin.new.stem}：记录合并后不能改名",
+                f"Record {rid} was renamed to {twin.new.stem}: records are never renamed once merged",
+                f"改回原名：git mv {twin.new.display} {display}，并保持 id: {rid}。",
+                f"Rename it back: git mv {twin.new.display} {display}, keeping id: {rid}.", "id",
+            ))  # fmt: skip
+        else:
+            out.append(_diag(
+                display, "change-deleted",
+                f"记录 {rid} 被删除：合并后的记录永不删除（{ref} 中仍有此文件）",
+                f"Record {rid} was deleted: merged records are never deleted (it is on {ref})",
+                f"恢复文件：git checkout {ref} -- {display}；作废的客诉改 status: cancelled 并填写 "
+                "cancellation。",
+                f"Restore it: git checkout {ref} -- {display}; to void a complaint set status: "
+                "cancelled and fill in cancellation.",
+            ))  # fmt: skip
+    # Ids after the merge: this branch's files plus records the base gained since the fork.
+    base_new = {_stem(d).casefold(): d for d in snapshot.blobs
+                if d not in wt and not snapshot.existed_at_fork(d)}  # fmt: skip
+    taken = {_stem(d) for d in snapshot.blobs} | {_stem(d) for d in wt}
+    for c in added + [c for c in changes if c.clash]:
+        rid = c.new.stem
+        other = c.new.display if c.clash else base_new.get(rid.casefold())
+        if other is None:
+            continue
+        parts = rid.split("-")
+        year = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
+        free = next_id(prefix, year, taken) if parts[0] == prefix and year else "…"
+        new_path = str(PurePosixPath(c.new.display).with_name(f"{free}{RECORD_SUFFIX}"))
+        out.append(_diag(
+            c.new.display, "id-taken",
+            f"编号 {rid} 已被 {ref} 上合并的另一条记录（{other}）占用：并行的合并请求取了同一个编号",
+            f"Id {rid} is already used on {ref} by another merged record ({other}): parallel "
+            "pull requests took the same number",
+            f"改用下一个空闲编号：git mv {c.new.display} {new_path}，把 id 改为 {free}，"
+            "再运行 kesu check。",
+            f"Take the next free number: git mv {c.new.display} {new_path}, set id: {free}, "
+            "and run kesu check again.", "id",
+        ))  # fmt: skip
+    return out
+
+
+def _base_dues(analysis: Analysis, changes: list[RecordChange], as_of: datetime,
+               ) -> dict[str, Computed]:  # fmt: skip
+    """The computation with every changed record at its base version (one extra pass)."""
+    from generator.compute import compute_all
+
+    old = {c.new.display: c.old for c in changes if c.old is not None and not c.clash}
+    if not old or analysis.policy is None or analysis.calendar is None:
+        return {}
+    records = [
+        Record(r.id, r.path, old[r.path], True) if r.path in old else r
+        for r in analysis.validation.records.records
+        if r.valid or r.path in old
+    ]
+    return compute_all(records, analysis.policy, analysis.calendar, as_of)
+
+
+def _dues(computed: Computed | None) -> dict[str, datetime | None]:
+    return {m.id: m.due_at for m in computed.milestones} if computed else {}
+
+
+def _needs(policy: Policy, change: RecordChange, computed: Computed | None) -> list[ApprovalNeed]:
+    from generator.policy import LIFECYCLE
+
+    new = change.new.data or {}
+    status = str(new.get("status"))
+    was = (change.old or {}).get("status")
+    if computed is None or status == was or status not in LIFECYCLE:
+        return []
+    reached = LIFECYCLE.index(status)
+    out = []
+    for a in computed.required_approvals:
+        if a.stage in LIFECYCLE and LIFECYCLE.index(a.stage) <= reached:
+            name = policy.roles.get(a.role)
+            out.append(ApprovalNeed(
+                change.new.stem, change.new.display, status, a.role,
+                name.zh if name else a.role, name.en if name else a.role, a.subject,
+                a.decision, a.by, a.at,
+            ))  # fmt: skip
+    return out
+
+
+def run_check(config: RepoConfig, base: str, as_of: datetime) -> CheckResult:
+    """Check the working tree against ``base``; raises ChangeError for a bad repository/ref."""
+    from generator.pipeline import analyse
+
+    snapshot = read_base(config.root, config.records_dir, base)
+    analysis = analyse(config, as_of)
+    files, _ = discover([config.records_path], config.root)
+    changes, removed = compare(snapshot, files, config.root)
+    wt = [display_path(p, config.root) for p in files]
+    diags = list(analysis.diagnostics)
+    diags += structural(snapshot, changes, removed, wt, config.id_prefix)
+    old_computed = _base_dues(analysis, changes, as_of)
+    needs: list[ApprovalNeed] = []
+    for change in changes:
+        new = change.new.data
+        if new is None:
+            continue  # validation reports why it does not load
+        emit = _Emitter(change.new)
+        check_future(new, emit, as_of, config.tz)
+        computed = analysis.computed.get(change.new.stem)
+        if change.old is not None and not change.clash:
+            old = change.old
+            grade = computed.grade.grade if computed is not None else None
+            by_rule = check_transition(analysis.policy, old, new, emit, grade)
+            if by_rule or not check_closed(old, new, emit, snapshot.ref):
+                check_immutable(old, new, emit)
+                check_history(old, new, emit)
+                check_extensions(
+                    old,
+                    new,
+                    emit,
+                    config.tz,
+                    (_dues(old_computed.get(change.new.stem)), _dues(computed)),
+                )
+        if analysis.policy is not None:
+            needs += _needs(analysis.policy, change, computed)
+        diags += emit.out
+    diags.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+    return CheckResult(
+        diags, analysis.validation.files_checked, base, snapshot.commit,
+        sorted(c.new.display for c in changes), removed, needs,
+    )  # fmt: skip
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def summary_markdown(result: CheckResult, lang: str) -> str:
+    """The GitHub job summary: verdict, what changed, approvals needed, problems."""
+    en = lang == "en"
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    verdict = ("✅ passed" if en else "✅ 通过") if not errors else (
+        f"❌ {len(errors)} error(s)" if en else f"❌ {len(errors)} 个错误")  # fmt: skip
+    lines = [f"## kesu check: {verdict}", ""]
+    changed = ", ".join(f"`{_stem(p)}`" for p in result.changed) or ("none" if en else "无")
+    base = f"`{result.base}` ({result.base_commit[:7]})"
+    lines.append(f"Base {base}; records changed: {changed}" if en
+                 else f"基准 {base}；本次改动的记录：{changed}")  # fmt: skip
+    if result.removed:
+        gone = ", ".join(f"`{_stem(p)}`" for p in result.removed)
+        lines.append(f"Records removed: {gone}" if en else f"被删除的记录：{gone}")
+    if result.needs:
+        lines += ["", "### Approvals this pull request needs" if en else "### 本 PR 需要的审批", ""]
+        lines += [f"- {n.text(lang)}" for n in result.needs]
+    if result.diagnostics:
+        head = ("| file | line | field | rule | problem |" if en
+                else "| 文件 | 行 | 字段 | 规则 | 问题 |")  # fmt: skip
+        lines += ["", "### Problems" if en else "### 问题", "", head, "|---|---|---|---|---|"]
+        for d in result.diagnostics:
+            msg = d.message(lang) + (f" — {d.hint(lang)}" if d.hint(lang) else "")
+            lines.append(f"| `{_cell(d.file)}` | {d.line or ''} | `{_cell(d.field)}` | "
+                         f"{d.code} | {_cell(msg)} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def needs_json(result: CheckResult) -> list[dict[str, Any]]:
+    return [
+        {"record": n.rid, "file": n.file, "status": n.status, "role": n.role,
+         "subject": n.subject, "decision": n.decision, "by": n.by, "at": n.at,
+         "message_zh": n.text("zh"), "message_en": n.text("en")}
+        for n in result.needs
+    ]  # fmt: skip

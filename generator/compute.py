@@ -1,0 +1,269 @@
+"""Stage 3: compute each record's grade, deadlines, cancellation, penalties and approvals.
+
+Pure: the records, the policy, the working calendar and ``as_of`` are arguments; nothing is
+read or written. ``to_json``/``export_json`` give the stable shape ``kesu export --format json``
+prints (``schema_version`` 1, times ISO 8601 with offset); ``explain`` is the text of
+``kesu show``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from generator.deadlines import (
+    NOT_CANCELLED,
+    MilestoneResult,
+    cancellation_state,
+    milestone_results,
+    span,
+)
+from generator.grading import (
+    GradeResult,
+    Reason,
+    closure_recurrences,
+    grade_all,
+    holds,
+    latest_decision,
+    processing_order,
+    received_at,
+)
+from generator.model import Record
+from generator.penalties import Penalty, PenaltyTotal, penalties_for, penalty_totals
+
+if TYPE_CHECKING:
+    from generator.policy import Policy
+    from generator.workcal import WorkCalendar
+
+__all__ = ["ApprovalStatus", "Computed", "GradeResult", "MilestoneResult", "Penalty",
+           "PenaltyTotal", "Reason", "compute_all", "explain", "export_json", "penalty_totals",
+           "to_json"]
+SCHEMA_VERSION = 1
+_OPEN = ("pending", "due_soon", "overdue")
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalStatus:
+    id: str
+    role: str
+    subject: str
+    stage: str
+    """The status the record may not be in (or past) without this approval."""
+    text_zh: str
+    text_en: str
+    decision: str | None
+    """The latest decision recorded: approved, rejected, or None when there is none yet."""
+    by: str | None
+    at: str | None
+    """The date as written in the record."""
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    record_id: str
+    grade: GradeResult
+    milestones: tuple[MilestoneResult, ...]
+    cancelled: bool
+    cancel_reason_zh: str
+    cancel_reason_en: str
+    penalties: tuple[Penalty, ...]
+    overdue: bool
+    next_due: MilestoneResult | None
+    """The open milestone due first (overdue ones included)."""
+    required_approvals: tuple[ApprovalStatus, ...]
+    cancel_at: datetime | None = None
+    """When the policy's automatic cancellation takes or took effect."""
+    restarted_at: datetime | None = None
+    not_a_complaint_zh: str = ""
+    """Why the policy does not treat this record as a complaint (empty when it does)."""
+    not_a_complaint_en: str = ""
+    reopen_suggested: tuple[str, ...] = ()
+    """Closed records with the same problem that this record says should be reopened."""
+
+
+def _approvals(record: Record, grade: str, policy: Policy) -> tuple[ApprovalStatus, ...]:
+    out = []
+    for rule in policy.approvals:
+        if not holds(rule.applies, record, grade):
+            continue
+        entry = latest_decision(record, rule.role, rule.subject) or {}
+        by, at = entry.get("name"), entry.get("date")
+        out.append(ApprovalStatus(rule.id, rule.role, rule.subject, rule.stage, rule.text.zh,
+                                  rule.text.en, entry.get("decision"),
+                                  by if isinstance(by, str) else None,
+                                  at if isinstance(at, str) else None))
+    return tuple(out)
+
+
+def compute_all(records: Sequence[Record], policy: Policy, calendar: WorkCalendar,
+                as_of: datetime, *, due_soon_days: int = 2) -> dict[str, Computed]:
+    """Every record's computed fields, keyed and ordered by record id (the first of a
+    duplicated id wins). ``due_soon_days`` comes from the repository config."""
+    if as_of.tzinfo is None:
+        raise ValueError("as_of needs a time zone")
+    tz = calendar.tz
+    received = received_at(records, tz)
+    ordered = processing_order(records, received)
+    grades = grade_all(ordered, policy, tz, received)
+    reopen = closure_recurrences(ordered, policy, tz, received)
+    out: dict[str, Computed] = {}
+    for record in ordered:
+        if record.id in out:
+            continue
+        grade = grades[record.id]
+        nac = policy.not_a_complaint
+        excluded = (nac[1].zh, nac[1].en) if nac and holds(nac[0], record, grade.grade) else None
+        cancel = NOT_CANCELLED if excluded else cancellation_state(record, policy, calendar, as_of)
+        ms = milestone_results(record, grade.grade, policy, calendar, as_of, due_soon_days,
+                               cancel, excluded)
+        open_ = [m for m in ms if m.state in _OPEN and m.due_at is not None]
+        out[record.id] = Computed(
+            record.id, grade, ms, cancel.cancelled, cancel.reason_zh, cancel.reason_en,
+            () if excluded else penalties_for(record, grade.grade, ms, policy, tz),
+            any(m.overdue for m in ms),
+            min(open_, key=lambda m: (m.due_at, m.id)) if open_ else None,
+            _approvals(record, grade.grade, policy), cancel.cancel_at, cancel.restarted_at,
+            excluded[0] if excluded else "", excluded[1] if excluded else "",
+            reopen.get(record.id, ()),
+        )
+    return {rid: out[rid] for rid in sorted(out)}
+
+
+# ------------------------------------------------------------------ JSON export
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def _pair(zh: str, en: str) -> dict[str, str] | None:
+    return {"zh": zh, "en": en} if zh or en else None
+
+
+def to_json(c: Computed) -> dict[str, Any]:
+    """One record's computed fields in the documented export shape."""
+    g = c.grade
+    return {
+        "id": c.record_id,
+        "grade": {
+            "id": g.grade, "name": {"zh": g.name_zh, "en": g.name_en},
+            "fact_grade": g.fact_grade, "computed_grade": g.computed_grade,
+            "declared": g.declared, "declared_status": g.declared_status,
+            "reasons": [{"criterion": r.criterion, "text": {"zh": r.text_zh, "en": r.text_en},
+                         "records": list(r.records)} for r in g.reasons],
+        },
+        "not_a_complaint": _pair(c.not_a_complaint_zh, c.not_a_complaint_en),
+        "cancelled": c.cancelled,
+        "cancel_reason": _pair(c.cancel_reason_zh, c.cancel_reason_en),
+        "cancel_at": _iso(c.cancel_at),
+        "restarted_at": _iso(c.restarted_at),
+        "overdue": c.overdue,
+        "next_due": c.next_due.id if c.next_due else None,
+        "milestones": [{
+            "id": m.id, "name": {"zh": m.name_zh, "en": m.name_en}, "variant": m.variant,
+            "start_event": m.start_event, "start_at": _iso(m.start_at), "due_at": _iso(m.due_at),
+            "original_due_at": _iso(m.original_due_at), "due_source": m.due_source,
+            "done_at": _iso(m.done_at), "state": m.state, "overdue": m.overdue,
+            "late_by_seconds": int(m.late_by.total_seconds()) if m.late_by is not None else None,
+            "estimated": m.estimated,
+            "explanation": {"zh": m.explanation_zh, "en": m.explanation_en},
+        } for m in c.milestones],
+        "penalties": [{
+            "rule": p.rule, "milestones": list(p.milestones), "charged_to": p.charged_to,
+            "month": p.month, "amount": p.amount, "currency": p.currency,
+            "provisional": p.provisional, "text": {"zh": p.text_zh, "en": p.text_en},
+        } for p in c.penalties],
+        "required_approvals": [{
+            "id": a.id, "role": a.role, "subject": a.subject, "stage": a.stage,
+            "text": {"zh": a.text_zh, "en": a.text_en}, "decision": a.decision, "by": a.by,
+            "at": a.at,
+        } for a in c.required_approvals],
+        "reopen_suggested": list(c.reopen_suggested),
+    }
+
+
+def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime) -> dict[str, Any]:
+    """The whole ``kesu export --format json`` document."""
+    totals = penalty_totals(p for c in results.values() for p in c.penalties)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": as_of.isoformat(),
+        "policy": {"id": policy.id, "name": {"zh": policy.name.zh, "en": policy.name.en}},
+        "records": [to_json(results[rid]) for rid in sorted(results)],
+        "penalty_totals": [{
+            "charged_to": t.charged_to, "month": t.month, "amount": t.amount,
+            "currency": t.currency, "count": t.count, "records": list(t.records),
+        } for t in totals],
+    }
+
+
+# ------------------------------------------------------------------ kesu show
+
+_STATES = {
+    "pending": ("待办", "pending"), "due_soon": ("即将到期", "due soon"),
+    "overdue": ("已逾期", "overdue"), "done_on_time": ("按时完成", "done on time"),
+    "done_late": ("延迟完成", "done late"), "not_applicable": ("不适用", "not applicable"),
+    "cancelled": ("已取消", "cancelled"),
+}
+
+
+def explain(c: Computed, lang: str = "zh") -> str:
+    """A short, plain-text account of one record for the terminal."""
+    en = lang == "en"
+    g = c.grade
+    name = g.name_en if en else g.name_zh
+    lines = [f"{c.record_id}  " + (f"grade {g.grade} {name} (by facts: {g.fact_grade})" if en
+                                   else f"级别 {g.grade} {name}（按事实：{g.fact_grade}）")]
+    if g.declared_status in ("looser", "unknown"):
+        why = "更宽松" if g.declared_status == "looser" else "不是本策略的级别"
+        lines.append(f"  ! declared grade {g.declared} ignored ({g.declared_status})" if en
+                     else f"  ! 声明级别 {g.declared} 未采用（{why}）")
+    lines.append("Reasons:" if en else "原因：")
+    lines += [f"  - [{r.criterion or '-'}] {r.text_en if en else r.text_zh}" for r in g.reasons]
+    for flag_zh, flag_en in ((c.not_a_complaint_zh, c.not_a_complaint_en),
+                             (c.cancel_reason_zh, c.cancel_reason_en)):
+        if flag_zh:
+            lines.append(f"  * {flag_en if en else flag_zh}")
+    if c.reopen_suggested:
+        ids = ", ".join(c.reopen_suggested)
+        lines.append(f"  * same problem after closure of {ids}: reopen it" if en
+                     else f"  * {ids} 结案后同一问题再发生：应重开")
+    head = ("Milestone", "Start", "Due", "Done", "State") if en else (
+        "节点", "起算", "期限", "完成", "状态")
+    rows = [head]
+    for m in c.milestones:
+        state = _STATES[m.state][1 if en else 0]
+        if m.late_by is not None:
+            state += f" {span(m.late_by)[1 if en else 0]}"
+        if m.estimated:
+            state += " (estimate)" if en else "（估算）"
+        if m.due_source != "policy":
+            state += f" [{m.due_source}]"
+        rows.append((f"{m.id} {m.name_en if en else m.name_zh}", _t(m.start_at), _t(m.due_at),
+                     _t(m.done_at), state))
+    widths = [max(_width(r[i]) for r in rows) for i in range(4)]
+    lines.append("Deadlines:" if en else "时限：")
+    lines += ["  " + "  ".join(cell + " " * (widths[i] - _width(cell)) if i < 4 else cell
+                               for i, cell in enumerate(r)).rstrip() for r in rows]
+    for a in c.required_approvals:
+        state = a.decision or ("missing" if en else "未审批")
+        lines.append(f"Approval {a.role}/{a.subject} before {a.stage}: {state}" if en
+                     else f"审批 {a.role}/{a.subject}（{a.stage} 前）：{state}")
+    for p in c.penalties:
+        who = p.charged_to or ("?" if en else "未指定")
+        lines.append(f"Penalty {p.amount:g} {p.currency} → {who} ({p.month})" if en
+                     else f"罚款 {p.amount:g} {p.currency} → {who}（{p.month}）")
+    return "\n".join(lines) + "\n"
+
+
+def _t(at: datetime | None) -> str:
+    """Times are already in the repository's zone (the calendar's)."""
+    return "—" if at is None else f"{at:%Y-%m-%d %H:%M}"
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if "\u2e80" <= ch <= "\ua4cf" or "\uac00" <= ch <= "\ud7a3"
+               or "\uff00" <= ch <= "\uff60" else 1 for ch in text)

@@ -1,0 +1,371 @@
+"""Deadlines: start events, due times, customer deadlines, extensions, states, cancellation.
+
+Everything is judged *as of* an instant: an event or completion recorded after ``as_of`` has
+not happened yet, so the same records give the same answer for any past ``as_of``.
+
+A milestone's due is its start event plus duration on the working calendar. A customer
+deadline (``customer_deadline``, itself extendable with an extension for ``customer_deadline``)
+replaces it when earlier, or always, as the policy's ``customer_deadline_mode`` says; it also
+applies while the start event has not happened, since it does not depend on it. The last
+approved extension for the milestone then moves the due later; an extension that is not later
+is ignored and said so. ``original_due_at`` always keeps the policy's own due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from generator.grading import Condition, Text, holds, parse_optional, parse_text
+from generator.model import Record
+from generator.timeparse import try_instant
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from generator.policy import Policy
+    from generator.workcal import WorkCalendar
+
+_UNITS = {"hours": ("小时", "hours"), "working_hours": ("工作小时", "working hours"),
+          "natural_days": ("自然日", "natural days"), "working_days": ("工作日", "working days")}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: str  # ref | field | first_of | later_of
+    value: str = ""
+    children: tuple[Event, ...] = ()
+
+
+def parse_event(node: Any) -> Event:
+    if isinstance(node, str):
+        return Event("ref", node)
+    if "field" in node:
+        return Event("field", node["field"])
+    kind = "first_of" if "first_of" in node else "later_of"
+    return Event(kind, children=tuple(parse_event(c) for c in node[kind]))
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    amount: float
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    id: str
+    applies: Condition | None
+    start: Event
+    duration: Duration
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    id: str
+    name: Text
+    applies: Condition | None
+    variants: tuple[Variant, ...]
+    """Tried in order; a milestone without ``variants`` in the file has one, id ``default``."""
+    done: tuple[str, ...]
+    customer_deadline_applies: bool
+    warn_after_start: Duration | None
+    warn_before: Duration | None
+    note: Text | None
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationRule:
+    id: str
+    text: Text
+    applies: Condition | None
+    start: Event
+    duration: Duration
+    unless: Event
+    restart: bool
+
+
+def _duration(node: Mapping[str, Any] | None) -> Duration | None:
+    return Duration(float(node["duration"]), node["unit"]) if node else None
+
+
+def parse_milestone(m: Mapping[str, Any]) -> Milestone:
+    variants = tuple(
+        Variant(v["id"], parse_optional(v.get("applies")),
+                parse_event(v.get("start", m.get("start"))),
+                Duration(float(v.get("duration", m.get("duration"))), v.get("unit", m.get("unit"))))
+        for v in (m.get("variants") or [{"id": "default"}])
+    )
+    return Milestone(
+        m["id"], parse_text(m["name"]), parse_optional(m.get("applies")), variants,
+        tuple(m.get("done") or [f"milestones.{m['id']}.done_at"]),
+        bool(m.get("customer_deadline_applies", False)),
+        _duration(m.get("warn_after_start")), _duration(m.get("warn_before")),
+        parse_text(m["note"]) if "note" in m else None,
+    )
+
+
+def parse_cancellation(c: Mapping[str, Any]) -> CancellationRule:
+    return CancellationRule(
+        c["id"], parse_text(c["text"]), parse_optional(c.get("applies")), parse_event(c["start"]),
+        Duration(float(c["duration"]), c["unit"]), parse_event(c["unless"]),
+        bool(c.get("restart", False)))
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneResult:
+    id: str
+    name_zh: str
+    name_en: str
+    start_event: str
+    """The start event's name (a policy event name, or a field path)."""
+    start_at: datetime | None
+    due_at: datetime | None
+    original_due_at: datetime | None
+    """The policy's own due, before any customer deadline or extension."""
+    due_source: str  # policy | customer | extension
+    done_at: datetime | None
+    state: str
+    """pending, due_soon, overdue, done_on_time, done_late, not_applicable or cancelled."""
+    overdue: bool
+    late_by: timedelta | None
+    """Done late: done - due. Overdue: as_of - due. Otherwise None."""
+    estimated: bool
+    """The due crosses a year whose official calendar is not published (weekends only)."""
+    explanation_zh: str
+    explanation_en: str
+    variant: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelState:
+    cancelled: bool
+    reason_zh: str = ""
+    reason_en: str = ""
+    cancel_at: datetime | None = None
+    """When the automatic cancellation takes (or took) effect."""
+    restarted_at: datetime | None = None
+    """The awaited event came after the cancellation: every open clock restarts here."""
+
+
+NOT_CANCELLED = CancelState(False)
+
+
+def values_at(data: Any, path: str) -> list[Any]:
+    """Values at a dotted path; ``name[]`` steps into every item of a list."""
+    nodes = [data]
+    for part in path.split("."):
+        name, many = part.removesuffix("[]"), part.endswith("[]")
+        found: list[Any] = []
+        for node in nodes:
+            if isinstance(node, Mapping) and node.get(name) is not None:
+                value = node[name]
+                found.extend(value if many and isinstance(value, list) else [] if many else [value])
+        nodes = found
+    return nodes
+
+
+def first_instant(record: Record, paths: Sequence[str], tz: ZoneInfo) -> datetime | None:
+    """The earliest time at the first path that has one."""
+    for path in paths:
+        times = [t for v in values_at(record.data, path) if (t := try_instant(v, tz))]
+        if times:
+            return min(times)
+    return None
+
+
+def resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo, as_of: datetime,
+            depth: int = 0) -> datetime | None:
+    """When ``event`` happened, or None if it has not (as of ``as_of``)."""
+    if event.kind == "ref":
+        definition = policy.events.get(event.value)
+        if definition is None or depth > 20:
+            return None
+        return resolve(definition.at, record, policy, tz, as_of, depth + 1)
+    if event.kind == "field":
+        at = try_instant(record.get(event.value), tz)
+        return at if at is not None and at <= as_of else None
+    found = [resolve(c, record, policy, tz, as_of, depth + 1) for c in event.children]
+    if event.kind == "first_of":
+        return next((t for t in found if t is not None), None)
+    return None if any(t is None for t in found) else max(t for t in found if t is not None)
+
+
+def label(event: Event, policy: Policy) -> tuple[str, str]:
+    """Chinese and English names of an event, for explanations."""
+    if event.kind == "ref":
+        d = policy.events.get(event.value)
+        return (d.name.zh, d.name.en) if d else (event.value, event.value)
+    if event.kind == "field":
+        return event.value, event.value
+    parts = [label(c, policy) for c in event.children]
+    zh, en = "、".join(p[0] for p in parts), ", ".join(p[1] for p in parts)
+    return ((f"{zh}中最先有的", f"the first of {en}") if event.kind == "first_of"
+            else (f"{zh}中较晚的", f"the later of {en}"))
+
+
+def fmt(at: datetime | None, tz: ZoneInfo) -> str:
+    return "—" if at is None else f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def span(delta: timedelta) -> tuple[str, str]:
+    minutes = int(delta.total_seconds() // 60)
+    d, rest = divmod(minutes, 1440)
+    h, m = divmod(rest, 60)
+    zh = "".join(f"{n}{u}" for n, u in ((d, "天"), (h, "小时"), (m, "分钟")) if n) or "0分钟"
+    en = " ".join(f"{n} {u}" for n, u in ((d, "d"), (h, "h"), (m, "min")) if n) or "0 min"
+    return zh, en
+
+
+def cancellation_state(record: Record, policy: Policy, calendar: WorkCalendar,
+                       as_of: datetime) -> CancelState:
+    """Cancelled by hand (status), by the policy's rule, or restarted after it."""
+    tz = calendar.tz
+    if record.get("status") == "cancelled":
+        at = try_instant(record.get("cancellation.at"), tz)
+        why = record.get("cancellation.reason") or "—"
+        return CancelState(True, f"记录已取消：{why}", f"Cancelled: {why}", at)
+    rule = policy.cancellation
+    if rule is None or not holds(rule.applies, record):
+        return NOT_CANCELLED
+    start = resolve(rule.start, record, policy, tz, as_of)
+    if start is None:
+        return NOT_CANCELLED
+    cancel_at = calendar.add(start, rule.duration.amount, rule.duration.unit).at
+    arrived = resolve(rule.unless, record, policy, tz, as_of)
+    what_zh, what_en = label(rule.unless, policy)
+    n, (u_zh, u_en) = f"{rule.duration.amount:g}", _UNITS[rule.duration.unit]
+    if arrived is not None and arrived <= cancel_at:
+        return NOT_CANCELLED
+    if as_of < cancel_at:
+        return CancelState(False, cancel_at=cancel_at)
+    if arrived is not None and rule.restart:
+        return CancelState(
+            False, f"{fmt(cancel_at, tz)} 因{n}{u_zh}内未等到{what_zh}而取消；{what_zh}于 "
+            f"{fmt(arrived, tz)} 到达，记录重新执行，未完成的时限自该时刻重新起算",
+            f"Cancelled at {fmt(cancel_at, tz)} ({what_en} not within {n} {u_en}); {what_en} came "
+            f"at {fmt(arrived, tz)}, so the record runs again and open clocks restart from then",
+            cancel_at, arrived)
+    return CancelState(
+        True, f"{rule.text.zh}。自 {fmt(start, tz)} 起 {n}{u_zh}，至 {fmt(cancel_at, tz)} 未等到"
+        f"{what_zh}，自动取消", f"{rule.text.en}. {n} {u_en} from {fmt(start, tz)}: no {what_en} "
+        f"by {fmt(cancel_at, tz)}, cancelled", cancel_at)
+
+
+def _extension(record: Record, milestone: str, tz: ZoneInfo) -> tuple[datetime, str, str] | None:
+    items = record.get("extensions")
+    last = None
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, Mapping) and item.get("milestone") == milestone and \
+                (at := try_instant(item.get("new_due"), tz)) is not None:
+            last = (at, str(item.get("approved_by", "")), str(item.get("reason", "")))
+    return last
+
+
+def _customer_deadline(record: Record, tz: ZoneInfo) -> datetime | None:
+    ext = _extension(record, "customer_deadline", tz)
+    return ext[0] if ext else try_instant(record.get("customer_deadline"), tz)
+
+
+def _na(m: Milestone, why_zh: str, why_en: str, state: str = "not_applicable") -> MilestoneResult:
+    return MilestoneResult(m.id, m.name.zh, m.name.en, "", None, None, None, "policy", None, state,
+                           False, None, False, why_zh, why_en)
+
+
+def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
+                     calendar: WorkCalendar, as_of: datetime, due_soon_days: int,
+                     cancel: CancelState) -> MilestoneResult:
+    tz = calendar.tz
+    if not holds(m.applies, record, grade):
+        return _na(m, f"不适用于此记录（级别 {grade}）",
+                   f"Does not apply to this record (grade {grade})")
+    variant = next((v for v in m.variants if holds(v.applies, record, grade)), None)
+    if variant is None:
+        return _na(m, f"没有适用的变体（级别 {grade}）", f"No variant applies (grade {grade})")
+    done = first_instant(record, m.done, tz)
+    done = done.astimezone(tz) if done is not None and done <= as_of else None
+    start = resolve(variant.start, record, policy, tz, as_of)
+    start = start.astimezone(tz) if start is not None else None
+    ev_zh, ev_en = label(variant.start, policy)
+    zh: list[str] = []
+    en: list[str] = []
+    restart = cancel.restarted_at
+    if start is not None and restart is not None and start < restart and \
+            (done is None or done >= restart):
+        start = restart
+        zh.append(f"记录于 {fmt(restart, tz)} 重新执行，自该时刻起算")
+        en.append(f"the record restarted at {fmt(restart, tz)}; counted from then")
+    policy_due = due = None
+    estimated, source = False, "policy"
+    if start is not None:
+        calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
+        policy_due = due = calc.at
+        estimated = calc.estimated
+        zh.insert(0, f"起算：{ev_zh}。{calc.explanation.rstrip('。')}")
+        en.insert(0, f"Starts at {ev_en}. {calc.explanation_en.rstrip('.')}")
+    else:
+        zh.insert(0, f"等待{ev_zh}")
+        en.insert(0, f"Waiting for {ev_en}")
+    customer = _customer_deadline(record, tz) if m.customer_deadline_applies else None
+    if customer is not None and (due is None or policy.customer_deadline_mode == "always"
+                                 or customer < due):
+        due, source, estimated = customer.astimezone(tz), "customer", False
+        zh.append(f"以客户要求期限 {fmt(customer, tz)} 为准")
+        en.append(f"the customer's deadline {fmt(customer, tz)} applies")
+    ext = _extension(record, m.id, tz)
+    if ext is not None and due is not None:
+        if ext[0] > due:
+            zh.append(f"经 {ext[1]} 批准延期至 {fmt(ext[0], tz)}（{ext[2]}），"
+                      f"原期限 {fmt(due, tz)}")
+            en.append(f"extended to {fmt(ext[0], tz)}, approved by {ext[1]} ({ext[2]}); "
+                      f"was {fmt(due, tz)}")
+            due, source, estimated = ext[0].astimezone(tz), "extension", False
+        else:
+            zh.append(f"延期至 {fmt(ext[0], tz)} 不晚于现期限，未采用")
+            en.append(f"the extension to {fmt(ext[0], tz)} is not later, so it is ignored")
+    overdue, late_by = False, None
+    if done is not None:
+        state = "done_late" if due is not None and done > due else "done_on_time"
+        if state == "done_late" and due is not None:
+            late_by = done - due
+            zh.append(f"{fmt(done, tz)} 完成，延迟 {span(late_by)[0]}")
+            en.append(f"done {fmt(done, tz)}, {span(late_by)[1]} late")
+        else:
+            zh.append(f"{fmt(done, tz)} 完成" + ("（无起算时间，无法判断是否按时）"
+                                                   if due is None else "，按时"))
+            en.append(f"done {fmt(done, tz)}" + (" (no start time: timeliness unknown)"
+                                                  if due is None else ", on time"))
+    elif cancel.cancelled:
+        state = "cancelled"
+        zh.append("记录已取消")
+        en.append("the record is cancelled")
+    elif due is None:
+        state = "pending"
+    elif due < as_of:
+        state, overdue, late_by = "overdue", True, as_of - due
+        zh.append(f"已逾期 {span(late_by)[0]}")
+        en.append(f"overdue by {span(late_by)[1]}")
+    else:
+        warn_at = due - timedelta(days=due_soon_days)
+        if m.warn_before is not None:
+            unit_delta = timedelta(hours=1) if m.warn_before.unit == "hours" else timedelta(days=1)
+            warn_at = min(warn_at, due - m.warn_before.amount * unit_delta)
+        if m.warn_after_start is not None and start is not None:
+            w = m.warn_after_start
+            warn_at = min(warn_at, calendar.add(start, w.amount, w.unit).at)
+        state = "due_soon" if as_of >= warn_at else "pending"
+    return MilestoneResult(
+        m.id, m.name.zh, m.name.en, variant.start.value or ev_en, start, due, policy_due, source,
+        done, state, overdue, late_by, estimated, "；".join(zh) + "。", "; ".join(en) + ".",
+        variant.id)
+
+
+def milestone_results(record: Record, grade: str, policy: Policy, calendar: WorkCalendar,
+                      as_of: datetime, due_soon_days: int, cancel: CancelState,
+                      excluded: tuple[str, str] | None = None) -> tuple[MilestoneResult, ...]:
+    if excluded is not None:
+        return tuple(_na(m, *excluded) for m in policy.milestones)
+    return tuple(milestone_result(m, record, grade, policy, calendar, as_of, due_soon_days, cancel)
+                 for m in policy.milestones)

@@ -1,0 +1,432 @@
+"""Grades: the condition vocabulary, recurrence counting and declared grades.
+
+Conditions are data (never code): ``fact``/``field``/``ratio`` with comparisons, ``any``,
+``all``, ``not``, ``recurrence``, ``grades`` and ``approval``. A missing boolean fact counts as
+false; a comparison on a missing or non-numeric value does not hold.
+
+Records are graded in received order (then id). Recurrences are counted from an index built
+once, while the records are processed: per key and key value, one list of received instants
+per basis grade, so counting a rolling window is one bisection, never a scan of all records.
+The window is ``(received - window, received]``; months are calendar months in the
+repository's zone, clamped to the month's end (31 May - 3 months = 28/29 Feb). This record
+always counts as one occurrence, whatever its own grade; earlier records count when they are
+in the window and (with ``of_grades``) their basis grade is listed. The basis is the grade a
+record's own facts give (``fact``) or its final grade (``final``), as the policy says. The
+fact grade is what the criteria give with every recurrence condition counted as not met.
+"""
+
+from __future__ import annotations
+
+import calendar
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from generator.model import Record
+from generator.timeparse import try_instant
+
+if TYPE_CHECKING:
+    from generator.policy import Policy
+
+MAX_EVIDENCE = 20
+"""At most this many earlier records are named in a reason (the count is always exact)."""
+KEY_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "problem_key": ("problem_key",),
+    "customer": ("customer.code", "customer.company"),
+    "part_number": ("product.part_number",),
+    "defect_code": ("defect_code",),
+    "site": ("customer.site",),
+}
+"""Named keys; the first present path gives the value. Any other key is a dotted path."""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A policy text in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+def parse_text(node: Mapping[str, str]) -> Text:
+    return Text(node["zh"], node["en"])
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    months: int = 0
+    days: int = 0
+
+    def describe(self) -> tuple[str, str]:
+        if self.months:
+            return f"{self.months} 个月", f"{self.months} months"
+        return f"{self.days} 天", f"{self.days} days"
+
+    def start(self, at: datetime, tz: ZoneInfo) -> datetime:
+        """The open start of the window that ends at ``at``."""
+        local = at.astimezone(tz)
+        if not self.months:
+            return local - timedelta(days=self.days)
+        y, m = divmod(local.month - 1 - self.months, 12)
+        year, month = local.year + y, m + 1
+        return local.replace(year=year, month=month,
+                             day=min(local.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    key: tuple[str, ...]
+    window: Window
+    min_count: int
+    of_grades: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One node of the vocabulary; ``kind`` says which of the fields are used."""
+
+    kind: str  # fact | field | ratio | any | all | not | recurrence | grades | approval
+    target: str = ""  # the fact name or field path
+    ratio: tuple[str, str] = ("", "")
+    ops: tuple[tuple[str, Any], ...] = ()
+    children: tuple[Condition, ...] = ()
+    recurrence: Recurrence | None = None
+    grades: tuple[str, ...] = ()
+    approval: tuple[str, str, str] = ("", "", "")  # role, subject, decision
+
+
+_OPS = ("is", "eq", "ne", "in", "gte", "gt", "lte", "lt", "exists")
+
+
+def parse_condition(node: Mapping[str, Any]) -> Condition:
+    """Build a condition from its (schema-validated) mapping."""
+    ops = tuple((k, tuple(v) if k == "in" else v) for k, v in node.items() if k in _OPS)
+    if "fact" in node:
+        return Condition("fact", target=node["fact"], ops=ops)
+    if "field" in node:
+        return Condition("field", target=node["field"], ops=ops)
+    if "ratio" in node:
+        a, b = (p if "." in p else f"product.{p}" for p in node["ratio"])
+        return Condition("ratio", ratio=(a, b), ops=ops)
+    for kind in ("any", "all"):
+        if kind in node:
+            return Condition(kind, children=tuple(parse_condition(c) for c in node[kind]))
+    if "not" in node:
+        return Condition("not", children=(parse_condition(node["not"]),))
+    if "grades" in node:
+        return Condition("grades", grades=tuple(node["grades"]))
+    if "approval" in node:
+        a = node["approval"]
+        return Condition("approval", approval=(a["role"], a["subject"], a["decision"]))
+    r = node["recurrence"]
+    key = r["key"] if isinstance(r["key"], list) else [r["key"]]
+    window = Window(months=r["window"].get("months", 0), days=r["window"].get("days", 0))
+    of = tuple(r["of_grades"]) if "of_grades" in r else None
+    return Condition("recurrence", recurrence=Recurrence(tuple(key), window, r["min_count"], of))
+
+
+def parse_optional(node: Any) -> Condition | None:
+    return parse_condition(node) if node is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    id: str
+    text: Text
+    when: Condition
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    id: str
+    name: Text
+    criteria: tuple[Criterion, ...]
+
+
+def parse_grade(g: Mapping[str, Any]) -> Grade:
+    return Grade(g["id"], parse_text(g["name"]), tuple(
+        Criterion(c["id"], parse_text(c["text"]), parse_condition(c["when"]), c.get("source", ""))
+        for c in g.get("criteria", [])))
+
+
+def walk(cond: Condition) -> Iterator[Condition]:
+    yield cond
+    for child in cond.children:
+        yield from walk(child)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    criterion: str
+    """The criterion id, ``declared``, ``reopen``, or empty for the default grade."""
+    text_zh: str
+    text_en: str
+    records: tuple[str, ...] = ()
+    """Earlier records that caused an escalation (or the original of a reopening)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GradeResult:
+    grade: str
+    name_zh: str
+    name_en: str
+    fact_grade: str
+    """From the record's own facts, recurrences not counted."""
+    computed_grade: str
+    """With recurrences and reopen inheritance, before any declared grade."""
+    declared: str | None
+    """The declared grade as written (``grade_declared.grade``), honoured or not."""
+    declared_status: str
+    """none | stricter (honoured) | same | looser (ignored) | unknown (not a grade id)."""
+    reasons: tuple[Reason, ...]
+
+
+Lookup = Callable[[Recurrence], tuple[int, tuple[str, ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    record: Record
+    grade: str | None = None
+    """The final grade, for ``grades`` conditions (None while grading)."""
+    lookup: Lookup | None = None
+    """Recurrence counting; None counts every recurrence as not met."""
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _eq(value: Any, want: Any) -> bool:
+    if isinstance(value, bool) or isinstance(want, bool):
+        return value is want
+    if _num(value) is not None and _num(want) is not None:
+        return _num(value) == _num(want)
+    return bool(value == want)
+
+
+def compare(value: Any, ops: Sequence[tuple[str, Any]]) -> bool:
+    """All comparisons hold for ``value`` (see the module docstring for missing values)."""
+    for op, want in ops:
+        if op == "exists":
+            ok = (value not in (None, "", [], {})) is want
+        elif op == "is":
+            ok = (value is True) is want
+        elif op == "eq":
+            ok = _eq(value, want)
+        elif op == "ne":
+            ok = not _eq(value, want)
+        elif op == "in":
+            ok = any(_eq(value, w) for w in want)
+        else:
+            n = _num(value)
+            ok = n is not None and {"gte": n >= want, "gt": n > want, "lte": n <= want,
+                                    "lt": n < want}[op]
+        if not ok:
+            return False
+    return True
+
+
+def latest_decision(record: Record, role: str, subject: str) -> Mapping[str, Any] | None:
+    """The last approval entry of ``role`` on ``subject`` (entries are append-only)."""
+    items = record.get("approvals")
+    found = None
+    for entry in items if isinstance(items, list) else []:
+        if isinstance(entry, Mapping) and entry.get("role") == role \
+                and entry.get("subject") == subject:
+            found = entry
+    return found
+
+
+def evaluate(cond: Condition, ctx: Context) -> tuple[bool, tuple[str, ...]]:
+    """Whether ``cond`` holds, and the earlier records a recurrence in it counted."""
+    kind = cond.kind
+    if kind == "fact":
+        return compare(ctx.record.get(f"facts.{cond.target}"), cond.ops), ()
+    if kind == "field":
+        return compare(ctx.record.get(cond.target), cond.ops), ()
+    if kind == "ratio":
+        a, b = _num(ctx.record.get(cond.ratio[0])), _num(ctx.record.get(cond.ratio[1]))
+        return (a is not None and b is not None and b > 0 and compare(a / b, cond.ops)), ()
+    if kind in ("any", "all"):
+        results = [evaluate(c, ctx) for c in cond.children]
+        ok = any(r[0] for r in results) if kind == "any" else all(r[0] for r in results)
+        evidence = tuple(dict.fromkeys(x for r in results if r[0] for x in r[1])) if ok else ()
+        return ok, evidence
+    if kind == "not":
+        return not evaluate(cond.children[0], ctx)[0], ()
+    if kind == "grades":
+        return ctx.grade in cond.grades, ()
+    if kind == "approval":
+        entry = latest_decision(ctx.record, cond.approval[0], cond.approval[1])
+        return entry is not None and entry.get("decision") == cond.approval[2], ()
+    rec = cond.recurrence
+    if rec is None or ctx.lookup is None:
+        return False, ()
+    count, earlier = ctx.lookup(rec)
+    return (True, earlier) if count >= rec.min_count else (False, ())
+
+
+def holds(cond: Condition | None, record: Record, grade: str | None = None) -> bool:
+    """A condition outside grading (applies, amounts, transitions); None always holds."""
+    return cond is None or evaluate(cond, Context(record, grade))[0]
+
+
+def key_value(record: Record, key: Sequence[str]) -> tuple[str, ...] | None:
+    """The record's value of a (composite) key, case-folded; None when a part is missing."""
+    out: list[str] = []
+    for part in key:
+        value = next((v for p in KEY_ALIASES.get(part, (part,))
+                      if isinstance(v := record.get(p), str | int) and not isinstance(v, bool)
+                      and str(v).strip()), None)
+        if value is None:
+            return None
+        out.append(str(value).strip().casefold())
+    return tuple(out)
+
+
+class RecurrenceIndex:
+    """Earlier occurrences by key value and basis grade, filled in received order."""
+
+    def __init__(self, keys: Sequence[tuple[str, ...]], tz: ZoneInfo) -> None:
+        self._keys, self._tz = tuple(dict.fromkeys(keys)), tz
+        self._lists: dict[tuple[tuple[str, ...], tuple[str, ...]],
+                          dict[str, tuple[list[float], list[str]]]] = {}
+        self._info: dict[str, tuple[float, str, dict[tuple[str, ...], tuple[str, ...]]]] = {}
+
+    def add(self, record: Record, at: datetime, grade: str) -> None:
+        ts, values = at.timestamp(), {}
+        for spec in self._keys:
+            if (value := key_value(record, spec)) is None:
+                continue
+            values[spec] = value
+            buckets = self._lists.setdefault((spec, value), {})
+            for g in ("*", grade):
+                times, ids = buckets.setdefault(g, ([], []))
+                times.append(ts)
+                ids.append(record.id)
+        self._info[record.id] = (ts, grade, values)
+
+    def lookup(self, record: Record, at: datetime, exclude: str | None) -> Lookup:
+        """Counting for ``record`` received ``at``; ``exclude`` is its reopened original."""
+
+        def find(rec: Recurrence) -> tuple[int, tuple[str, ...]]:
+            value = key_value(record, rec.key)
+            if value is None:
+                return 1, ()
+            start = rec.window.start(at, self._tz).timestamp()
+            buckets = self._lists.get((rec.key, value), {})
+            total, hits = 0, list[tuple[float, str]]()
+            for g in rec.of_grades or ("*",):
+                times, ids = buckets.get(g, ([], []))
+                lo = bisect_right(times, start)
+                total += len(times) - lo
+                tail = max(lo, len(times) - MAX_EVIDENCE - 1)
+                hits.extend(zip(times[tail:], ids[tail:], strict=True))
+            if exclude is not None and exclude in self._info:
+                ts, grade, values = self._info[exclude]
+                if values.get(rec.key) == value and ts > start and \
+                        (rec.of_grades is None or grade in rec.of_grades):
+                    total -= 1
+            named = [i for _, i in sorted(hits) if i != exclude][-MAX_EVIDENCE:]
+            return total + 1, tuple(named)
+
+        return find
+
+
+def _first_grade(record: Record, policy: Policy, lookup: Lookup | None) -> tuple[int, list[Reason]]:
+    ctx = Context(record, None, lookup)
+    for i, grade in enumerate(policy.grades):
+        hits = []
+        for c in grade.criteria:
+            ok, earlier = evaluate(c.when, ctx)
+            if ok:
+                zh, en = c.text.zh, c.text.en
+                if earlier:
+                    zh += f"（同键较早记录：{'、'.join(earlier)}）"
+                    en += f" (earlier records with the same key: {', '.join(earlier)})"
+                hits.append(Reason(c.id, zh, en, earlier))
+        if hits:
+            return i, hits
+    return len(policy.grades) - 1, [Reason("", "不满足更严重级别的任何条件",
+                                           "No criterion of a more severe grade holds")]
+
+
+def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
+               done: Mapping[str, GradeResult]) -> GradeResult:
+    fact, fact_reasons = _first_grade(record, policy, None)
+    rank, reasons = _first_grade(record, policy, lookup) if lookup else (fact, fact_reasons)
+    original = record.get("reopen_of")
+    if policy.reopen_inherits_grade and isinstance(original, str) and original in done:
+        inherited = policy.rank(done[original].grade)
+        if inherited is not None and inherited < rank:
+            g = policy.grades[inherited]
+            rank, reasons = inherited, [Reason(
+                "reopen", f"重开自 {original}，沿用其级别 {g.id} {g.name.zh}",
+                f"Reopens {original}; keeps its grade {g.id} {g.name.en}", (original,))]
+    computed, final = policy.grades[rank].id, rank
+    declared = record.get("grade_declared.grade")
+    status = "none"
+    if isinstance(declared, str):
+        d = policy.rank(declared)
+        status = "unknown" if d is None else "stricter" if d < rank else \
+            "same" if d == rank else "looser"
+        if d is not None and status == "stricter":
+            final = d
+            why, by = record.get("grade_declared.reason"), record.get("grade_declared.by")
+            who = f"（{by}）" if isinstance(by, str) else ""
+            who_en = f" ({by})" if isinstance(by, str) else ""
+            reasons = [Reason(
+                "declared", f"声明为更严格的级别 {declared}（计算为 {computed}）{who}：{why}",
+                f"Declared stricter grade {declared} (computed {computed}){who_en}: {why}"),
+                *(r for r in reasons if r.criterion)]
+    g = policy.grades[final]
+    return GradeResult(g.id, g.name.zh, g.name.en, policy.grades[fact].id, computed,
+                       declared if isinstance(declared, str) else None, status, tuple(reasons))
+
+
+def received_at(records: Sequence[Record], tz: ZoneInfo) -> dict[str, datetime | None]:
+    return {r.id: try_instant(r.get("received_at"), tz) for r in records}
+
+
+def processing_order(records: Sequence[Record], received: Mapping[str, datetime | None]
+                     ) -> list[Record]:
+    """Received order, then id; records without a valid received time last."""
+    def key(r: Record) -> tuple[bool, float, str]:
+        at = received.get(r.id)
+        return at is None, at.timestamp() if at else 0.0, r.id
+    return sorted(records, key=key)
+
+
+def is_occurrence(record: Record, policy: Policy) -> bool:
+    """Counts as an occurrence for later records (not cancelled, reopened or excluded)."""
+    if record.get("status") in policy.exclude_statuses or isinstance(record.get("reopen_of"), str):
+        return False
+    return policy.not_a_complaint is None or not holds(policy.not_a_complaint[0], record)
+
+
+def grade_all(ordered: Sequence[Record], policy: Policy, tz: ZoneInfo,
+              received: Mapping[str, datetime | None]) -> dict[str, GradeResult]:
+    """Grade ``ordered`` (from :func:`processing_order`), each with its earlier history."""
+    specs = [c.recurrence.key for g in policy.grades for cr in g.criteria
+             for c in walk(cr.when) if c.recurrence is not None]
+    index = RecurrenceIndex(specs, tz)
+    results: dict[str, GradeResult] = {}
+    for record in ordered:
+        at = received.get(record.id)
+        original = record.get("reopen_of")
+        lookup = index.lookup(record, at, original if isinstance(original, str) else None) \
+            if at is not None and specs else None
+        result = _grade_one(record, policy, lookup, results)
+        results.setdefault(record.id, result)
+        if at is not None and specs and is_occurrence(record, policy):
+            basis = result.fact_grade if policy.recurrence_basis == "fact" else result.grade
+            index.add(record, at, basis)
+    return results

@@ -1,0 +1,156 @@
+"""``kesu init DIR --preset NAME``: a company's own records repository, started from this one.
+
+Everything a records repository needs is copied from the Kesu checkout (generator, schemas,
+site, workflows, CODEOWNERS, templates, editor settings); the demo records, attachments, tests
+and benchmarks are not. The workflows then run unchanged in both repositories, so what the
+README documents is what CI runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+import generator
+from generator.policy import preset_ids
+
+SOURCE = Path(generator.__file__).resolve().parent.parent
+COPY: tuple[str, ...] = (
+    "generator", "schema", "site", "docs", "requirements", ".github", ".vscode",
+    "mkdocs.yml", "pyproject.toml", "README.md", "LICENSE", ".editorconfig", ".gitignore",
+    ".pre-commit-config.yaml",
+)  # fmt: skip
+SKIP_NAMES = frozenset({"__pycache__", ".DS_Store"})
+SKIP_PATHS = frozenset({"site/generated"})
+EMPTY_DIRS = ("records", "attachments")
+
+
+class InitError(Exception):
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+    def message(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    root: Path
+    copied: int
+    git: bool
+
+
+def config_text(preset: str, id_prefix: str, title: str) -> str:
+    return f"""# yaml-language-server: $schema=schema/config.schema.json
+# 本仓库的设置；字段说明见 docs/config-fields.md / settings, see docs/config-fields.md
+preset: "{preset}"
+timezone: Asia/Shanghai
+language: zh
+id_prefix: {id_prefix}
+records_dir: records
+site:
+  title: {json.dumps(title, ensure_ascii=False)}
+  mask_contacts: true
+# 审批人与 GitHub 账号（kesu verify-approvals 用）/ approvers and their GitHub logins
+people: []
+#  - name: 张三
+#    login: zhang-san
+#    roles: [gm]
+#    department: 总经办
+notifications:
+  enabled: false   # true + kind + the KESU_WEBHOOK_URL secret to post the overdue list daily
+#  kind: wecom     # wecom | dingtalk | feishu
+"""
+
+
+def _ignore(src_root: Path) -> Callable[[str, list[str]], set[str]]:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        rel = Path(folder).resolve().relative_to(src_root)
+        skipped = {n for n in names if n in SKIP_NAMES or n.endswith((".pyc", ".pyo"))}
+        return skipped | {n for n in names if (rel / n).as_posix() in SKIP_PATHS}
+
+    return ignore
+
+
+def _check_target(target: Path, source: Path) -> None:
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InitError(
+            f"{target} 已存在且不是空目录：kesu init 不会覆盖任何文件",
+            f"{target} exists and is not an empty folder: kesu init never overwrites files",
+        )
+    if target.resolve().is_relative_to(source):
+        raise InitError(
+            f"{target} 在 Kesu 源码目录之内；请选择它之外的目录",
+            f"{target} is inside the Kesu checkout; choose a folder outside it",
+        )
+
+
+def start(
+    target: Path,
+    preset: str,
+    *,
+    id_prefix: str = "KS",
+    title: str = "客诉与8D",
+    with_git: bool = True,
+    source: Path = SOURCE,
+    entries: Sequence[str] = COPY,
+) -> Started:
+    """Create the repository at ``target``; raises InitError on anything it will not do."""
+    source = source.resolve()
+    if preset not in preset_ids():
+        raise InitError(
+            f"没有编号为 {preset} 的策略预设；可选：{', '.join(preset_ids())}",
+            f"No policy preset {preset}; available: {', '.join(preset_ids())}",
+        )
+    if not (source / ".github" / "workflows").is_dir() or not (source / "mkdocs.yml").is_file():
+        raise InitError(
+            f"{source} 不是完整的 Kesu 源码目录：请在 git clone 得到的 Kesu 仓库中运行 kesu init",
+            f"{source} is not a full Kesu checkout: run kesu init from a git clone of Kesu",
+        )
+    _check_target(target, source)
+    target.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for name in entries:
+        src = source / name
+        if src.is_dir():
+            shutil.copytree(src, target / name, ignore=_ignore(source), symlinks=False)
+            copied += sum(1 for p in (target / name).rglob("*") if p.is_file())
+        elif src.is_file():
+            shutil.copy2(src, target / name)
+            copied += 1
+    for folder in EMPTY_DIRS:
+        (target / folder).mkdir(exist_ok=True)
+        (target / folder / ".gitkeep").touch()
+    with (target / "kesu.yaml").open("x", encoding="utf-8", newline="\n") as fh:
+        fh.write(config_text(preset, id_prefix, title))
+    if with_git:
+        git.Repo.init(target, initial_branch="main")
+    return Started(target, copied + 1, with_git)
+
+
+def next_steps(started: Started, lang: str) -> str:
+    root = started.root
+    if lang == "en":
+        return (
+            f"Started a records repository in {root}.\n"
+            "Next:\n"
+            "  1. edit kesu.yaml (people, roles and GitHub logins) and .github/CODEOWNERS (teams);\n"
+            "  2. git add -A && git commit -m 'Start complaint records' and push to a private "
+            "repository;\n"
+            "  3. set branch protection as docs/pull-request-workflow.md describes;\n"
+            "  4. kesu new  (creates the first record)\n"
+        )
+    return (
+        f"已在 {root} 创建记录仓库。\n"
+        "接下来：\n"
+        "  1. 编辑 kesu.yaml（人员、角色与 GitHub 账号）和 .github/CODEOWNERS（团队）；\n"
+        "  2. git add -A && git commit -m 'Start complaint records'，推送到私有仓库；\n"
+        "  3. 按 docs/pull-request-workflow.md 设置分支保护；\n"
+        "  4. kesu new  （新建第一条记录）\n"
+    )

@@ -1,0 +1,188 @@
+"""``kesu new``: a new record with the next free id, never overwriting a file.
+
+The next number comes from the base branch *and* the working tree (design decision 8): two
+branches may still pick the same number in parallel, which ``kesu check`` catches on the merge
+result and explains how to renumber.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import git
+
+from generator.changes import ChangeError, open_repo, record_blobs, records_prefix, resolve
+from generator.config import RepoConfig
+from generator.load import RECORD_SUFFIX
+
+DEFAULT_BASES = ("origin/HEAD", "origin/main", "HEAD")
+CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "origin": (("external", "外部客诉（客户提出）"), ("internal", "内部客诉（公司自己提出）")),
+    "category": (("quality", "质量"), ("delivery", "交期"), ("service", "服务"), ("other", "其他")),
+    "channel": (
+        ("phone", "电话"), ("email", "邮件"), ("written", "书面报告/8D"), ("platform", "客户平台"),
+        ("onsite", "现场"), ("meeting", "会议"), ("other", "其他"),
+    ),
+}  # fmt: skip
+PROMPTS: tuple[tuple[str, str], ...] = (
+    ("title", "标题（客户、产品、现象，一句话）"),
+    ("customer", "客户公司"),
+    ("product", "产品名称"),
+    ("origin", "来源"),
+    ("category", "类型"),
+    ("channel", "反馈渠道"),
+    ("description", "问题描述（尽量用客户原话）"),
+)
+DEFAULTS = {"origin": "external", "category": "quality"}
+
+
+@dataclass(frozen=True, slots=True)
+class NewFields:
+    title: str
+    customer: str
+    product: str
+    channel: str
+    origin: str = "external"
+    category: str = "quality"
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    id: str
+    path: Path
+    base: str | None
+    """The revision the number was taken from (``origin/main``, ``HEAD``…), None outside Git."""
+
+
+def _id_pattern(prefix: str, year: int) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(prefix)}-{year:04d}-([0-9]{{3,6}})(?:-[0-9]{{1,2}})?$")
+
+
+def next_id(prefix: str, year: int, taken: Iterable[str]) -> str:
+    """``PREFIX-YEAR-NNNN`` one above the highest number of that prefix and year."""
+    pattern = _id_pattern(prefix, year)
+    numbers = [int(m[1]) for name in taken if (m := pattern.match(name))]
+    return f"{prefix}-{year:04d}-{max(numbers, default=0) + 1:04d}"
+
+
+def default_base(repo: git.Repo) -> str | None:
+    """The first of origin/HEAD, origin/main, HEAD that exists; None before the first commit."""
+    for ref in DEFAULT_BASES:
+        try:
+            repo.commit(ref)
+        except (git.BadName, ValueError):
+            continue
+        return ref
+    return None
+
+
+def taken_ids(config: RepoConfig, base: str | None) -> tuple[set[str], str | None]:
+    """Ids in the working tree and on the base revision (default: see :func:`default_base`)."""
+    names = {p.name[: -len(RECORD_SUFFIX)] for p in config.records_path.rglob(f"*{RECORD_SUFFIX}")}
+    try:
+        repo = open_repo(config.root)
+    except ChangeError:
+        if base is not None:
+            raise
+        return names, None
+    ref = base if base is not None else default_base(repo)
+    if ref is None:
+        return names, None
+    commit = resolve(repo, ref)
+    prefix = records_prefix(repo, config.root, config.records_dir)
+    for display, _blob in record_blobs(commit, prefix, PurePosixPath(config.records_dir)):
+        names.add(PurePosixPath(display).name[: -len(RECORD_SUFFIX)])
+    return names, ref
+
+
+def _q(value: str) -> str:
+    # JSON strings are valid YAML double-quoted scalars: safe for ': ', '#', '@', quotes …
+    return json.dumps(value, ensure_ascii=False)
+
+
+def render(rid: str, fields: NewFields, received_at: datetime, schema_ref: str) -> str:
+    """The new file: modeline, required fields, and what to fill in next."""
+    description = fields.description or fields.title
+    todo = "" if fields.description else "  # 请用客户原话补充 / in the customer's words"
+    return (
+        f"# yaml-language-server: $schema={schema_ref}\n"
+        f"id: {rid}\n"
+        f"title: {_q(fields.title)}\n"
+        f"origin: {fields.origin}\n"
+        f"category: {fields.category}\n"
+        f"channel: {fields.channel}\n"
+        f'received_at: "{received_at:%Y-%m-%d %H:%M}"\n'
+        "status: registered\n"
+        "customer:\n"
+        f"  company: {_q(fields.customer)}\n"
+        "product:\n"
+        f"  name: {_q(fields.product)}\n"
+        f"description: {_q(description)}{todo}\n"
+        "# 接下来填写 / next: received_by, reporter, product (part_number, lots, quantities),\n"
+        "# demands, problem_key, facts（定级事实 / grading facts）, responsibility, sample.\n"
+        "# 字段说明 / field reference: docs/record-fields.md\n"
+    )
+
+
+def schema_ref(config: RepoConfig) -> str:
+    target = config.root / "schema" / "complaint.schema.json"
+    return PurePosixPath(os.path.relpath(target, config.records_path)).as_posix()
+
+
+def create(
+    config: RepoConfig, fields: NewFields, received_at: datetime, base: str | None = None
+) -> Created:
+    """Write ``records/<next id>.yaml``; raises FileExistsError rather than overwrite."""
+    taken, used = taken_ids(config, base)
+    local = received_at.astimezone(config.tz)
+    rid = next_id(config.id_prefix, local.year, taken)
+    config.records_path.mkdir(parents=True, exist_ok=True)
+    path = config.records_path / f"{rid}{RECORD_SUFFIX}"
+    text = render(rid, fields, local, schema_ref(config))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    return Created(rid, path, used)
+
+
+def ask_fields(
+    given: dict[str, str | None], ask: Callable[[str], str], say: Callable[[str], None]
+) -> dict[str, str]:
+    """Prompt (in Chinese) for every field not given on the command line."""
+    out: dict[str, str] = {}
+    for key, label in PROMPTS:
+        value = given.get(key)
+        while not value:
+            options = CHOICES.get(key)
+            default = DEFAULTS.get(key, "")
+            if options:
+                say(f"{label}：")
+                for i, (code, zh) in enumerate(options, 1):
+                    say(f"  {i}) {code}  {zh}")
+            shown = f" [{default}]" if default else ""
+            answer = ask(f"{label}{shown}: ").strip() or default
+            if options and answer.isdigit() and 1 <= int(answer) <= len(options):
+                answer = options[int(answer) - 1][0]
+            if options and answer not in {c for c, _ in options}:
+                say(f"请选择 1–{len(options)} 或输入代码。")
+                continue
+            if key == "title" and len(answer) < 2:
+                say("标题至少 2 个字。")
+                continue
+            if not answer and key == "description":
+                break  # optional here: the title stands in, marked to be completed
+            value = answer
+        out[key] = value or ""
+    return out
+
+
+def missing_flags(given: dict[str, str | None]) -> list[str]:
+    """Flags a non-interactive run must have."""
+    return [f"--{k}" for k in ("title", "customer", "product", "channel") if not given.get(k)]

@@ -1,0 +1,151 @@
+"""Post the overdue list to a WeCom, DingTalk or Feishu group robot (off by default).
+
+The webhook URL is a credential (its key lets anyone post to the group): it comes from an
+environment variable fed by a CI secret, never from ``kesu.yaml``, and is never printed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+KINDS = ("wecom", "dingtalk", "feishu")
+URL_ENV = "KESU_WEBHOOK_URL"
+SECRET_ENV = "KESU_WEBHOOK_SECRET"
+TIMEOUT = 15.0
+MAX_BYTES = 3800
+"""WeCom caps a markdown message at 4096 bytes; the others allow more. One limit for all."""
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class NotifyError(Exception):
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+    def message(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    rid: str
+    title: str
+    milestone: str
+    """The milestone's name in the message language."""
+    due: datetime
+    owner: str | None = None
+
+
+def _late(item: OverdueItem, as_of: datetime, lang: str) -> str:
+    hours = max(0, int((as_of - item.due).total_seconds() // 3600))
+    if hours >= 24:
+        return f"{hours // 24} days" if lang == "en" else f"{hours // 24} 天"
+    return f"{hours} h" if lang == "en" else f"{hours} 小时"
+
+
+def message(items: Sequence[OverdueItem], as_of: datetime, lang: str, site_url: str = "") -> str:
+    """Markdown text, most overdue first, cut to fit every robot's limit."""
+    ordered = sorted(items, key=lambda i: (i.due, i.rid))
+    if lang == "en":
+        head = f"**Overdue complaints: {len(ordered)}** (as of {as_of:%Y-%m-%d %H:%M})"
+        line = "- {rid} {title}: {ms} due {due}, {late} late{owner}"
+        more, owner_fmt = "- … and {n} more", " ({o})"
+        link = f"\n[Open the ledger]({site_url})" if site_url else ""
+    else:
+        head = f"**逾期客诉 {len(ordered)} 项**（截至 {as_of:%Y-%m-%d %H:%M}）"
+        line = "- {rid} {title}：{ms} 应于 {due} 完成，已逾期 {late}{owner}"
+        more, owner_fmt = "- …… 另有 {n} 项", "（{o}）"
+        link = f"\n[打开台账]({site_url})" if site_url else ""
+    lines = [head]
+    for n, item in enumerate(ordered):
+        text = line.format(
+            rid=item.rid, title=item.title[:40], ms=item.milestone, due=f"{item.due:%m-%d %H:%M}",
+            late=_late(item, as_of, lang), owner=owner_fmt.format(o=item.owner) if item.owner else "",
+        )  # fmt: skip
+        tail = more.format(n=len(ordered) - n)
+        if len("\n".join([*lines, text, tail]).encode()) + len(link.encode()) > MAX_BYTES:
+            lines.append(tail)
+            break
+        lines.append(text)
+    return "\n".join(lines) + link
+
+
+def _sign(secret: str, ts: str, *, key_is_secret: bool) -> str:
+    to_sign = f"{ts}\n{secret}".encode()
+    if key_is_secret:  # DingTalk: HMAC keyed by the secret over "ts\nsecret"
+        digest = hmac.new(secret.encode(), to_sign, hashlib.sha256).digest()
+    else:  # Feishu: HMAC keyed by "ts\nsecret" over nothing
+        digest = hmac.new(to_sign, b"", hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def build_request(
+    kind: str, url: str, text: str, title: str, secret: str = "", now: datetime | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The URL to post to and the JSON body, per robot."""
+    if kind == "wecom":
+        return url, {"msgtype": "markdown", "markdown": {"content": text}}
+    stamp = now or datetime.now().astimezone()
+    if kind == "dingtalk":
+        if secret:
+            ts = str(int(stamp.timestamp() * 1000))
+            sign = urllib.parse.quote_plus(_sign(secret, ts, key_is_secret=True))
+            url += f"{'&' if '?' in url else '?'}timestamp={ts}&sign={sign}"
+        return url, {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    if kind == "feishu":
+        body: dict[str, Any] = {"msg_type": "text", "content": {"text": text}}
+        if secret:
+            ts = str(int(stamp.timestamp()))
+            body.update(timestamp=ts, sign=_sign(secret, ts, key_is_secret=False))
+        return url, body
+    raise NotifyError(f"未知的通知类型 {kind}（可选：{', '.join(KINDS)}）",
+                      f"Unknown notification kind {kind} (choose {', '.join(KINDS)})")  # fmt: skip
+
+
+def _check_url(url: str) -> None:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK):
+        return
+    raise NotifyError(f"{URL_ENV} 必须是 https 地址", f"{URL_ENV} must be an https URL")
+
+
+def _ok(answer: Any) -> bool:
+    if not isinstance(answer, dict):
+        return False
+    return all(answer.get(k) in (0, None) for k in ("errcode", "code", "StatusCode"))
+
+
+def post(url: str, body: dict[str, Any], timeout: float = TIMEOUT) -> dict[str, Any]:
+    """POST the JSON body; a non-2xx status or a robot error code raises NotifyError.
+
+    Messages never include the URL: its query string is the robot's key.
+    """
+    _check_url(url)
+    data = json.dumps(body, ensure_ascii=False).encode()
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    host = urllib.parse.urlsplit(url).hostname
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
+            answer = json.loads(resp.read().decode("utf-8") or "{}")
+    except urllib.error.HTTPError as exc:
+        raise NotifyError(f"通知发送失败：{host} 返回 {exc.code}",
+                          f"Notification failed: {host} answered {exc.code}") from exc  # fmt: skip
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise NotifyError(f"通知发送失败：无法连接 {host}（{reason}）",
+                          f"Notification failed: cannot reach {host} ({reason})") from exc  # fmt: skip
+    if not _ok(answer):
+        raise NotifyError(f"机器人拒绝了消息：{answer}", f"The robot refused the message: {answer}")
+    return answer  # type: ignore[no-any-return]

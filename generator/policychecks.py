@@ -1,0 +1,129 @@
+"""Record checks that need the policy and the computed grade.
+
+- a declared grade must be a grade of the policy and not looser than the computed one;
+- ``milestones.<id>`` and ``extensions[].milestone`` must name milestones of the policy
+  (a typo would otherwise silently leave a deadline open);
+- the disciplines of the record's status must be complete for its grade (the policy's
+  ``stages``), which is what lets CI block a record that claims a stage it has not reached.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from generator.diagnostics import Diagnostic, format_path
+from generator.model import Record
+from generator.yamlload import locate
+
+if TYPE_CHECKING:
+    from generator.compute import Computed
+    from generator.policy import Policy
+
+
+def _diag(
+    record: Record,
+    text: str | None,
+    code: str,
+    path: list[str | int],
+    zh: str,
+    en: str,
+    hint_zh: str = "",
+    hint_en: str = "",
+) -> Diagnostic:
+    where = locate(text, path) if text is not None else None
+    return Diagnostic(
+        file=record.path,
+        code=code,
+        message_zh=zh,
+        message_en=en,
+        line=where[0] if where else None,
+        column=where[1] if where else None,
+        field=format_path(path),
+        hint_zh=hint_zh,
+        hint_en=hint_en,
+    )
+
+
+def policy_record_checks(
+    record: Record, text: str | None, policy: Policy, result: Computed
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    grade = result.grade
+    grades = [g.id for g in policy.grades]
+    if grade.declared_status == "looser":
+        out.append(
+            _diag(
+                record,
+                text,
+                "grade-declared-looser",
+                ["grade_declared", "grade"],
+                f"声明的级别 {grade.declared} 比按策略计算的级别 {grade.grade} 更宽松，不允许",
+                f"Declared grade {grade.declared} is looser than the computed grade "
+                f"{grade.grade}; only a stricter grade may be declared",
+                "删除 grade_declared，或声明更严格的级别并写明理由。",
+                "Remove grade_declared, or declare a stricter grade with a reason.",
+            )
+        )
+    elif grade.declared_status == "unknown":
+        out.append(
+            _diag(
+                record,
+                text,
+                "grade-declared-unknown",
+                ["grade_declared", "grade"],
+                f"策略中没有级别 {grade.declared}",
+                f"The policy has no grade {grade.declared}",
+                f"可选级别：{', '.join(grades)}",
+                f"Grades: {', '.join(grades)}",
+            )
+        )
+    known = [m.id for m in policy.milestones]
+    done = record.data.get("milestones") or {}
+    for mid in done:
+        if mid not in known:
+            out.append(_unknown_milestone(record, text, ["milestones", mid], mid, known))
+    for i, ext in enumerate(record.data.get("extensions") or []):
+        mid = ext.get("milestone")
+        if mid not in known and mid != "customer_deadline":
+            out.append(_unknown_milestone(record, text, ["extensions", i, "milestone"], mid, known))
+    out.extend(_stage_checks(record, text, policy, result))
+    return out
+
+
+def _unknown_milestone(
+    record: Record, text: str | None, path: list[str | int], mid: str, known: list[str]
+) -> Diagnostic:
+    close = difflib.get_close_matches(mid, known, n=1)
+    return _diag(
+        record,
+        text,
+        "milestone-unknown",
+        path,
+        f"策略中没有节点 {mid}",
+        f"The policy has no milestone {mid}",
+        (f"是否想写 {close[0]}？" if close else "") + f"本策略的节点：{', '.join(known)}",
+        (f"Did you mean {close[0]}? " if close else "") + f"Milestones: {', '.join(known)}",
+    )
+
+
+def _stage_checks(
+    record: Record, text: str | None, policy: Policy, result: Computed
+) -> list[Diagnostic]:
+    from generator.completeness import stage_problems
+
+    out: list[Diagnostic] = []
+    for problem in stage_problems(record, policy, result.grade.grade):
+        out.append(
+            _diag(
+                record,
+                text,
+                f"stage-{problem.check}",
+                list(problem.path),
+                problem.text_zh,
+                problem.text_en,
+                problem.hint_zh,
+                problem.hint_en,
+            )
+        )
+    return out

@@ -1,0 +1,130 @@
+"""The one Jinja environment (autoescape on) and the helpers every template uses."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from markupsafe import Markup
+
+from generator.render import i18n, labels
+from generator.render.escape import front_matter_title, html_text, mask_email, mask_phone
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """Built once per process: templates are compiled once and cached."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # "{#id}" is Markdown's attr_list syntax for heading ids; Jinja comments use {## ##}.
+        comment_start_string="{##",
+        comment_end_string="##}",
+    )
+    env.filters["text"] = html_text
+    env.filters["fm_title"] = lambda v: Markup(front_matter_title(v))
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def slug(kind: str, name: str) -> str:
+    """A file-name-safe, stable name for a customer or department page."""
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]  # noqa: S324 - not security
+    return f"{kind}-{digest}"
+
+
+def page_url(from_page: str, to_page: str) -> str:
+    """Relative link between two docs paths (``.md``), as the built ``.html`` file."""
+    target = to_page[:-3] + ".html" if to_page.endswith(".md") else to_page
+    base = posixpath.dirname(from_page) or "."
+    return posixpath.relpath(target, base)
+
+
+@dataclass(frozen=True, slots=True)
+class Fmt:
+    """Formatting for one page: language, zone, config switches and the page's own path."""
+
+    lang: str
+    tz: ZoneInfo
+    page: str
+    mask_contacts: bool = True
+
+    def t(self, key: str, **kw: object) -> str:
+        return i18n.t(key, self.lang, **kw)
+
+    def label(self, path: str) -> str:
+        return labels.label(path, self.lang)
+
+    def enum(self, path: str, value: object) -> str:
+        return labels.enum_label(path, value, self.lang)
+
+    def state(self, state: str) -> str:
+        return i18n.state_label(state, self.lang)
+
+    def url(self, to_page: str) -> str:
+        return page_url(self.page, to_page)
+
+    def record_url(self, record_id: str) -> str:
+        return page_url(self.page, f"generated/records/{record_id}.md")
+
+    def dt(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(self.tz)
+        if (local.hour, local.minute, local.second) == (23, 59, 59):
+            return local.strftime("%Y-%m-%d")
+        return local.strftime("%Y-%m-%d %H:%M")
+
+    def date(self, value: datetime | date | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).date()
+        return value.isoformat()
+
+    def sort_key(self, value: datetime | None) -> str:
+        return "" if value is None else value.astimezone(self.tz).strftime("%Y%m%d%H%M")
+
+    def raw_date(self, value: object) -> str:
+        """A date or date-time string from a record, shown as written (already validated)."""
+        return "" if value is None else str(value)
+
+    def duration(self, value: timedelta | None) -> str:
+        if value is None:
+            return ""
+        hours = value.total_seconds() / 3600
+        if hours < 48:
+            return f"{hours:.1f} h" if self.lang == "en" else f"{hours:.1f} 小时"
+        return f"{hours / 24:.1f} {i18n.t('days', self.lang)}"
+
+    def days_late(self, due: datetime | None, now: datetime) -> int:
+        if due is None:
+            return 0
+        return max(0, int((now - due).total_seconds() // 86400))
+
+    def contact(self, kind: str, value: object) -> Markup:
+        text = "" if value is None else str(value)
+        if self.mask_contacts:
+            text = mask_phone(text) if kind == "phone" else mask_email(text)
+        return html_text(text)
+
+    def pct(self, num: int, den: int) -> str:
+        return "–" if den == 0 else f"{100 * num / den:.0f}%"
+
+    def yesno(self, value: object) -> str:
+        if value is None:
+            return ""
+        return i18n.t("yes" if value else "no", self.lang)

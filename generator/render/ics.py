@@ -1,0 +1,72 @@
+"""Calendar feeds (.ics) of open deadlines: one for all, one per owner.
+
+Engineers subscribe from Outlook or a phone; each open milestone is an event at its due time
+with a reminder a day before. UIDs are stable (record + milestone), and the stamp is the
+build's "as of" instant, so an unchanged record set gives unchanged files.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event
+
+from generator.render.env import Fmt, render, slug
+from generator.render.pages import GEN, Page, base_context, fmt
+from generator.render.sitedata import Deadline, SiteData
+
+PAGE = f"{GEN}/calendar.md"
+
+
+def _calendar(name: str, items: Sequence[Deadline], site: SiteData, f: Fmt) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//kesu//complaint deadlines//ZH")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", site.config.timezone)
+    for d in items:
+        row = site.by_id[d.record_id]
+        due = d.due_at or site.as_of
+        ev = Event()
+        ev.add("uid", f"{d.record_id}.{d.id}@kesu")
+        ev.add("dtstamp", site.as_of)
+        ev.add("dtstart", due - timedelta(minutes=30))
+        ev.add("dtend", due)
+        state = f.state(d.state)
+        ev.add("summary", f"[{d.record_id}] {d.name} ({state})")
+        ev.add("description", "\n".join(
+            x for x in (row.title, f"{f.label('customer')}: {row.customer}",
+                        f"{f.t('owner')}: {row.owner}", d.explanation) if x))
+        if d.state != "overdue":
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", f"[{d.record_id}] {d.name}")
+            alarm.add("trigger", timedelta(days=-1))
+            ev.add_component(alarm)
+        cal.add_component(ev)
+    data: bytes = cal.to_ical()
+    return data
+
+
+def calendar_pages(site: SiteData) -> list[Page]:
+    f = fmt(site, PAGE)
+    open_items = sorted((d for r in site.rows if r.is_open for d in r.deadlines
+                         if d.is_open and d.due_at is not None),
+                        key=lambda d: (d.due_at or site.as_of, d.record_id, d.id))
+    by_owner: dict[str, list[Deadline]] = defaultdict(list)
+    for d in open_items:
+        by_owner[site.by_id[d.record_id].owner or f.t("unassigned")].append(d)
+    pages = [Page(f"{GEN}/calendar/all.ics",
+                  _calendar(f"{site.config.site_title} · {f.t('all_feed')}", open_items, site, f))]
+    feeds: list[tuple[str, str, int, datetime | None]] = []
+    for owner in sorted(by_owner):
+        path = f"{GEN}/calendar/{slug('owner', owner)}.ics"
+        items = by_owner[owner]
+        pages.append(Page(path, _calendar(f"{site.config.site_title} · {owner}", items, site, f)))
+        feeds.append((owner, path, len(items), items[0].due_at))
+    ctx = base_context(site, PAGE) | {"feeds": feeds, "all_count": len(open_items),
+                                     "all_path": f"{GEN}/calendar/all.ics"}
+    pages.append(Page(PAGE, render("calendar.md.j2", **ctx)))
+    return pages

@@ -1,0 +1,69 @@
+"""One 8D report page per record."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from generator.render.env import render
+from generator.render.pages import GEN, Page, base_context
+from generator.render.sitedata import SiteData
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
+
+
+def attachment_refs(data: Mapping[str, Any]) -> Iterator[str]:
+    """Every attachment reference a record holds (paths and URLs)."""
+    for a in data.get("attachments") or ():
+        if isinstance(a, Mapping) and isinstance(a.get("path"), str):
+            yield a["path"]
+    for value in (
+        (data.get("d2_problem") or {}).get("photos") or (),
+        ((data.get("d6_validation") or {}).get("effectiveness") or {}).get("attachments") or (),
+    ):
+        yield from (v for v in value if isinstance(v, str))
+    for key in ("d1_team", "d4_root_cause"):
+        node = data.get(key) or {}
+        for sub in ("minutes", "fishbone"):
+            if isinstance(node.get(sub), str):
+                yield node[sub]
+    for section, lists in (
+        ("d0_emergency", ("actions",)), ("d3_containment", ("actions",)),
+        ("d5_actions", ("actions",)), ("d7_prevention", ("poka_yoke",)),
+    ):
+        for name in lists:
+            for action in (data.get(section) or {}).get(name) or ():
+                yield from (e for e in action.get("evidence") or () if isinstance(e, str))
+
+
+def record_pages(site: SiteData, files: Mapping[str, str]) -> list[Page]:
+    """``files`` maps attachment references that exist to their copy under the docs folder."""
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for row in site.rows:
+        key = row.record.get("problem_key")
+        if isinstance(key, str):
+            by_key[key].append(row.id)
+    roles: dict[str, str] = {}
+    policy = site.policy
+    if policy is not None:
+        roles = {k: v.get(site.lang) for k, v in policy.roles.items()}
+    images = {ref for ref in files if ref.lower().endswith(IMAGE_SUFFIXES)}
+    pages = []
+    for row in site.rows:
+        path = f"{GEN}/records/{row.id}.md"
+        facts = row.record.get("facts") or {}
+        key = row.record.get("problem_key")
+        ctx = base_context(site, path) | {
+            "row": row,
+            "facts": [k for k, v in facts.items() if v not in (False, None, 0)],
+            "files": files,
+            "images": images,
+            "roles": roles,
+            "history": site.history.get(row.id, []),
+            "referenced_by": site.referenced_by.get(row.id, []),
+            "reopened_as": site.reopened_as.get(row.id, []),
+            "same_key": [i for i in by_key.get(key, []) if i != row.id] if isinstance(key, str) else [],
+        }
+        pages.append(Page(path, render("record.md.j2", **ctx)))
+    return pages

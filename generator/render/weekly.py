@@ -1,0 +1,79 @@
+"""Weekly follow-up summaries (one page per ISO week) for the Friday quality meeting."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from generator.render import periods
+from generator.render.env import render
+from generator.render.pages import GEN, Page, base_context
+from generator.render.periods import Period
+from generator.render.sitedata import Deadline, Row, SiteData
+
+INDEX = f"{GEN}/weekly/index.md"
+
+
+@dataclass(frozen=True, slots=True)
+class WeekSummary:
+    period: Period
+    page: str
+    cut: object
+    new: list[Row]
+    closed: list[Row]
+    rolled: list[Row]
+    overdue: list[Deadline]
+    due_next: list[Deadline]
+    passed: list[Deadline]
+    matrix: dict[tuple[str, str], int]
+    departments: list[str]
+    grades: list[str]
+    open_count: int
+
+
+def week_page(key: str) -> str:
+    return f"{GEN}/weekly/{key}.md"
+
+
+def summarize(site: SiteData, week: Period, grade_order: list[str]) -> WeekSummary:
+    cut = min(week.end, site.as_of)
+    nxt = Period("", week.end, week.end + timedelta(days=7))
+    open_rows = [r for r in site.rows if r.open_at(cut)]
+    new = [r for r in site.rows if week.contains(r.received_at)]
+    closed = [r for r in site.rows if week.contains(r.closed_at) and r.closed_at
+              and r.closed_at <= cut]
+    rolled = [r for r in open_rows if r.received_at and r.received_at < week.start]
+    overdue = sorted((d for r in open_rows for d in r.deadlines if d.overdue_at(cut)),
+                     key=lambda d: (d.due_at or cut, d.record_id))
+    due_next = sorted((d for r in open_rows for d in r.deadlines
+                       if d.open_at(cut) and nxt.contains(d.due_at)),
+                      key=lambda d: (d.due_at or cut, d.record_id))
+    passed = sorted((d for r in site.rows for d in r.deadlines
+                     if week.contains(d.due_at) and d.due_at and d.due_at <= cut
+                     and d.state not in ("not_applicable", "cancelled")),
+                    key=lambda d: (d.due_at or cut, d.record_id))
+    matrix = Counter((r.department or "–", r.grade or "–") for r in open_rows)
+    grades = [g for g in grade_order if any(k[1] == g for k in matrix)]
+    grades += sorted({k[1] for k in matrix} - set(grades))
+    return WeekSummary(week, week_page(week.key), cut, new, closed, rolled, overdue, due_next,
+                       passed, dict(matrix), sorted({k[0] for k in matrix}), grades,
+                       len(open_rows))
+
+
+def weekly_pages(site: SiteData) -> list[Page]:
+    tz = site.tz
+    grade_order = [g.id for g in site.policy.grades] if site.policy is not None else []
+    first = min((r.received_at for r in site.rows if r.received_at), default=site.as_of)
+    weeks = periods.span(first, site.as_of, "week", tz)
+    pages: list[Page] = []
+    summaries = []
+    for week in weeks:
+        s = summarize(site, week, grade_order)
+        summaries.append(s)
+        year, num = week.key.split("-W")
+        ctx = base_context(site, s.page) | {"s": s, "year": year, "num": int(num)}
+        pages.append(Page(s.page, render("weekly.md.j2", **ctx)))
+    ctx = base_context(site, INDEX) | {"weeks": list(reversed(summaries))}
+    pages.append(Page(INDEX, render("weekly_index.md.j2", **ctx)))
+    return pages

@@ -1,0 +1,64 @@
+"""Documentation that cannot drift from the schema and the CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.cli import build_parser, main
+from generator.config import load_schema
+from generator.docgen import write_or_check
+from tests.conftest import REPO
+
+GUIDE = REPO / "docs" / "writing-records.md"
+
+
+def test_generated_reference_is_current() -> None:
+    assert write_or_check(REPO, check=True) == [], "run `kesu docs` and commit the result"
+
+
+def test_docs_check_command_fails_on_stale_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-C", str(tmp_path), "--lang", "en", "docs", "--check"]) == 1
+    assert "docs/record-fields.md: out of date" in capsys.readouterr().out
+    assert main(["-C", str(tmp_path), "docs"]) == 0
+    assert main(["-C", str(tmp_path), "docs", "--check"]) == 0
+
+
+def test_every_top_level_field_is_in_the_reference() -> None:
+    text = (REPO / "docs" / "record-fields.md").read_text(encoding="utf-8")
+    for name in load_schema("complaint")["properties"]:
+        if name != "$schema":
+            assert f"| `{name}` |" in text, name
+
+
+def test_guide_example_is_a_valid_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
+    assert blocks, "the guide has no example"
+    example = blocks[0]
+    rid = re.search(r"^id: (\S+)$", example, re.M)
+    assert rid
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / f"{rid.group(1)}.yaml").write_text(example, encoding="utf-8")
+    code = main(["-C", str(tmp_path), "validate"])
+    assert code == 0, capsys.readouterr().out
+
+
+def test_guide_mentions_every_status() -> None:
+    text = GUIDE.read_text(encoding="utf-8")
+    for status in load_schema("complaint")["properties"]["status"]["enum"]:
+        assert f"`{status}`" in text, status
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, action in sub.choices.items():  # type: ignore[union-attr]
+        assert action.description, f"kesu {name} has no description"
+        assert f"kesu {name}" in readme, f"kesu {name} is not documented in the README"
