@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from generator.config import RepoConfig
 from generator.render import render_site
@@ -38,6 +39,14 @@ class BuildPaths:
 def build_paths(config: RepoConfig) -> BuildPaths:
     docs = config.root / "site"
     return BuildPaths(config.root, config.root / "mkdocs.yml", docs, docs / GENERATED)
+
+
+def build_time(tz: ZoneInfo) -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds, golden tests)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz)
+    return datetime.now(tz)
 
 
 def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool,
@@ -63,7 +72,7 @@ def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool
                                               due_soon_days=config.due_soon_days)
     return build_site_data(
         config, records, computed, policy=policy, as_of=as_of,
-        built_at=datetime.now(config.tz), lang=lang, commit=head_commit(config.root),
+        built_at=build_time(config.tz), lang=lang, commit=head_commit(config.root),
         history=record_histories(config.root, config.records_dir),
     )
 
@@ -133,12 +142,13 @@ def mkdocs_env(config: RepoConfig, lang: str) -> dict[str, str]:
     return env
 
 
-def run_mkdocs(config: RepoConfig, lang: str, args: list[str], out: TextIO) -> int:
+def run_mkdocs(config: RepoConfig, lang: str, args: list[str], out: TextIO,
+               capture: bool = True) -> int:
     paths = build_paths(config)
     cmd = [sys.executable, "-m", "mkdocs", *args, "-f", str(paths.mkdocs_yml)]
     proc = subprocess.run(cmd, cwd=config.root, env=mkdocs_env(config, lang),
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
+                          capture_output=capture, text=True, check=False)
+    if proc.returncode != 0 and capture:
         out.write(proc.stdout + proc.stderr)
     return proc.returncode
 

@@ -8,7 +8,7 @@ module only says what may never change once merged.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ IMMUTABLE: tuple[tuple[tuple[str, ...], str, str], ...] = (
 CLOSED_MAY_CHANGE: tuple[tuple[str, ...], ...] = (("d8_closure", "archived_at"), ("links",))
 # Fields that name a plan, not a fact: they may lie in the future.
 FUTURE_OK = frozenset({"due", "customer_deadline", "new_due"})
+_MINUTE = timedelta(minutes=1)
 _ACTION_SPOTS: tuple[tuple[str, ...], ...] = (
     ("d0_emergency", "actions"),
     ("d3_containment", "actions"),
@@ -144,7 +145,8 @@ def _append_only(
         emit(
             f"change-{kind}-edited",
             [kind, twin] if twin is not None else [kind],
-            f"已合并的{text[0]} {kind}[{i}]（{label.strip()}）{what_zh}：{text[0]}只能追加，不能修改或删除",
+            f"已合并的{text[0]} {kind}[{i}]（{label.strip()}）{what_zh}："
+            f"{text[0]}只能追加，不能修改或删除",
             f"The merged {text[1]} {kind}[{i}] ({label.strip()}) {what_en}: {text[1]}s are "
             "append-only",
             f"恢复原条目；需要改变结论时追加一条新的{text[0]}（如 decision: rejected）。",
@@ -202,20 +204,24 @@ def check_extensions(
         if when is not None:
             covered.setdefault(str(ext.get("milestone")), []).append(when)
     old_typed, new_typed = typed_dues(old), typed_dues(new)
-    moves: list[tuple[str, list[str | int], datetime, datetime]] = []
+    # (extension keys that cover the move, path, old due, new due)
+    moves: list[tuple[tuple[str, ...], list[str | int], datetime, datetime]] = []
     for key, (path, value) in new_typed.items():
         was = try_instant(old_typed.get(key, ([], None))[1], tz)
         now = try_instant(value, tz)
         if was is not None and now is not None and now > was:
-            moves.append((key, path, was, now))
+            moves.append(((key,), path, was, now))
     old_due, new_due = computed
     for key, now_c in new_due.items():
         was_c = old_due.get(key)
         if was_c is not None and now_c is not None and now_c > was_c:
-            moves.append((key, ["milestones", key], was_c, now_c))
-    for key, path, was, now in moves:
-        if any(c >= now for c in covered.get(key, [])):
+            # a milestone the customer's deadline governs moves with an extension of either
+            moves.append(((key, "customer_deadline"), ["milestones", key], was_c, now_c))
+    for keys, path, was, now in moves:
+        # new_due has minute precision: 23:59 covers a due written as a date (end of day)
+        if any(c + _MINUTE > now for k in keys for c in covered.get(k, [])):
             continue
+        key = keys[0]
         shown = format_path(path)
         emit(
             "change-deadline",
@@ -264,25 +270,6 @@ def check_future(new: Mapping[str, Any], emit: _Emitter, as_of: datetime, tz: Zo
             )
 
 
-def allowed_targets(policy: Policy, old: str, record: Record, grade: str | None) -> dict[str, str]:
-    """Statuses ``old`` may move to, each with the rule id that allows it (``forward``,
-    ``cancel`` or a policy rule's id)."""
-    from generator.grading import holds
-    from generator.policy import LIFECYCLE
-
-    out: dict[str, str] = {}
-    tr = policy.transitions
-    if old in LIFECYCLE and old != "closed":
-        if tr.forward:
-            out.update((s, "forward") for s in LIFECYCLE[LIFECYCLE.index(old) + 1 :])
-        if tr.cancel_from_open:
-            out["cancelled"] = "cancel"
-    for rule in tr.rules:
-        if old in rule.from_ and holds(rule.when, record, grade):  # type: ignore[arg-type]
-            out.update((s, rule.id) for s in rule.to)
-    return out
-
-
 def check_transition(
     policy: Policy | None,
     old: Mapping[str, Any],
@@ -290,28 +277,24 @@ def check_transition(
     emit: _Emitter,
     grade: str | None,
 ) -> bool:
-    """Status moves follow the policy's ``allowed_transitions``. True when an explicit policy
-    rule allowed the move (such a rule may lead out of ``closed``, e.g. the GM rejecting
-    closure)."""
+    """Status moves follow the policy's ``allowed_transitions`` (``completeness``). True when
+    the record leaves ``closed`` by a policy rule (e.g. the GM rejecting closure), which the
+    frozen-when-closed rule then lets through."""
+    from generator import completeness
+
     was, now = old.get("status"), new.get("status")
     if policy is None or was == now or not isinstance(was, str) or not isinstance(now, str):
         return False
     record = Record(emit.lf.stem, emit.lf.display, new)
-    allowed = allowed_targets(policy, was, record, grade)
-    if now in allowed:
-        return allowed[now] not in ("forward", "cancel")
-    options = ", ".join(allowed)
-    rules = "; ".join(f"{r.id}: {r.text.zh}" for r in policy.transitions.rules if was in r.from_)
-    rules_en = "; ".join(f"{r.id}: {r.text.en}" for r in policy.transitions.rules if was in r.from_)
+    refused = completeness.check_transition(policy, was, record, grade)
+    if refused is None:
+        return was == "closed"
     emit(
-        "change-status",
+        refused.code,
         ["status"],
-        f"状态不能从 {was} 改为 {now}：策略允许的下一状态为 {options or '（无）'}"
-        + (f"（特别规则：{rules}）" if rules else ""),
-        f"The status cannot move from {was} to {now}: the policy allows {options or '(none)'}"
-        + (f" (special rules: {rules_en})" if rules_en else ""),
-        "已结案的记录用重开（<编号>-1）代替改状态；退回前一阶段需要策略规则所要求的审批结论。",
-        "Reopen a closed record as <id>-1 instead; going back a stage needs the decision the "
-        "policy's rule asks for.",
+        refused.message_zh,
+        refused.message_en,
+        f"{refused.hint_zh}。已结案的记录用重开（<编号>-1）代替改状态。",
+        f"{refused.hint_en}. Reopen a closed record as <id>-1 instead.",
     )
     return False

@@ -87,7 +87,8 @@ def resolve(repo: git.Repo, ref: str) -> git.Commit:
         return repo.commit(ref)
     except (git.BadName, git.BadObject, ValueError) as exc:
         raise ChangeError(
-            f"找不到基准版本 {ref!r}：先 `git fetch origin`，或用 --base 指定存在的分支、标签或提交",
+            f"找不到基准版本 {ref!r}：先 `git fetch origin`，"
+            "或用 --base 指定存在的分支、标签或提交",
             f"Unknown base revision {ref!r}: run `git fetch origin` first, or pass an existing "
             "branch, tag or commit to --base",
         ) from exc
@@ -113,7 +114,7 @@ def records_prefix(repo: git.Repo, root: Path, records_dir: str) -> PurePosixPat
     """The records folder as a path inside the Git tree."""
     top = Path(repo.working_tree_dir or root).resolve()
     try:
-        return PurePosixPath((root.resolve() / records_dir).relative_to(top).as_posix())
+        return PurePosixPath((root / records_dir).resolve().relative_to(top).as_posix())
     except ValueError as exc:
         raise ChangeError(
             f"记录目录 {records_dir} 不在 Git 仓库 {top} 之内",

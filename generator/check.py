@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from generator.pipeline import Analysis
     from generator.policy import Policy
 
+SUMMARY_ROWS = 300
+"""GitHub caps a job summary at 1 MiB; the annotations and the log keep every problem."""
 _VERB = {"closed": ("关闭", "closing"), "cancelled": ("取消", "cancelling")}
 
 
@@ -63,7 +65,8 @@ class ApprovalNeed:
                     f"{self.subject}) — {state}")  # fmt: skip
         state = (f"已记录：{self.by} {self.at} {self.decision}" if self.decision
                  else "尚未记录")  # fmt: skip
-        return f"{zh_verb} {self.rid} 需要 {self.role_zh} ({self.role}) 审批（{self.subject}）— {state}"
+        who = f"{self.role_zh} ({self.role})"
+        return f"{zh_verb} {self.rid} 需要 {who} 审批（{self.subject}）— {state}"
 
 
 @dataclass(slots=True)
@@ -90,6 +93,18 @@ def _stem(display: str) -> str:
     return PurePosixPath(display).name.removesuffix(RECORD_SUFFIX)
 
 
+def _same_record(new: dict[str, Any] | None, old: dict[str, Any], rid: str) -> bool:
+    """A record added under another name is this one: same id inside, or same received time
+    and customer."""
+    if not new:
+        return False
+    if new.get("id") == rid:
+        return True
+    company = (new.get("customer") or {}).get("company")
+    return (old.get("received_at") is not None and new.get("received_at") == old["received_at"]
+            and company == (old.get("customer") or {}).get("company"))  # fmt: skip
+
+
 def structural(
     snapshot: BaseSnapshot, changes: list[RecordChange], removed: list[str], wt: list[str],
     prefix: str,
@@ -101,16 +116,13 @@ def structural(
     for display in removed:
         old = snapshot.data(display) or {}
         rid = _stem(display)
-        twin = next((c for c in added if c.new.data and (
-            c.new.data.get("id") == rid or (
-                c.new.data.get("received_at") == old.get("received_at") is not None
-                and (c.new.data.get("customer") or {}).get("company")
-                == (old.get("customer") or {}).get("company")))), None)  # fmt: skip
+        twin = next((c for c in added if _same_record(c.new.data, old, rid)), None)
         if twin is not None:
             out.append(_diag(
                 twin.new.display, "change-renamed",
                 f"记录 {rid} 被改名为 {twin.new.stem}：记录合并后不能改名",
-                f"Record {rid} was renamed to {twin.new.stem}: records are never renamed once merged",
+                f"Record {rid} was renamed to {twin.new.stem}: records are never renamed "
+                "once merged",
                 f"改回原名：git mv {twin.new.display} {display}，并保持 id: {rid}。",
                 f"Rename it back: git mv {twin.new.display} {display}, keeping id: {rid}.", "id",
             ))  # fmt: skip
@@ -125,8 +137,9 @@ def structural(
                 "cancelled and fill in cancellation.",
             ))  # fmt: skip
     # Ids after the merge: this branch's files plus records the base gained since the fork.
+    here = set(wt)
     base_new = {_stem(d).casefold(): d for d in snapshot.blobs
-                if d not in wt and not snapshot.existed_at_fork(d)}  # fmt: skip
+                if d not in here and not snapshot.existed_at_fork(d)}  # fmt: skip
     taken = {_stem(d) for d in snapshot.blobs} | {_stem(d) for d in wt}
     for c in added + [c for c in changes if c.clash]:
         rid = c.new.stem
@@ -139,7 +152,8 @@ def structural(
         new_path = str(PurePosixPath(c.new.display).with_name(f"{free}{RECORD_SUFFIX}"))
         out.append(_diag(
             c.new.display, "id-taken",
-            f"编号 {rid} 已被 {ref} 上合并的另一条记录（{other}）占用：并行的合并请求取了同一个编号",
+            f"编号 {rid} 已被 {ref} 上合并的另一条记录（{other}）占用："
+            "并行的合并请求取了同一个编号",
             f"Id {rid} is already used on {ref} by another merged record ({other}): parallel "
             "pull requests took the same number",
             f"改用下一个空闲编号：git mv {c.new.display} {new_path}，把 id 改为 {free}，"
@@ -171,7 +185,7 @@ def _dues(computed: Computed | None) -> dict[str, datetime | None]:
 
 
 def _needs(policy: Policy, change: RecordChange, computed: Computed | None) -> list[ApprovalNeed]:
-    from generator.policy import LIFECYCLE
+    from generator.completeness import LIFECYCLE
 
     new = change.new.data or {}
     status = str(new.get("status"))
@@ -260,10 +274,14 @@ def summary_markdown(result: CheckResult, lang: str) -> str:
         head = ("| file | line | field | rule | problem |" if en
                 else "| 文件 | 行 | 字段 | 规则 | 问题 |")  # fmt: skip
         lines += ["", "### Problems" if en else "### 问题", "", head, "|---|---|---|---|---|"]
-        for d in result.diagnostics:
+        for d in result.diagnostics[:SUMMARY_ROWS]:
             msg = d.message(lang) + (f" — {d.hint(lang)}" if d.hint(lang) else "")
             lines.append(f"| `{_cell(d.file)}` | {d.line or ''} | `{_cell(d.field)}` | "
                          f"{d.code} | {_cell(msg)} |")  # fmt: skip
+        if len(result.diagnostics) > SUMMARY_ROWS:
+            more = len(result.diagnostics) - SUMMARY_ROWS
+            lines.append(f"| … | | | | {more} more in the log |" if en
+                         else f"| … | | | | 另有 {more} 条，见日志 |")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

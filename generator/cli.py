@@ -6,6 +6,7 @@ Exit codes: 0 all good, 1 the input has errors, 2 usage error (bad option or con
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -102,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
         "-C", "--repo", type=Path, default=None, help="records repository (default: current folder)"
     )
     parser.add_argument("--lang", choices=["zh", "en"], help="message language")
+    parser.add_argument(
+        "--preset",
+        metavar="ID",
+        help="use this policy preset (000-004) instead of the one kesu.yaml names, "
+        "keeping kesu.yaml's overrides",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _load_command_modules()
     for setup, _ in _COMMANDS.values():
@@ -113,7 +120,7 @@ def _load_command_modules() -> None:
     # Each module registers its commands with @command on import.
     import importlib
 
-    for name in ("generator.commands",):
+    for name in ("generator.commands", "generator.cmd_site", "generator.cmd_git"):
         importlib.import_module(name)
 
 
@@ -129,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config, diags = load_config(root)
     raw_sets_lang = _config_sets_language(root)
     lang = resolve_lang(args.lang, config, raw_sets_lang)
+    if args.preset:
+        config = dataclasses.replace(config, preset=args.preset, policy_file=None)
     if diags:
         sys.stderr.write(render_text(diags, 0, lang))
         return EXIT_USAGE

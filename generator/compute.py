@@ -8,7 +8,8 @@ prints (``schema_version`` 1, times ISO 8601 with offset); ``explain`` is the te
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,25 +22,28 @@ from generator.deadlines import (
     span,
 )
 from generator.grading import (
+    MAX_EVIDENCE,
     GradeResult,
     Reason,
-    closure_recurrences,
     grade_all,
     holds,
+    is_occurrence,
+    key_value,
     latest_decision,
-    processing_order,
-    received_at,
 )
 from generator.model import Record
 from generator.penalties import Penalty, PenaltyTotal, penalties_for, penalty_totals
+from generator.timeparse import try_instant
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from generator.policy import Policy
     from generator.workcal import WorkCalendar
 
 __all__ = ["ApprovalStatus", "Computed", "GradeResult", "MilestoneResult", "Penalty",
-           "PenaltyTotal", "Reason", "compute_all", "explain", "export_json", "penalty_totals",
-           "to_json"]
+           "PenaltyTotal", "Reason", "compute_all", "explain", "export_json", "next_reopen_id",
+           "penalty_totals", "to_json"]
 SCHEMA_VERSION = 1
 _OPEN = ("pending", "due_soon", "overdue")
 
@@ -81,6 +85,48 @@ class Computed:
     not_a_complaint_en: str = ""
     reopen_suggested: tuple[str, ...] = ()
     """Closed records with the same problem that this record says should be reopened."""
+
+
+def received_at(records: Sequence[Record], tz: ZoneInfo) -> dict[str, datetime | None]:
+    return {r.id: try_instant(r.get("received_at"), tz) for r in records}
+
+
+def processing_order(records: Sequence[Record], received: Mapping[str, datetime | None]
+                     ) -> list[Record]:
+    """Received order, then id; records without a valid received time last."""
+    def key(r: Record) -> tuple[bool, float, str]:
+        at = received.get(r.id)
+        return at is None, at.timestamp() if at else 0.0, r.id
+    return sorted(records, key=key)
+
+
+def closure_recurrences(records: Sequence[Record], policy: Policy, tz: ZoneInfo,
+                        received: Mapping[str, datetime | None]) -> dict[str, tuple[str, ...]]:
+    """Closed records that a later record with the same key says should be reopened."""
+    if not policy.reopen.on_recurrence_after_closure:
+        return {}
+    spec = (policy.reopen.recurrence_key,)
+    reopened = {o for r in records if isinstance(o := r.get("reopen_of"), str)}
+    closed: dict[tuple[str, ...], list[tuple[float, str]]] = {}
+    for r in records:
+        at = try_instant(r.get("d8_closure.closed_at"), tz)
+        value = key_value(r, spec)
+        if r.get("status") == "closed" and at and value and r.id not in reopened:
+            closed.setdefault(value, []).append((at.timestamp(), r.id))
+    for items in closed.values():
+        items.sort()
+    out: dict[str, tuple[str, ...]] = {}
+    for r in records:
+        at, value = received.get(r.id), key_value(r, spec)
+        if at is None or value is None or value not in closed or \
+                not is_occurrence(r, policy):
+            continue
+        items = closed[value]
+        hi = bisect_right(items, (at.timestamp(), "\U0010ffff"))
+        ids = tuple(i for _, i in items[max(0, hi - MAX_EVIDENCE - 1):hi] if i != r.id)
+        if ids:
+            out[r.id] = ids[-MAX_EVIDENCE:]
+    return out
 
 
 def _approvals(record: Record, grade: str, policy: Policy) -> tuple[ApprovalStatus, ...]:
@@ -129,6 +175,20 @@ def compute_all(records: Sequence[Record], policy: Policy, calendar: WorkCalenda
             reopen.get(record.id, ()),
         )
     return {rid: out[rid] for rid in sorted(out)}
+
+
+def next_reopen_id(policy: Policy, original: str, existing: Iterable[str]) -> str | None:
+    """The id for reopening ``original``: ``<root>-N`` with the next free N (004: 原号码后加
+    “-1”, then -2 …), counted from the root even when a reopening is reopened. None when the
+    policy numbers reopenings as new records."""
+    if policy.reopen.numbering != "suffix":
+        return None
+    parts = original.split("-")
+    root = "-".join(parts[:3]) if len(parts) == 4 else original
+    taken = {int(x.rsplit("-", 1)[1]) for x in existing
+             if x.startswith(f"{root}-") and x.count("-") == root.count("-") + 1
+             and x.rsplit("-", 1)[1].isdigit()}
+    return f"{root}-{next(n for n in range(1, len(taken) + 2) if n not in taken)}"
 
 
 # ------------------------------------------------------------------ JSON export

@@ -49,6 +49,31 @@ def parse_event(node: Any) -> Event:
 
 
 @dataclass(frozen=True, slots=True)
+class EventDef:
+    name: Text
+    at: Event
+
+
+BUILTIN_EVENTS: Mapping[str, EventDef] = {
+    "received": EventDef(Text("收到客诉", "the complaint"), Event("field", "received_at")),
+    "accepted": EventDef(Text("受理", "acceptance"), Event("first_of", children=(
+        Event("field", "accepted_at"), Event("field", "received_at")))),
+    "confirmed": EventDef(Text("问题确认", "the problem's confirmation"),
+                          Event("field", "confirmed_at")),
+    "classified": EventDef(Text("归类", "classification"), Event("field", "classified_at")),
+    "root_cause": EventDef(Text("根本原因确认", "the root cause"),
+                           Event("field", "d4_root_cause.confirmed_at")),
+    "sample_requested": EventDef(Text("索取样品", "the sample request"),
+                                 Event("field", "sample.requested_at")),
+    "sample_received": EventDef(Text("样品到货", "the sample"),
+                                Event("field", "sample.received_at")),
+    "sample_at_analysis": EventDef(
+        Text("样品送达分析部门", "the sample at the analysing department"),
+        Event("field", "sample.handed_over_at")),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Duration:
     amount: float
     unit: str
@@ -176,21 +201,33 @@ def first_instant(record: Record, paths: Sequence[str], tz: ZoneInfo) -> datetim
     return None
 
 
-def resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo, as_of: datetime,
-            depth: int = 0) -> datetime | None:
-    """When ``event`` happened, or None if it has not (as of ``as_of``)."""
+def _resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo, as_of: datetime,
+             depth: int) -> tuple[bool, datetime | None]:
+    """(recorded at all, the instant if it happened by ``as_of``)."""
     if event.kind == "ref":
         definition = policy.events.get(event.value)
         if definition is None or depth > 20:
-            return None
-        return resolve(definition.at, record, policy, tz, as_of, depth + 1)
+            return False, None
+        return _resolve(definition.at, record, policy, tz, as_of, depth + 1)
     if event.kind == "field":
         at = try_instant(record.get(event.value), tz)
-        return at if at is not None and at <= as_of else None
-    found = [resolve(c, record, policy, tz, as_of, depth + 1) for c in event.children]
+        return at is not None, at if at is not None and at <= as_of else None
+    found = [_resolve(c, record, policy, tz, as_of, depth + 1) for c in event.children]
     if event.kind == "first_of":
-        return next((t for t in found if t is not None), None)
-    return None if any(t is None for t in found) else max(t for t in found if t is not None)
+        # the first one recorded decides, even when it lies after as_of: a later hand-over
+        # does not make the arrival the start in the meantime
+        return next((f for f in found if f[0]), (False, None))
+    times = [t for _, t in found if t is not None]
+    return all(p for p, _ in found), max(times) if len(times) == len(found) else None
+
+
+def resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo,
+            as_of: datetime) -> datetime | None:
+    """When ``event`` happened, or None if it has not (as of ``as_of``).
+
+    ``first_of`` takes the first event that is recorded at all; ``later_of`` waits for all.
+    """
+    return _resolve(event, record, policy, tz, as_of, 0)[1]
 
 
 def label(event: Event, policy: Policy) -> tuple[str, str]:
@@ -226,7 +263,8 @@ def cancellation_state(record: Record, policy: Policy, calendar: WorkCalendar,
     if record.get("status") == "cancelled":
         at = try_instant(record.get("cancellation.at"), tz)
         why = record.get("cancellation.reason") or "—"
-        return CancelState(True, f"记录已取消：{why}", f"Cancelled: {why}", at)
+        if at is None or at <= as_of:
+            return CancelState(True, f"记录已取消：{why}", f"Cancelled: {why}", at)
     rule = policy.cancellation
     if rule is None or not holds(rule.applies, record):
         return NOT_CANCELLED

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from generator.model import Record
-from generator.timeparse import try_instant
 
 if TYPE_CHECKING:
     from generator.policy import Policy
@@ -63,11 +62,6 @@ class Window:
     months: int = 0
     days: int = 0
 
-    def describe(self) -> tuple[str, str]:
-        if self.months:
-            return f"{self.months} 个月", f"{self.months} months"
-        return f"{self.days} 天", f"{self.days} days"
-
     def start(self, at: datetime, tz: ZoneInfo) -> datetime:
         """The open start of the window that ends at ``at``."""
         local = at.astimezone(tz)
@@ -99,6 +93,10 @@ class Condition:
     recurrence: Recurrence | None = None
     grades: tuple[str, ...] = ()
     approval: tuple[str, str, str] = ("", "", "")  # role, subject, decision
+    paths: tuple[tuple[str, ...], ...] = ()
+    """The record paths read, split once (the value, or the ratio's two)."""
+    recurrent: bool = False
+    """A recurrence is inside: only then does evaluation need the history."""
 
 
 _OPS = ("is", "eq", "ne", "in", "gte", "gt", "lte", "lt", "exists")
@@ -108,17 +106,20 @@ def parse_condition(node: Mapping[str, Any]) -> Condition:
     """Build a condition from its (schema-validated) mapping."""
     ops = tuple((k, tuple(v) if k == "in" else v) for k, v in node.items() if k in _OPS)
     if "fact" in node:
-        return Condition("fact", target=node["fact"], ops=ops)
+        return Condition("fact", target=node["fact"], ops=ops,
+                         paths=(("facts", node["fact"]),))
     if "field" in node:
-        return Condition("field", target=node["field"], ops=ops)
+        return Condition("field", target=node["field"], ops=ops,
+                         paths=(tuple(node["field"].split(".")),))
     if "ratio" in node:
         a, b = (p if "." in p else f"product.{p}" for p in node["ratio"])
-        return Condition("ratio", ratio=(a, b), ops=ops)
-    for kind in ("any", "all"):
+        return Condition("ratio", ratio=(a, b), ops=ops,
+                         paths=(tuple(a.split(".")), tuple(b.split("."))))
+    for kind in ("any", "all", "not"):
         if kind in node:
-            return Condition(kind, children=tuple(parse_condition(c) for c in node[kind]))
-    if "not" in node:
-        return Condition("not", children=(parse_condition(node["not"]),))
+            kids = tuple(parse_condition(c) for c in (
+                [node["not"]] if kind == "not" else node[kind]))
+            return Condition(kind, children=kids, recurrent=any(c.recurrent for c in kids))
     if "grades" in node:
         return Condition("grades", grades=tuple(node["grades"]))
     if "approval" in node:
@@ -128,7 +129,8 @@ def parse_condition(node: Mapping[str, Any]) -> Condition:
     key = r["key"] if isinstance(r["key"], list) else [r["key"]]
     window = Window(months=r["window"].get("months", 0), days=r["window"].get("days", 0))
     of = tuple(r["of_grades"]) if "of_grades" in r else None
-    return Condition("recurrence", recurrence=Recurrence(tuple(key), window, r["min_count"], of))
+    return Condition("recurrence", recurrence=Recurrence(tuple(key), window, r["min_count"], of),
+                     recurrent=True)
 
 
 def parse_optional(node: Any) -> Condition | None:
@@ -191,7 +193,7 @@ class GradeResult:
 Lookup = Callable[[Recurrence], tuple[int, tuple[str, ...]]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Context:
     record: Record
     grade: str | None = None
@@ -245,16 +247,38 @@ def latest_decision(record: Record, role: str, subject: str) -> Mapping[str, Any
     return found
 
 
+def dig(data: Any, parts: Sequence[str]) -> Any:
+    """The value at a split path, or None (plain dicts take the fast path)."""
+    for part in parts:
+        if data.__class__ is dict or isinstance(data, Mapping):
+            data = data.get(part)
+        else:
+            return None
+    return data
+
+
+def test(cond: Condition, ctx: Context) -> bool:
+    """Whether ``cond`` holds; recurrences are looked up but their evidence is dropped."""
+    kind = cond.kind
+    if kind == "fact" or kind == "field":
+        return compare(dig(ctx.record.data, cond.paths[0]), cond.ops)
+    if kind == "any":
+        return any(test(child, ctx) for child in cond.children)
+    if kind == "all":
+        return all(test(child, ctx) for child in cond.children)
+    if kind == "not":
+        return not test(cond.children[0], ctx)
+    if kind == "ratio":
+        a, b = _num(dig(ctx.record.data, cond.paths[0])), _num(dig(ctx.record.data, cond.paths[1]))
+        return a is not None and b is not None and b > 0 and compare(a / b, cond.ops)
+    return evaluate(cond, ctx)[0]
+
+
 def evaluate(cond: Condition, ctx: Context) -> tuple[bool, tuple[str, ...]]:
     """Whether ``cond`` holds, and the earlier records a recurrence in it counted."""
     kind = cond.kind
-    if kind == "fact":
-        return compare(ctx.record.get(f"facts.{cond.target}"), cond.ops), ()
-    if kind == "field":
-        return compare(ctx.record.get(cond.target), cond.ops), ()
-    if kind == "ratio":
-        a, b = _num(ctx.record.get(cond.ratio[0])), _num(ctx.record.get(cond.ratio[1]))
-        return (a is not None and b is not None and b > 0 and compare(a / b, cond.ops)), ()
+    if not cond.recurrent and kind not in ("grades", "approval"):
+        return test(cond, ctx), ()
     if kind in ("any", "all"):
         results = [evaluate(c, ctx) for c in cond.children]
         ok = any(r[0] for r in results) if kind == "any" else all(r[0] for r in results)
@@ -276,7 +300,7 @@ def evaluate(cond: Condition, ctx: Context) -> tuple[bool, tuple[str, ...]]:
 
 def holds(cond: Condition | None, record: Record, grade: str | None = None) -> bool:
     """A condition outside grading (applies, amounts, transitions); None always holds."""
-    return cond is None or evaluate(cond, Context(record, grade))[0]
+    return cond is None or test(cond, Context(record, grade))
 
 
 def key_value(record: Record, key: Sequence[str]) -> tuple[str, ...] | None:
@@ -341,12 +365,18 @@ class RecurrenceIndex:
         return find
 
 
-def _first_grade(record: Record, policy: Policy, lookup: Lookup | None) -> tuple[int, list[Reason]]:
+def _first_grade(record: Record, policy: Policy, lookup: Lookup | None,
+                 known: dict[str, bool]) -> tuple[int, list[Reason]]:
+    """The first grade with a criterion that holds; ``known`` keeps history-free results."""
     ctx = Context(record, None, lookup)
     for i, grade in enumerate(policy.grades):
         hits = []
         for c in grade.criteria:
-            ok, earlier = evaluate(c.when, ctx)
+            if c.when.recurrent:
+                ok, earlier = evaluate(c.when, ctx)
+            else:
+                earlier = ()
+                ok = known[c.id] if c.id in known else known.setdefault(c.id, test(c.when, ctx))
             if ok:
                 zh, en = c.text.zh, c.text.en
                 if earlier:
@@ -361,8 +391,9 @@ def _first_grade(record: Record, policy: Policy, lookup: Lookup | None) -> tuple
 
 def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
                done: Mapping[str, GradeResult]) -> GradeResult:
-    fact, fact_reasons = _first_grade(record, policy, None)
-    rank, reasons = _first_grade(record, policy, lookup) if lookup else (fact, fact_reasons)
+    known: dict[str, bool] = {}
+    fact, fact_reasons = _first_grade(record, policy, None, known)
+    rank, reasons = _first_grade(record, policy, lookup, known) if lookup else (fact, fact_reasons)
     original = record.get("reopen_of")
     if policy.reopen_inherits_grade and isinstance(original, str) and original in done:
         inherited = policy.rank(done[original].grade)
@@ -390,19 +421,6 @@ def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
     g = policy.grades[final]
     return GradeResult(g.id, g.name.zh, g.name.en, policy.grades[fact].id, computed,
                        declared if isinstance(declared, str) else None, status, tuple(reasons))
-
-
-def received_at(records: Sequence[Record], tz: ZoneInfo) -> dict[str, datetime | None]:
-    return {r.id: try_instant(r.get("received_at"), tz) for r in records}
-
-
-def processing_order(records: Sequence[Record], received: Mapping[str, datetime | None]
-                     ) -> list[Record]:
-    """Received order, then id; records without a valid received time last."""
-    def key(r: Record) -> tuple[bool, float, str]:
-        at = received.get(r.id)
-        return at is None, at.timestamp() if at else 0.0, r.id
-    return sorted(records, key=key)
 
 
 def is_occurrence(record: Record, policy: Policy) -> bool:

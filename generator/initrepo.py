@@ -140,7 +140,8 @@ def next_steps(started: Started, lang: str) -> str:
         return (
             f"Started a records repository in {root}.\n"
             "Next:\n"
-            "  1. edit kesu.yaml (people, roles and GitHub logins) and .github/CODEOWNERS (teams);\n"
+            "  1. edit kesu.yaml (people, roles and GitHub logins) and .github/CODEOWNERS\n"
+            "     (teams);\n"
             "  2. git add -A && git commit -m 'Start complaint records' and push to a private "
             "repository;\n"
             "  3. set branch protection as docs/pull-request-workflow.md describes;\n"

@@ -41,7 +41,8 @@ class LoadedFile:
 
 def display_path(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        # resolve the folder, not the file: a symlink must be named as itself, not its target
+        return (path.absolute().parent.resolve() / path.name).relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 

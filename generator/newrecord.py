@@ -19,7 +19,7 @@ import git
 
 from generator.changes import ChangeError, open_repo, record_blobs, records_prefix, resolve
 from generator.config import RepoConfig
-from generator.load import RECORD_SUFFIX
+from generator.load import RECORD_SUFFIX, discover
 
 DEFAULT_BASES = ("origin/HEAD", "origin/main", "HEAD")
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -85,7 +85,10 @@ def default_base(repo: git.Repo) -> str | None:
 
 def taken_ids(config: RepoConfig, base: str | None) -> tuple[set[str], str | None]:
     """Ids in the working tree and on the base revision (default: see :func:`default_base`)."""
-    names = {p.name[: -len(RECORD_SUFFIX)] for p in config.records_path.rglob(f"*{RECORD_SUFFIX}")}
+    files, _ = (
+        discover([config.records_path], config.root) if config.records_path.is_dir() else ([], [])
+    )
+    names = {p.name[: -len(RECORD_SUFFIX)] for p in files}
     try:
         repo = open_repo(config.root)
     except ChangeError:

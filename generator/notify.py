@@ -20,7 +20,7 @@ from typing import Any
 
 KINDS = ("wecom", "dingtalk", "feishu")
 URL_ENV = "KESU_WEBHOOK_URL"
-SECRET_ENV = "KESU_WEBHOOK_SECRET"
+SECRET_ENV = "KESU_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a secret
 TIMEOUT = 15.0
 MAX_BYTES = 3800
 """WeCom caps a markdown message at 4096 bytes; the others allow more. One limit for all."""
@@ -69,9 +69,13 @@ def message(items: Sequence[OverdueItem], as_of: datetime, lang: str, site_url: 
     lines = [head]
     for n, item in enumerate(ordered):
         text = line.format(
-            rid=item.rid, title=item.title[:40], ms=item.milestone, due=f"{item.due:%m-%d %H:%M}",
-            late=_late(item, as_of, lang), owner=owner_fmt.format(o=item.owner) if item.owner else "",
-        )  # fmt: skip
+            rid=item.rid,
+            title=item.title[:40],
+            ms=item.milestone,
+            due=f"{item.due:%m-%d %H:%M}",
+            late=_late(item, as_of, lang),
+            owner=owner_fmt.format(o=item.owner) if item.owner else "",
+        )
         tail = more.format(n=len(ordered) - n)
         if len("\n".join([*lines, text, tail]).encode()) + len(link.encode()) > MAX_BYTES:
             lines.append(tail)
@@ -144,8 +148,10 @@ def post(url: str, body: dict[str, Any], timeout: float = TIMEOUT) -> dict[str, 
                           f"Notification failed: {host} answered {exc.code}") from exc  # fmt: skip
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise NotifyError(f"通知发送失败：无法连接 {host}（{reason}）",
-                          f"Notification failed: cannot reach {host} ({reason})") from exc  # fmt: skip
+        raise NotifyError(
+            f"通知发送失败：无法连接 {host}（{reason}）",
+            f"Notification failed: cannot reach {host} ({reason})",
+        ) from exc
     if not _ok(answer):
         raise NotifyError(f"机器人拒绝了消息：{answer}", f"The robot refused the message: {answer}")
     return answer  # type: ignore[no-any-return]

@@ -7,7 +7,8 @@ frozen dataclasses. Conditions are parsed here and evaluated in :mod:`generator.
 
 Override merging: mappings merge key by key (a ``null`` value removes the key); lists whose
 items all carry an ``id`` merge item by item (``{id: x, _delete: true}`` removes item ``x``,
-an unknown id is appended); any other list, and every scalar, replaces the preset's.
+an unknown id is appended); any other list, every scalar, and every condition, event or
+text (``applies``, ``when``, ``start``, ``name`` …) replaces the preset's.
 """
 
 from __future__ import annotations
@@ -22,20 +23,31 @@ from typing import Any
 
 import jsonschema
 
+from generator.completeness import (
+    ApprovalRule,
+    StageCheck,
+    Transitions,
+    parse_approval,
+    parse_stages,
+    parse_transitions,
+)
 from generator.config import CONFIG_NAME, RepoConfig, load_schema
-from generator.deadlines import Event, parse_event
+from generator.deadlines import (
+    BUILTIN_EVENTS,
+    CancellationRule,
+    EventDef,
+    Milestone,
+    parse_cancellation,
+    parse_event,
+    parse_milestone,
+)
 from generator.diagnostics import Diagnostic, format_path
-from generator.grading import Condition, parse_condition
+from generator.grading import Condition, Grade, Text, parse_condition, parse_grade, parse_text
+from generator.penalties import PenaltyRule, parse_penalty_rule
 from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
 from generator.yamlload import load_yaml_file, locate
 
 _DAY_UNITS = ("natural_days", "working_days")
-
-
-@dataclass(frozen=True, slots=True)
-class EventDef:
-    name: Text
-    at: Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,25 +94,6 @@ class Policy:
         return None if rank is None else self.grades[rank]
 
 
-BUILTIN_EVENTS: Mapping[str, EventDef] = {
-    "received": EventDef(Text("收到客诉", "the complaint"), Event("field", "received_at")),
-    "accepted": EventDef(Text("受理", "acceptance"), Event("first_of", children=(
-        Event("field", "accepted_at"), Event("field", "received_at")))),
-    "confirmed": EventDef(Text("问题确认", "the problem's confirmation"),
-                          Event("field", "confirmed_at")),
-    "classified": EventDef(Text("归类", "classification"), Event("field", "classified_at")),
-    "root_cause": EventDef(Text("根本原因确认", "the root cause"),
-                           Event("field", "d4_root_cause.confirmed_at")),
-    "sample_requested": EventDef(Text("索取样品", "the sample request"),
-                                 Event("field", "sample.requested_at")),
-    "sample_received": EventDef(Text("样品到货", "the sample"),
-                                Event("field", "sample.received_at")),
-    "sample_at_analysis": EventDef(
-        Text("样品送达分析部门", "the sample at the analysing department"),
-        Event("field", "sample.handed_over_at")),
-}
-
-
 # ------------------------------------------------------------------ loading and merging
 
 
@@ -108,6 +101,12 @@ def preset_ids() -> list[str]:
     folder = resources.files("generator") / "presets"
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir()
                   if p.name.endswith(".yaml"))
+
+
+_WHOLE = frozenset({"applies", "when", "ledger_required", "start", "unless", "at", "window",
+                    "key", "name", "text", "reason", "note"})
+"""Conditions, events and texts are replaced whole: merging two conditions key by key
+would build a third that neither file says."""
 
 
 def _ided(items: Any) -> bool:
@@ -122,8 +121,10 @@ def deep_merge(base: Any, over: Any) -> Any:
         for key, value in over.items():
             if value is None:
                 out.pop(key, None)
+            elif key in base and key not in _WHOLE:
+                out[key] = deep_merge(base[key], value)
             else:
-                out[key] = deep_merge(base[key], value) if key in base else value
+                out[key] = value
         return out
     if _ided(base) and _ided(over):
         merged: list[Any] = list(base)
@@ -248,6 +249,17 @@ def _diag(file: str, code: str, path: list[str | int], zh: str, en: str, hint_zh
 
 
 JsonPath = list[str | int]
+_CONDITION_KEYS = ("applies", "when", "ledger_required")
+_EVENT_KEYS = ("start", "unless", "at")
+
+
+def _nodes(node: Any, path: JsonPath) -> Iterator[tuple[str | int, Any, JsonPath]]:
+    """Every (key, value, path) below ``node``."""
+    items = node.items() if isinstance(node, Mapping) else enumerate(node) \
+        if isinstance(node, list) else ()
+    for key, value in items:
+        yield key, value, [*path, key]
+        yield from _nodes(value, [*path, key])
 
 
 def _conditions(node: Any, path: JsonPath) -> Iterator[tuple[Mapping[str, Any], JsonPath]]:
@@ -262,7 +274,7 @@ def _conditions(node: Any, path: JsonPath) -> Iterator[tuple[Mapping[str, Any], 
         yield from _conditions(node["not"], [*path, "not"])
 
 
-def _events(node: Any, path: list[str | int]) -> Iterator[tuple[str, list[str | int]]]:
+def _events(node: Any, path: JsonPath) -> Iterator[tuple[str, JsonPath]]:
     if isinstance(node, str):
         yield node, path
     elif isinstance(node, Mapping):
@@ -272,130 +284,94 @@ def _events(node: Any, path: list[str | int]) -> Iterator[tuple[str, list[str | 
 
 
 def _semantic(data: Mapping[str, Any], file: str, text: str | None) -> list[Diagnostic]:
+    """What the schema cannot say: unique ids, and that every reference resolves."""
     out: list[Diagnostic] = []
 
-    def err(path: list[str | int], zh: str, en: str, hint_zh: str = "", hint_en: str = "") -> None:
+    def err(path: JsonPath, zh: str, en: str, hint_zh: str = "", hint_en: str = "") -> None:
         out.append(_diag(file, "policy-reference", path, zh, en, hint_zh, hint_en, text))
+
+    def unknown(path: JsonPath, what: str, name: str, known: Any) -> None:
+        names = ", ".join(sorted(known))
+        err(path, f"未知{what} {name}", f"Unknown {_WHAT[what]} {name}", f"可用：{names}",
+            f"Known: {names}")
 
     grades = data["grades"]
     grade_ids = [g["id"] for g in grades]
-    known_grades = ", ".join(grade_ids)
     roles = {r["id"] for r in data.get("roles", [])}
     events = set(BUILTIN_EVENTS) | set(data.get("events", {}))
-    milestone_ids = [m["id"] for m in data["milestones"]]
-    for label, ids, base in (("级别", grade_ids, "grades"), ("节点", milestone_ids, "milestones")):
-        for i, x in enumerate(ids):
-            if x in ids[:i]:
-                err([base, i, "id"], f"{label}代码 {x} 重复", f"Duplicate id {x} in {base}")
-    seen_criteria: set[str] = set()
+    milestone_ids = {m["id"] for m in data["milestones"]}
+    seen: set[str] = set()
     for gi, g in enumerate(grades):
-        last = gi == len(grades) - 1
-        if last and g.get("criteria"):
-            err(["grades", gi, "criteria"], "最后一个级别是默认级别，不能有判定条件",
-                "The last grade is the default and has no criteria",
-                "再加一个无条件的最轻级别。", "Add a least severe grade without criteria.")
-        if not last and not g.get("criteria"):
-            err(["grades", gi], f"级别 {g['id']} 没有判定条件，永远不会被选中",
-                f"Grade {g['id']} has no criteria and can never be chosen",
-                "只有最后一个级别可以没有条件。", "Only the last grade may have none.")
         for ci, c in enumerate(g.get("criteria", [])):
-            if c["id"] in seen_criteria:
+            if c["id"] in seen:
                 err(["grades", gi, "criteria", ci, "id"], f"条件编号 {c['id']} 重复",
                     f"Duplicate criterion id {c['id']}")
-            seen_criteria.add(c["id"])
-            for node, p in _conditions(c["when"], ["grades", gi, "criteria", ci, "when"]):
-                if "grades" in node:
+            seen.add(c["id"])
+        if (gi == len(grades) - 1) == bool(g.get("criteria")):
+            err(["grades", gi], f"级别 {g['id']}：只有最后一个（最轻）级别没有判定条件",
+                f"Grade {g['id']}: only the last (least severe) grade has no criteria",
+                "由重到轻排列，最后一个级别不写 criteria。",
+                "List grades most severe first; the last has no criteria.")
+    for key, value, path in _nodes(data, []):
+        if isinstance(value, list) and value and all(isinstance(x, Mapping) and "id" in x
+                                                     for x in value):
+            ids = [x["id"] for x in value]
+            for i, x in enumerate(ids):
+                if x in ids[:i]:
+                    err([*path, i, "id"], f"编号 {x} 重复", f"Duplicate id {x}")
+        in_grades = path[0] == "grades"
+        if key in _CONDITION_KEYS and isinstance(value, Mapping):
+            for n, p in _conditions(value, path):
+                if "grades" in n and in_grades:
                     err(p, "定级条件里不能引用级别", "A grade criterion cannot test grades")
-                for gid in node.get("recurrence", {}).get("of_grades", []):
+                if "recurrence" in n and not in_grades:
+                    err(p, "重复发生条件只能用于定级", "Recurrences belong in grade criteria")
+                refs = n.get("grades", []) + n.get("recurrence", {}).get("of_grades", [])
+                for gid in refs:
                     if gid not in grade_ids:
-                        err([*p, "recurrence", "of_grades"], f"未知级别 {gid}",
-                            f"Unknown grade {gid}", f"级别：{known_grades}",
-                            f"Grades: {known_grades}")
-
-    def check_cond(node: Any, path: list[str | int]) -> None:
-        for n, p in _conditions(node, path):
-            if "recurrence" in n:
-                err(p, "重复发生条件只能用于定级", "Recurrence conditions belong in grade criteria")
-            for gid in n.get("grades", []):
-                if gid not in grade_ids:
-                    err([*p, "grades"], f"未知级别 {gid}", f"Unknown grade {gid}",
-                        f"级别：{known_grades}", f"Grades: {known_grades}")
-            if "approval" in n and roles and n["approval"]["role"] not in roles:
-                err([*p, "approval", "role"], f"未知角色 {n['approval']['role']}",
-                    f"Unknown role {n['approval']['role']}")
-
-    def check_event(node: Any, path: list[str | int]) -> None:
-        for name, p in _events(node, path):
-            if name not in events:
-                err(p, f"未知事件 {name}", f"Unknown event {name}",
-                    f"可用：{', '.join(sorted(events))}", f"Known: {', '.join(sorted(events))}")
-
-    def check_duration(amount: Any, unit: Any, path: list[str | int]) -> None:
-        if unit in _DAY_UNITS and amount != int(amount):
-            err(path, "天数须为整数", "Days must be a whole number")
-
-    for name, ev in data.get("events", {}).items():
-        check_event(ev["at"], ["events", name, "at"])
-        if _event_cycle(name, data.get("events", {})):
+                        unknown(p, "级别", gid, grade_ids)
+                if "approval" in n and roles and n["approval"]["role"] not in roles:
+                    unknown([*p, "approval", "role"], "角色", n["approval"]["role"], roles)
+        if key in _EVENT_KEYS and (key != "at" or path[0] == "events"):
+            for name, p in _events(value, path):
+                if name not in events:
+                    unknown(p, "事件", name, events)
+        if key == "role" and roles and path[0] == "approvals" and value not in roles:
+            unknown(path, "角色", value, roles)
+        if len(path) == 5 and path[0] == "penalties" and path[3] == "milestones" \
+                and value not in milestone_ids:
+            unknown(path, "节点", value, milestone_ids)
+        if isinstance(value, Mapping) and value.get("unit") in _DAY_UNITS and \
+                "duration" in value and value["duration"] != int(value["duration"]):
+            err([*path, "duration"], "天数须为整数", "Days must be a whole number")
+    for name in data.get("events", {}):
+        if _event_cycle(name, data["events"]):
             err(["events", name], f"事件 {name} 循环引用自己", f"Event {name} refers to itself")
     for mi, m in enumerate(data["milestones"]):
-        mp: list[str | int] = ["milestones", mi]
-        check_cond(m.get("applies"), [*mp, "applies"])
-        variants = m.get("variants") or [{"id": "default"}]
-        for vi, v in enumerate(variants):
-            vp: list[str | int] = [*mp, "variants", vi] if m.get("variants") else mp
+        for vi, v in enumerate(m.get("variants") or [{}]):
+            vp: JsonPath = ["milestones", mi, "variants", vi] if v else ["milestones", mi]
             if any(k not in v and k not in m for k in ("start", "duration", "unit")):
                 err(vp, f"节点 {m['id']} 缺少起算事件、时长或单位",
                     f"Milestone {m['id']} needs start, duration and unit",
                     "在节点或变体上写 start、duration、unit。",
                     "Set them on the milestone or the variant.")
-                continue
-            check_cond(v.get("applies"), [*vp, "applies"])
-            check_event(v.get("start", m.get("start")), [*vp, "start"])
-            check_duration(v.get("duration", m.get("duration")), v.get("unit", m.get("unit")),
-                           [*vp, "duration"])
-            if [x["id"] for x in variants].count(v["id"]) > 1:
-                err([*vp, "id"], f"变体编号 {v['id']} 重复", f"Duplicate variant id {v['id']}")
-        warn = m.get("warn_before")
-        if warn and warn["unit"] not in ("hours", "natural_days"):
-            err([*mp, "warn_before", "unit"], "到期前提醒只能用 hours 或 natural_days",
+            elif v and ("unit" not in v or "duration" not in v) and \
+                    v.get("unit", m.get("unit")) in _DAY_UNITS and \
+                    v.get("duration", m.get("duration", 0)) % 1:
+                err([*vp, "duration"], "天数须为整数", "Days must be a whole number")
+        if m.get("warn_before", {}).get("unit") not in (None, "hours", "natural_days"):
+            err(["milestones", mi, "warn_before", "unit"], "到期前提醒只能用 hours 或 natural_days",
                 "warn_before takes hours or natural_days only")
-    if cancel := data.get("cancellation"):
-        check_cond(cancel.get("applies"), ["cancellation", "applies"])
-        check_event(cancel["start"], ["cancellation", "start"])
-        check_event(cancel["unless"], ["cancellation", "unless"])
-        check_duration(cancel["duration"], cancel["unit"], ["cancellation", "duration"])
-    for ri, rule in enumerate(data.get("penalties", {}).get("rules", [])):
-        for k, mid in enumerate(rule["milestones"]):
-            if mid not in milestone_ids:
-                err(["penalties", "rules", ri, "milestones", k], f"未知节点 {mid}",
-                    f"Unknown milestone {mid}", f"节点：{', '.join(milestone_ids)}",
-                    f"Milestones: {', '.join(milestone_ids)}")
-        for ai, amount in enumerate(rule["amounts"]):
-            check_cond(amount.get("when"), ["penalties", "rules", ri, "amounts", ai, "when"])
-    for ai, appr in enumerate(data.get("approvals", [])):
-        check_cond(appr.get("applies"), ["approvals", ai, "applies"])
-        if roles and appr["role"] not in roles:
-            names = ", ".join(sorted(roles))
-            err(["approvals", ai, "role"], f"未知角色 {appr['role']}",
-                f"Unknown role {appr['role']}", f"在 roles 中声明：{names}",
-                f"Declare it under roles: {names}")
-    for status, checks in data["stages"]["checks"].items():
-        for ci, check in enumerate(checks):
-            if isinstance(check, Mapping):
-                check_cond(check.get("applies"), ["stages", "checks", status, ci, "applies"])
-    for ri, rule in enumerate(data.get("allowed_transitions", {}).get("rules", [])):
-        check_cond(rule.get("when"), ["allowed_transitions", "rules", ri, "when"])
-    for key in ("ledger_required",):
-        check_cond(data.get("reporting", {}).get(key), ["reporting", key])
     return out
+
+
+_WHAT = {"级别": "grade", "角色": "role", "事件": "event", "节点": "milestone"}
 
 
 def _event_cycle(name: str, defs: Mapping[str, Any]) -> bool:
     seen, todo = set(), [name]
     while todo:
-        current = todo.pop()
-        for ref, _ in _events(defs.get(current, {}).get("at"), []):
+        for ref, _ in _events(defs.get(todo.pop(), {}).get("at"), []):
             if ref == name:
                 return True
             if ref not in seen:
@@ -410,47 +386,26 @@ def _event_cycle(name: str, defs: Mapping[str, Any]) -> bool:
 def _build(data: Mapping[str, Any]) -> Policy:
     grading = data.get("grading", {})
     events = dict(BUILTIN_EVENTS)
-    events.update({k: EventDef(_text(v["name"]), parse_event(v["at"]))
+    events.update({k: EventDef(parse_text(v["name"]), parse_event(v["at"]))
                    for k, v in data.get("events", {}).items()})
-    nac = data.get("not_a_complaint")
-    cancel = data.get("cancellation")
-    pen = data.get("penalties", {})
-    tr = data.get("allowed_transitions", {})
+    nac, cancel, pen = data.get("not_a_complaint"), data.get("cancellation"), data.get("penalties")
     return Policy(
-        id=data["id"], name=_text(data["name"]), source=dict(data["source"]),
-        grades=tuple(
-            Grade(g["id"], _text(g["name"]), tuple(
-                Criterion(c["id"], _text(c["text"]), parse_condition(c["when"]),
-                          c.get("source", "")) for c in g.get("criteria", [])))
-            for g in data["grades"]),
-        milestones=tuple(_milestone(m) for m in data["milestones"]),
+        id=data["id"], name=parse_text(data["name"]), source=dict(data["source"]),
+        grades=tuple(parse_grade(g) for g in data["grades"]),
+        milestones=tuple(parse_milestone(m) for m in data["milestones"]),
         events=events,
         recurrence_basis=grading.get("recurrence_basis", "fact"),
         exclude_statuses=frozenset(grading.get("exclude_statuses", ["cancelled"])),
         reopen_inherits_grade=grading.get("reopen_inherits_grade", True),
         customer_deadline_mode=data.get("customer_deadline_mode", "earlier"),
-        not_a_complaint=(parse_condition(nac["when"]), _text(nac["reason"])) if nac else None,
-        cancellation=CancellationRule(
-            cancel["id"], _text(cancel["text"]), _cond(cancel.get("applies")),
-            parse_event(cancel["start"]), Duration(float(cancel["duration"]), cancel["unit"]),
-            parse_event(cancel["unless"]), bool(cancel.get("restart", False))) if cancel else None,
-        currency=pen.get("currency", "CNY"),
-        penalty_rules=tuple(
-            PenaltyRule(r["id"], _text(r["text"]), tuple(r["milestones"]), r["per"],
-                        tuple(r["triggers"]), r["charge_to"],
-                        tuple(PenaltyAmount(_cond(a.get("when")), float(a["amount"]))
-                              for a in r["amounts"]))
-            for r in pen.get("rules", [])),
-        approvals=tuple(
-            ApprovalRule(a["id"], a["role"], a["subject"], _cond(a.get("applies")), a["stage"],
-                         _text(a["text"]))
-            for a in data.get("approvals", [])),
-        stages=_stages(data["stages"]),
-        transitions=Transitions(
-            tr.get("forward", True), tr.get("cancel_from_open", True),
-            tuple(TransitionRule(r["id"], tuple(r["from"]), tuple(r["to"]), _cond(r.get("when")),
-                                 _text(r["text"])) for r in tr.get("rules", []))),
+        not_a_complaint=(parse_condition(nac["when"]), parse_text(nac["reason"])) if nac else None,
+        cancellation=parse_cancellation(cancel) if cancel else None,
+        currency=pen["currency"] if pen else "CNY",
+        penalty_rules=tuple(parse_penalty_rule(r) for r in pen["rules"]) if pen else (),
+        approvals=tuple(parse_approval(a) for a in data.get("approvals", [])),
+        stages=parse_stages(data["stages"]),
+        transitions=parse_transitions(data.get("allowed_transitions", {})),
         reopen=Reopen(**data.get("reopen", {})),
-        roles={r["id"]: _text(r["name"]) for r in data.get("roles", [])},
+        roles={r["id"]: parse_text(r["name"]) for r in data.get("roles", [])},
         raw=json.loads(json.dumps(data)),
     )

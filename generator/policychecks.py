@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from generator.diagnostics import Diagnostic, format_path
+from generator.diagnostics import Diagnostic, Severity, format_path
 from generator.model import Record
 from generator.yamlload import locate
 
@@ -94,8 +95,11 @@ def policy_record_checks(
 def _unknown_milestone(
     record: Record, text: str | None, path: list[str | int], mid: str, known: list[str]
 ) -> Diagnostic:
+    # A warning, not an error: records may carry completions for milestones of another
+    # preset (a company switching presets keeps its history); a typo still shows up, with
+    # the closest known id, on every run.
     close = difflib.get_close_matches(mid, known, n=1)
-    return _diag(
+    return replace(_diag(
         record,
         text,
         "milestone-unknown",
@@ -104,26 +108,28 @@ def _unknown_milestone(
         f"The policy has no milestone {mid}",
         (f"是否想写 {close[0]}？" if close else "") + f"本策略的节点：{', '.join(known)}",
         (f"Did you mean {close[0]}? " if close else "") + f"Milestones: {', '.join(known)}",
-    )
+    ), severity=Severity.WARNING)
 
 
 def _stage_checks(
     record: Record, text: str | None, policy: Policy, result: Computed
 ) -> list[Diagnostic]:
-    from generator.completeness import stage_problems
+    from generator.completeness import check_stage
 
     out: list[Diagnostic] = []
-    for problem in stage_problems(record, policy, result.grade.grade):
-        out.append(
-            _diag(
-                record,
-                text,
-                f"stage-{problem.check}",
-                list(problem.path),
-                problem.text_zh,
-                problem.text_en,
-                problem.hint_zh,
-                problem.hint_en,
-            )
-        )
+    for diag in check_stage(record, policy, result.grade.grade):
+        where = locate(text, _split(diag.field)) if text is not None and diag.field else None
+        out.append(replace(diag, line=where[0], column=where[1]) if where else diag)
     return out
+
+
+def _split(field: str) -> list[str | int]:
+    """``a.b[0].c`` → ``["a", "b", 0, "c"]``."""
+    parts: list[str | int] = []
+    for chunk in field.split("."):
+        name, _, rest = chunk.partition("[")
+        if name:
+            parts.append(name)
+        for idx in filter(None, rest.replace("]", "").split("[")):
+            parts.append(int(idx) if idx.isdigit() else idx)
+    return parts

@@ -124,7 +124,13 @@ def fetch_pull(api: str, repository: str, number: int, token: str) -> PullReques
             )
         if len(batch) < 100:
             break
-    return PullRequest(number, str(pull["head"]["sha"]), tuple(reviews))
+    try:
+        head = str(pull["head"]["sha"])
+    except (KeyError, TypeError) as exc:
+        raise ReviewsError(
+            "GitHub API 的 PR 数据缺少 head.sha", "Pull request without head.sha"
+        ) from exc
+    return PullRequest(number, head, tuple(reviews))
 
 
 def latest_states(reviews: Sequence[Review]) -> dict[str, Review]:

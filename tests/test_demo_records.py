@@ -91,22 +91,31 @@ def test_reopened_record_points_at_existing_record(records: dict[Path, Any]) -> 
 
 def test_links_exist(records: dict[Path, Any]) -> None:
     ids = {data["id"] for data in records.values()}
-    links = [(data["id"], link["id"]) for data in records.values() for link in data.get("links", [])]
+    links = [
+        (data["id"], link["id"]) for data in records.values() for link in data.get("links", [])
+    ]
     assert links, "at least one record links to another"
     assert [pair for pair in links if pair[1] not in ids] == []
 
 
-def _attachment_refs(node: Any, key: str | None = None) -> list[str]:
+LIST_REF_KEYS = {"evidence", "photos", "attachments"}
+"""Keys whose *list* items are attachment references (``d6 effectiveness.evidence`` is prose)."""
+SCALAR_REF_KEYS = {"path", "minutes", "fishbone"}
+
+
+def _attachment_refs(node: Any) -> list[str]:
     """Every attachment reference anywhere in a record (attachments, evidence, photos, …)."""
     refs: list[str] = []
     if isinstance(node, dict):
-        for k, v in node.items():
-            refs.extend(_attachment_refs(v, k))
+        for key, value in node.items():
+            if key in SCALAR_REF_KEYS and isinstance(value, str):
+                refs.append(value)
+            elif key in LIST_REF_KEYS and isinstance(value, list):
+                refs.extend(item for item in value if isinstance(item, str))
+            refs.extend(_attachment_refs(value))
     elif isinstance(node, list):
         for item in node:
-            refs.extend(_attachment_refs(item, key))
-    elif isinstance(node, str) and key in {"path", "evidence", "photos", "attachments", "minutes", "fishbone"}:
-        refs.append(node)
+            refs.extend(_attachment_refs(item))
     return refs
 
 
@@ -119,6 +128,6 @@ def test_attachment_paths_exist(records: dict[Path, Any]) -> None:
 
 
 def test_recurrence_chain(records: dict[Path, Any]) -> None:
-    keys = Counter(data.get("problem_key") for data in records.values())
-    assert max(keys.values()) >= 3
-    assert all(data.get("problem_key") for data in records.values())
+    assert all(data.get("problem_key") and data.get("defect_code") for data in records.values())
+    keys = Counter(data["problem_key"] for data in records.values())
+    assert max(keys.values()) >= 3, "one problem key shared by three or more records"

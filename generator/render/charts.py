@@ -62,7 +62,8 @@ def pareto(labels: Sequence[str], counts: Sequence[int], ylabel: str, cum_label:
         cum.append(100 * run / total)
     x = list(range(len(names)))
     ax.bar(x, values, color=INDIGO, width=0.65)
-    ax.set_xticks(x, names, rotation=30 if len(names) > 5 else 0, ha="right" if len(names) > 5 else "center")
+    tilt = len(names) > 5
+    ax.set_xticks(x, names, rotation=30 if tilt else 0, ha="right" if tilt else "center")
     ax.set_ylabel(ylabel)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax2 = ax.twinx()

@@ -42,11 +42,17 @@ _UI: dict[str, tuple[str, str]] = {
     "state": ("状态", "State"),
     "start": ("起算", "Starts"),
     "explanation": ("说明", "How computed"),
-    "estimated": ("按周末估算（该年官方日历未发布）", "estimated (weekends only; calendar not published)"),
+    "estimated": (
+        "按周末估算（该年官方日历未发布）",
+        "estimated (weekends only; calendar not published)",
+    ),
     "grade_reasons": ("定级理由", "Why this grade"),
     "deadlines": ("期限", "Deadlines"),
     "history": ("修订历史", "Revision history"),
-    "no_history": ("无 Git 历史（不是 Git 仓库或尚未提交）。", "No Git history (not a Git repository, or not committed yet)."),
+    "no_history": (
+        "无 Git 历史（不是 Git 仓库或尚未提交）。",
+        "No Git history (not a Git repository, or not committed yet).",
+    ),
     "date": ("日期", "Date"),
     "author": ("作者", "Author"),
     "message": ("说明", "Message"),
@@ -86,7 +92,10 @@ _UI: dict[str, tuple[str, str]] = {
     "readings": ("解读（可在策略文件中修改）", "Readings (changeable in the policy file)"),
     "otherwise": ("不满足以上任何级别条件时", "when no criterion of a stricter grade holds"),
     "all_feed": ("全部未完成期限", "All open deadlines"),
-    "feed_hint": ("在 Outlook 或手机日历中“从 URL 订阅”，或下载后导入。", "Subscribe from Outlook or a phone calendar (add from URL), or download and import."),
+    "feed_hint": (
+        "在 Outlook 或手机日历中“从 URL 订阅”，或下载后导入。",
+        "Subscribe from Outlook or a phone calendar (add from URL), or download and import.",
+    ),
     "unassigned": ("（未指定）", "(unassigned)"),
     "status_open_overdue": ("超期", "overdue"),
     "print_hint": ("打印本页即得 A4 8D 报告。", "Print this page for an A4 8D report."),
@@ -94,7 +103,10 @@ _UI: dict[str, tuple[str, str]] = {
     "why": ("为什么", "Why"),
     "six_m": ("6M 分类", "6M class"),
     "no_policy": ("未加载处理规则。", "No policy loaded."),
-    "on_time_note": ("按时率 = 本期到期（或已完成）的节点中按时完成的比例。", "On-time rate = share of milestones due in the period that were done by their due time."),
+    "on_time_note": (
+        "按时率 = 本期到期（或已完成）的节点中按时完成的比例。",
+        "On-time rate = share of milestones due in the period that were done by their due time.",
+    ),
 }
 
 STATES: dict[str, tuple[str, str]] = {

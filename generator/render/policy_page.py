@@ -67,9 +67,10 @@ def deadline_lines(policy: Any, lang: str) -> list[DeadlineLine]:
     for m in policy.milestones:
         note = m.note.get(lang) if m.note else ""
         for v in m.variants:
-            out.append(DeadlineLine(m.name.get(lang), m.id, applies_words(v.applies or m.applies, lang),
-                                    duration_words(v.duration.amount, v.duration.unit, lang),
-                                    event_words(v.start, policy, lang), note))
+            out.append(DeadlineLine(
+                m.name.get(lang), m.id, applies_words(v.applies or m.applies, lang),
+                duration_words(v.duration.amount, v.duration.unit, lang),
+                event_words(v.start, policy, lang), note))
     return out
 
 
@@ -86,7 +87,8 @@ def policy_pages(site: SiteData) -> list[Page]:
             "grades": [(g.id, g.name.get(lang), [(c.id, c.text.get(lang), c.source)
                                                  for c in g.criteria]) for g in policy.grades],
             "deadlines": deadline_lines(policy, lang),
-            "approvals": [(a.text.get(lang), applies_words(a.applies, lang)) for a in policy.approvals],
+            "approvals": [(a.text.get(lang), applies_words(a.applies, lang))
+                          for a in policy.approvals],
             "penalties": [(r.text.get(lang), ", ".join(r.milestones),
                            " / ".join(_amount(a.amount) for a in r.amounts), policy.currency)
                           for r in policy.penalty_rules],

@@ -63,7 +63,8 @@ def record_pages(site: SiteData, files: Mapping[str, str]) -> list[Page]:
             "history": site.history.get(row.id, []),
             "referenced_by": site.referenced_by.get(row.id, []),
             "reopened_as": site.reopened_as.get(row.id, []),
-            "same_key": [i for i in by_key.get(key, []) if i != row.id] if isinstance(key, str) else [],
+            "same_key": [i for i in by_key.get(key, []) if i != row.id]
+            if isinstance(key, str) else [],
         }
         pages.append(Page(path, render("record.md.j2", **ctx)))
     return pages

@@ -172,7 +172,9 @@ def build_row(record: Record, computed: Any, as_of: datetime, lang: str, tz: Zon
         key=lambda d: d.due_at or as_of,
     )
     received = _dt(record.get("received_at"), tz)
-    closed = _dt(record.get("d8_closure.closed_at"), tz) if record.get("status") == "closed" else None
+    closed = None
+    if record.get("status") == "closed":
+        closed = _dt(record.get("d8_closure.closed_at"), tz)
     cancelled = None
     if record.get("status") == "cancelled" or getattr(computed, "cancelled", False):
         cancelled = _dt(record.get("cancellation.at"), tz) or received

@@ -1,0 +1,424 @@
+"""The scale benchmark (issue 6): Kesu's commands against a bare MkDocs Material floor.
+
+    python -m bench.run --sizes 10,100,1000,10000            # the documented command
+    python -m bench.run --sizes 10,100 --write-docs           # also refresh docs/performance.md
+
+For every size N it writes a synthetic record set (``bench.synth``) into a fresh Git
+repository in a temporary folder, next to this project's ``mkdocs.yml`` and ``site/``, and
+times each command as a whole process (wall clock, CPU, the kernel's peak RSS of the largest
+process from ``os.wait4``, and the peak summed RSS of the process tree sampled from ``/proc``):
+
+- ``kesu validate`` twice: cold (no ``.kesu-cache/``) and warm;
+- ``kesu export -o …``;
+- ``kesu build`` from a clean tree (the Kesu part and the MkDocs part are split at the moment
+  the MkDocs child process starts);
+- the **floor**, in the same run: a bare ``mkdocs build`` with the same ``mkdocs.yml`` (theme,
+  plugins, extensions, nav), the same engine, and as many plain Markdown pages at the same
+  paths with the same byte sizes, but none of Kesu's generated content;
+- a one-record change committed on a branch, then ``kesu check --base main`` and a rebuild
+  (how many generated files the rebuild rewrote is recorded too).
+
+Results go to ``bench/out/`` (git-ignored) as JSON and as the Markdown table; ``--write-docs``
+replaces the table between the markers in ``docs/performance.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bench import synth
+
+PROJECT = Path(__file__).resolve().parent.parent
+OUT = PROJECT / "bench" / "out"
+DOCS = PROJECT / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:table:begin -->", "<!-- bench:table:end -->"
+AS_OF = synth.AS_OF.strftime("%Y-%m-%d %H:%M")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(slots=True)
+class Measure:
+    """One process tree's cost."""
+
+    wall: float
+    cpu: float
+    rss_mb: float
+    """Peak resident set of the largest single process (kernel accounting, like time -v)."""
+    tree_mb: float
+    """Peak of the summed resident sets of the whole process tree (sampled every 50 ms)."""
+    rc: int
+    split: float | None = None
+    """Seconds until the first child process started (kesu build: when MkDocs starts)."""
+    timed_out: bool = False
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            kids = [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+    out = list(kids)
+    for k in kids:
+        out += _children(k)
+    return out
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float,
+            log: Path | None = None) -> Measure:
+    """Run ``cmd`` to the end; wall, CPU and memory of it and everything it starts."""
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    peak = 0
+    split: list[float] = []
+    done = threading.Event()
+    timed_out = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            kids = _children(proc.pid)
+            if kids and not split:
+                split.append(time.perf_counter() - start)
+            peak = max(peak, _rss(proc.pid) + sum(_rss(k) for k in kids))
+            if time.perf_counter() - start > timeout and not timed_out.is_set():
+                timed_out.set()
+                os.killpg(proc.pid, signal.SIGKILL)
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if log:
+        out.close()  # type: ignore[union-attr]
+    return Measure(wall=wall, cpu=usage.ru_utime + usage.ru_stime,
+                   rss_mb=usage.ru_maxrss / 1024, tree_mb=max(peak / 2**20, usage.ru_maxrss / 1024),
+                   rc=proc.returncode, split=split[0] if split else None,
+                   timed_out=timed_out.is_set())
+
+
+# ---------------------------------------------------------------- repositories
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
+         "-c", "commit.gpgsign=false", *args],
+        cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def scaffold(repo: Path) -> None:
+    """The project's site configuration and hand-written pages, without generated output."""
+    shutil.copy2(PROJECT / "mkdocs.yml", repo / "mkdocs.yml")
+    shutil.copytree(PROJECT / "site", repo / "site",
+                    ignore=lambda d, names: ["generated"] if Path(d) == PROJECT / "site" else [])
+    for name in ("kesu.yaml",):
+        if (PROJECT / name).is_file():
+            shutil.copy2(PROJECT / name, repo / name)
+    (repo / ".gitignore").write_text("site/generated/\npublic/\n.kesu-cache/\n", encoding="utf-8")
+
+
+def make_repo(repo: Path, n: int, seed: int) -> synth.SynthSet:
+    repo.mkdir(parents=True)
+    scaffold(repo)
+    data = synth.generate(n, seed)
+    data.write(repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"{n} synthetic records")
+    return data
+
+
+def change_one(repo: Path, data: synth.SynthSet) -> str:
+    """Commit a typical pull request on a branch: one open record gains a note and a milestone."""
+    rid = data.open_ids[len(data.open_ids) // 2] if data.open_ids else next(iter(data.records))
+    rid = Path(rid).stem
+    path = repo / "records" / f"{rid}.yaml"
+    text = path.read_text(encoding="utf-8")
+    text += "notes: 客户 12 月 30 日电话确认已收到临时措施报告，要求 1 月 10 日前提交长期措施。\n"
+    path.write_text(text, encoding="utf-8")
+    git(repo, "checkout", "-q", "-b", "change")
+    git(repo, "commit", "-q", "-am", f"{rid}: note")
+    return rid
+
+
+# ---------------------------------------------------------------- the floor
+
+
+def _plain(size: int, seed: int) -> str:
+    """Plain Markdown of about ``size`` bytes: a heading, paragraphs, a list and a table."""
+    import random
+
+    rng = random.Random(seed)
+    parts = [f"# 页面 {seed}\n\n"]
+    total = len(parts[0].encode())
+    k = 0
+    while total < size:
+        k += 1
+        if k % 6 == 0:
+            chunk = "| 项目 | 数量 | 说明 |\n|---|---|---|\n" + "".join(
+                f"| {rng.choice(synth._SYMPTOM)} | {rng.randint(1, 999)} | "
+                f"{rng.choice(synth._FOUND_AT)} |\n" for _ in range(4)) + "\n"
+        elif k % 4 == 0:
+            chunk = "".join(f"- {rng.choice(synth._ACTION)}\n" for _ in range(3)) + "\n"
+        elif k % 9 == 0:
+            chunk = f"## 第 {k} 节\n\n"
+        else:
+            chunk = synth._sentence(rng, synth._CAUSE, 3) + rng.choice(synth._SYMPTOM) + "。\n\n"
+        parts.append(chunk)
+        total += len(chunk.encode())
+    return "".join(parts)
+
+
+def make_floor(repo: Path, floor: Path) -> tuple[int, int]:
+    """Plain pages at the paths and sizes of every Markdown page Kesu's site has."""
+    floor.mkdir(parents=True)
+    shutil.copy2(repo / "mkdocs.yml", floor / "mkdocs.yml")
+    docs = repo / "site"
+    pages = sizes = 0
+    for path in sorted(docs.rglob("*")):
+        rel = path.relative_to(docs)
+        dst = floor / "site" / rel
+        if rel.parts[0] in ("assets", "overrides"):
+            if path.is_file():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dst)
+            continue
+        if path.is_file() and path.suffix == ".md":
+            size = path.stat().st_size
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_text(_plain(size, pages), encoding="utf-8")
+            pages += 1
+            sizes += size
+    return pages, sizes
+
+
+# ---------------------------------------------------------------- one size
+
+
+@dataclass(slots=True)
+class SizeResult:
+    n: int
+    pages: int = 0
+    md_bytes: int = 0
+    record_bytes: int = 0
+    steps: dict[str, Measure] = field(default_factory=dict)
+    written_on_rebuild: int | None = None
+
+
+def kesu_runner() -> list[str]:
+    """``python -m generator``, or the bench entry point while a command is unregistered."""
+    helptext = subprocess.run([sys.executable, "-m", "generator", "--help"], cwd=PROJECT,
+                              capture_output=True, text=True, check=False).stdout
+    if all(re.search(rf"^\s+{c}\s", helptext, re.M) for c in ("build", "check", "export")):
+        return [sys.executable, "-m", "generator"]
+    return [sys.executable, "-m", "bench.kesu_cli"]
+
+
+def run_size(n: int, work: Path, args: argparse.Namespace, kesu: list[str]) -> SizeResult:
+    res = SizeResult(n)
+    repo = work / f"repo-{n}"
+    data = make_repo(repo, n, args.seed)
+    res.record_bytes = sum(len(t.encode()) for t in data.records.values())
+    env = dict(os.environ, PYTHONPATH=str(PROJECT), SOURCE_DATE_EPOCH="1798700000",
+               NO_MKDOCS_2_WARNING="1", KESU_LANG="zh")
+    logs = work / f"logs-{n}"
+    logs.mkdir()
+
+    def step(name: str, cmd: list[str], cwd: Path = repo) -> Measure:
+        m = measure(cmd, cwd, env, args.timeout, logs / f"{name}.log")
+        res.steps[name] = m
+        flag = " TIMEOUT" if m.timed_out else (f" rc={m.rc}" if m.rc else "")
+        print(f"  N={n:>6} {name:<16} {m.wall:8.2f} s  {m.rss_mb:7.0f} MB{flag}", flush=True)
+        return m
+
+    k = [*kesu, "-C", str(repo)]
+    step("validate", [*k, "validate"])
+    step("validate_warm", [*k, "validate"])
+    step("export", [*k, "export", "--as-of", AS_OF, "-o", str(work / f"export-{n}.json")])
+    step("build", [*k, "build", "--as-of", AS_OF, "--out", str(repo / "public")])
+    floor = work / f"floor-{n}"
+    res.pages, res.md_bytes = make_floor(repo, floor)
+    step("floor", [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+                   "-f", str(floor / "mkdocs.yml"), "-d", str(floor / "public")], floor)
+    before = {p: p.stat().st_mtime_ns for p in (repo / "site" / "generated").rglob("*")
+              if p.is_file()}
+    change_one(repo, data)
+    step("check", [*k, "check", "--base", "main", "--as-of", AS_OF])
+    step("rebuild", [*k, "build", "--as-of", AS_OF, "--out", str(repo / "public")])
+    after = {p: p.stat().st_mtime_ns for p in (repo / "site" / "generated").rglob("*")
+             if p.is_file()}
+    res.written_on_rebuild = sum(1 for p, t in after.items() if before.get(p) != t)
+    if not args.keep:
+        shutil.rmtree(repo, ignore_errors=True)
+        shutil.rmtree(floor, ignore_errors=True)
+    return res
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def slope(a: SizeResult, b: SizeResult, name: str) -> float | None:
+    ma, mb = a.steps.get(name), b.steps.get(name)
+    if not ma or not mb or ma.wall <= 0 or mb.wall <= 0 or a.n == b.n:
+        return None
+    return math.log(mb.wall / ma.wall) / math.log(b.n / a.n)
+
+
+COLUMNS = [("validate", "validate"), ("validate_warm", "validate (warm cache)"),
+           ("check", "check (1 change)"), ("export", "export"), ("build", "build"),
+           ("rebuild", "rebuild (1 change)"), ("floor", "floor (bare MkDocs)")]
+
+
+def _fmt_s(m: Measure | None) -> str:
+    if m is None:
+        return "–"
+    if m.timed_out:
+        return f"> {m.wall:.0f} s (timeout)"
+    return f"{m.wall:.2f} s" + ("" if m.rc == 0 else f" (exit {m.rc})")
+
+
+def table(results: list[SizeResult]) -> str:
+    lines = ["| N | pages | " + " | ".join(c for _, c in COLUMNS) +
+             " | build / floor | rebuild / floor | Kesu part of build | peak RSS | peak tree RSS |",
+             "|" + "---|" * (len(COLUMNS) + 7)]
+    for r in results:
+        b, f, rb = r.steps.get("build"), r.steps.get("floor"), r.steps.get("rebuild")
+        ratio = f"{b.wall / f.wall:.2f}×" if b and f and f.wall else "–"
+        rratio = f"{rb.wall / f.wall:.2f}×" if rb and f and f.wall else "–"
+        own = f"{b.split:.1f} s" if b and b.split else "–"
+        rss = max((m.rss_mb for m in r.steps.values()), default=0)
+        tree = max((m.tree_mb for m in r.steps.values()), default=0)
+        lines.append(f"| {r.n:,} | {r.pages:,} | "
+                     + " | ".join(_fmt_s(r.steps.get(k)) for k, _ in COLUMNS)
+                     + f" | {ratio} | {rratio} | {own} | {rss:.0f} MB | {tree:.0f} MB |")
+    if len(results) > 1:
+        lines += ["", "Growth exponent per step (log-log slope of wall time between sizes; "
+                  "1.0 is linear):", "",
+                  "| step | " + " | ".join(f"{a.n:,}→{b.n:,}" for a, b in zip(results, results[1:],
+                                                                            strict=False)) + " |",
+                  "|---|" + "---|" * (len(results) - 1)]
+        for key, title in COLUMNS:
+            cells = []
+            for a, b in zip(results, results[1:], strict=False):
+                s = slope(a, b, key)
+                cells.append("–" if s is None else f"{s:.2f}")
+            lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> dict[str, str]:
+    def sh(cmd: str) -> str:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True,
+                              check=False).stdout.strip()
+
+    cpu = ""
+    try:
+        cpu = next((line.split(":", 1)[1].strip() for line in
+                    Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    return {
+        "nproc": sh("nproc"),
+        "memory": sh("free -h | awk '/^Mem:/ {print $2}'"),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "mkdocs": version("mkdocs"),
+        "mkdocs-material": version("mkdocs-material"),
+        "os": platform.platform(),
+        "commit": sh(f"git -C {PROJECT} rev-parse --short HEAD"),
+    }
+
+
+def machine_line(m: dict[str, str]) -> str:
+    return (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']} RAM, Python {m['python']}, "
+            f"mkdocs {m['mkdocs']}, mkdocs-material {m['mkdocs-material']}; "
+            f"project at {m['commit']} plus the working tree.")
+
+
+def write_docs(md: str) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{DOCS}: markers {BEGIN} / {END} not found")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOCS.write_text(f"{head}{BEGIN}\n{md}{END}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", default="10,100,1000,10000",
+                   help="record counts, comma-separated (default: 10,100,1000,10000)")
+    p.add_argument("--seed", type=int, default=20260101, help="synthetic data seed")
+    p.add_argument("--timeout", type=float, default=1800.0,
+                   help="seconds after which one step is killed and reported as a timeout")
+    p.add_argument("--out", type=Path, default=OUT, help="results folder (default: bench/out)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the repositories and logs in bench/out/work/")
+    p.add_argument("--write-docs", action="store_true",
+                   help="replace the table in docs/performance.md with this run's")
+    args = p.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    kesu = kesu_runner()
+    info = machine()
+    print(machine_line(info), flush=True)
+    results: list[SizeResult] = []
+    with tempfile.TemporaryDirectory(prefix="kesu-bench-") as tmp:
+        work = Path(tmp)
+        if args.keep:
+            work = args.out / "work"
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+        for n in sizes:
+            results.append(run_size(n, work, args, kesu))
+    md = machine_line(info) + "\n\n" + table(results)
+    print("\n" + md)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    doc = {"machine": info, "runner": kesu, "as_of": AS_OF,
+           "results": [{**asdict(r), "steps": {k: asdict(v) for k, v in r.steps.items()}}
+                       for r in results]}
+    (args.out / f"results-{stamp}.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    (args.out / "results.md").write_text(md, encoding="utf-8")
+    if args.write_docs:
+        write_docs(md)
+    failed = [f"N={r.n} {k}" for r in results for k, m in r.steps.items() if m.rc or m.timed_out]
+    if failed:
+        print("steps that failed or timed out: " + ", ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,343 @@
+"""Commands around Git and GitHub: ``check``, ``new``, ``init``, ``verify-approvals``,
+``notify``. Each only parses options, calls its module and prints through the reporters."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from generator.cli import (
+    EXIT_INVALID,
+    EXIT_OK,
+    UsageError,
+    add_as_of,
+    add_format,
+    command,
+    parse_as_of,
+)
+from generator.config import RepoConfig
+from generator.report import REPORTERS
+
+
+def _as_of(args: argparse.Namespace, config: RepoConfig) -> datetime:
+    try:
+        return parse_as_of(getattr(args, "as_of", None), config)
+    except ValueError as exc:
+        raise UsageError(f"--as-of: {exc}") from exc
+
+
+def _print_notes(notes: list[str], fmt: str, title: str) -> None:
+    for note in notes:
+        if fmt == "github":
+            sys.stdout.write(f"::notice title={title}::{note}\n")
+        elif fmt == "text":
+            sys.stdout.write(f"{note}\n")
+
+
+# ------------------------------------------------------------------ kesu check
+
+
+def _setup_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "check",
+        help="validate, and check the change against a base revision (pull requests)",
+        description="Everything `kesu validate` reports, plus rules on the change against "
+        "--base: records never deleted or renamed; id, received time and customer fixed after "
+        "the first merge; closed records change only by reopening; status moves the policy "
+        "allows; later due dates need an extension; approvals and extensions append-only; no "
+        "future dates; ids unique on the merge result. Lists the approvals the change needs. "
+        "Exit 0 all good, 1 problems found, 2 usage error (unknown ref, not a Git repository).",
+    )
+    p.add_argument("--base", required=True, metavar="REF", help="e.g. origin/main")
+    add_format(p)
+    add_as_of(p)
+    p.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help="append a Markdown summary here (default: $GITHUB_STEP_SUMMARY when set)",
+    )
+
+
+@command(_setup_check)
+def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.changes import ChangeError
+    from generator.check import needs_json, run_check, summary_markdown
+
+    try:
+        result = run_check(config, args.base, _as_of(args, config))
+    except ChangeError as exc:
+        raise UsageError(exc.message(lang)) from exc
+    out = REPORTERS[args.format](result.diagnostics, result.files_checked, lang)
+    if args.format == "json":
+        doc: dict[str, Any] = json.loads(out)
+        doc.update(base=result.base, base_commit=result.base_commit, changed=result.changed,
+                   approvals_needed=needs_json(result))  # fmt: skip
+        out = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    else:
+        head = "Approvals this change needs:" if lang == "en" else "本次改动需要的审批："
+        notes = [n.text(lang) for n in result.needs]
+        _print_notes([head, *(f"  - {n}" for n in notes)] if notes else [], args.format, "kesu")
+    sys.stdout.write(out)
+    summary = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as fh:
+            fh.write(summary_markdown(result, lang))
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+# ------------------------------------------------------------------ kesu new
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from generator.newrecord import CHOICES
+
+    p = sub.add_parser(
+        "new",
+        help="create a record with the next free id",
+        description="Create records/<next id>.yaml: the number follows the highest on the base "
+        "branch (default origin/HEAD, origin/main, else HEAD) and in the working tree; "
+        "received_at is now in the configured zone. Asks for the fields in a terminal; "
+        "otherwise give them as options. Never overwrites a file.",
+    )
+    for name in ("title", "customer", "product", "description"):
+        p.add_argument(f"--{name}", metavar="TEXT")
+    for name, options in CHOICES.items():
+        p.add_argument(f"--{name}", choices=[c for c, _ in options])
+    p.add_argument("--received-at", metavar="TIME", help="default: now")
+    p.add_argument("--base", metavar="REF", help="where to read taken ids from")
+
+
+@command(_setup_new)
+def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.changes import ChangeError
+    from generator.newrecord import NewFields, ask_fields, create, missing_flags
+
+    keys = ("title", "customer", "product", "origin", "category", "channel", "description")
+    given: dict[str, str | None] = {k: getattr(args, k) for k in keys}
+    if sys.stdin.isatty():
+        given.update(ask_fields(given, input, _say))
+    elif missing := missing_flags(given):
+        raise UsageError(
+            ("missing " if lang == "en" else "缺少 ") + " ".join(missing)
+            + (" (not a terminal, so nothing is asked)" if lang == "en" else "（非终端，不会提问）")
+        )  # fmt: skip
+    fields = NewFields(**{k: v for k, v in given.items() if v})
+    received = _as_of(argparse.Namespace(as_of=args.received_at), config)
+    try:
+        made = create(config, fields, received, args.base)
+    except ChangeError as exc:
+        raise UsageError(exc.message(lang)) from exc
+    except FileExistsError as exc:
+        raise UsageError(
+            f"{exc.filename} exists; nothing was overwritten" if lang == "en"
+            else f"{exc.filename} 已存在，未覆盖任何文件"
+        ) from exc  # fmt: skip
+    rel = made.path.relative_to(config.root).as_posix()
+    src = made.base or ("the working tree" if lang == "en" else "工作区")
+    if lang == "en":
+        sys.stdout.write(
+            f"Created {rel} (id {made.id}, next after {src} and the working tree).\n"
+            "If a parallel pull request takes the same id first, kesu check says how to "
+            "renumber.\n"
+        )
+    else:
+        sys.stdout.write(
+            f"已创建 {rel}（编号 {made.id}，接在 {src} 与工作区的最大编号之后）。\n"
+            "若并行的合并请求先用了同一编号，kesu check 会提示如何改号。\n"
+        )
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ kesu init
+
+
+def _setup_init(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "init",
+        help="start a company's own records repository from this one",
+        description="Copy generator, schemas, site, workflows, CODEOWNERS and templates into "
+        "DIR (which must not exist or be empty), without the demo records; write kesu.yaml "
+        "for the chosen policy preset; git init.",
+    )
+    p.add_argument("dir", type=Path, metavar="DIR")
+    p.add_argument("--preset", default="000", help="policy preset id (default 000)")
+    p.add_argument("--id-prefix", default="KS", help="record id prefix (default KS)")
+    p.add_argument("--title", default="客诉与8D", help="site title")
+    p.add_argument("--no-git", action="store_true", help="do not run git init")
+
+
+@command(_setup_init)
+def cmd_init(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.initrepo import InitError, next_steps, start
+
+    try:
+        started = start(args.dir, args.preset, id_prefix=args.id_prefix, title=args.title,
+                        with_git=not args.no_git)  # fmt: skip
+    except InitError as exc:
+        raise UsageError(exc.message(lang)) from exc
+    sys.stdout.write(next_steps(started, lang))
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ kesu verify-approvals
+
+
+def _setup_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "verify-approvals",
+        help="match approvals a pull request adds with reviews on it (GitHub API)",
+        description="Every approval entry this change adds to a record must match an approving "
+        "review (or a change request, for decision: rejected) on the pull request, by a person "
+        "kesu.yaml lists with that role and GitHub login, on the latest commit. Reads "
+        "GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_EVENT_PATH as set in "
+        "GitHub Actions. Exit 0 verified (or nothing to verify), 1 not verified, 2 usage.",
+    )
+    p.set_defaults(command="verify_approvals")  # the registry keys handlers by function name
+    p.add_argument("--base", required=True, metavar="REF", help="e.g. origin/main")
+    p.add_argument("--pr", type=int, metavar="N", help="default: from GITHUB_EVENT_PATH")
+    p.add_argument("--repository", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+    p.add_argument("--api-url", metavar="URL", help="default: $GITHUB_API_URL or api.github.com")
+    add_format(p)
+
+
+def _event_pr() -> int | None:
+    path = os.environ.get("GITHUB_EVENT_PATH")
+    if not path:
+        return None
+    try:
+        event = json.loads(Path(path).read_text(encoding="utf-8"))
+        return int(event["pull_request"]["number"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+@command(_setup_verify)
+def cmd_verify_approvals(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.changes import ChangeError, compare, read_base
+    from generator.load import discover
+    from generator.reviews import ReviewsError, claims_added, fetch_pull, verify
+
+    try:
+        snapshot = read_base(config.root, config.records_dir, args.base)
+    except ChangeError as exc:
+        raise UsageError(exc.message(lang)) from exc
+    files, _ = discover([config.records_path], config.root)
+    changes, _ = compare(snapshot, files, config.root)
+    claims = [c for ch in changes for c in claims_added(ch.new, ch.old)]
+    if not claims:
+        sys.stdout.write("No approvals added; nothing to verify.\n" if lang == "en"
+                         else "本次改动没有新增审批，无需核对。\n")  # fmt: skip
+        return EXIT_OK
+    number = args.pr or _event_pr()
+    repository = args.repository or os.environ.get("GITHUB_REPOSITORY")
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
+    api = args.api_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    if not (number and repository and token):
+        raise UsageError(
+            "needs --pr, --repository and GITHUB_TOKEN (set automatically in GitHub Actions)"
+            if lang == "en"
+            else "需要 --pr、--repository 与环境变量 GITHUB_TOKEN（GitHub Actions 中自动提供）"
+        )
+    try:
+        pull = fetch_pull(api, repository, number, token)
+    except ReviewsError as exc:
+        raise UsageError(exc.message(lang)) from exc
+    diags, proven = verify(claims, pull, config.people)
+    _print_notes(proven, args.format, "kesu approvals")
+    checked = len({c.file.display for c in claims})
+    sys.stdout.write(REPORTERS[args.format](diags, checked, lang))
+    return EXIT_INVALID if diags else EXIT_OK
+
+
+# ------------------------------------------------------------------ kesu notify
+
+
+def _setup_notify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from generator.notify import KINDS, SECRET_ENV, URL_ENV
+
+    p = sub.add_parser(
+        "notify",
+        help="post the overdue list to a WeCom / DingTalk / Feishu robot (off by default)",
+        description=f"Only when kesu.yaml sets notifications.enabled: true. The robot's URL "
+        f"comes from ${URL_ENV} (a CI secret), an optional signing secret from ${SECRET_ENV}. "
+        "Nothing is sent when nothing is overdue.",
+    )
+    p.add_argument("--kind", choices=KINDS, help="default: notifications.kind in kesu.yaml")
+    p.add_argument("--dry-run", action="store_true", help="print the message body, send nothing")
+    p.add_argument("--site-url", metavar="URL", help="link in the message (default: the CI run)")
+    add_as_of(p)
+
+
+def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> list[Any]:
+    from generator.notify import OverdueItem
+    from generator.pipeline import analyse
+
+    analysis = analyse(config, as_of)
+    by_id = analysis.validation.records.by_id
+    items = []
+    for rid, computed in analysis.computed.items():
+        record = by_id.get(rid)
+        title = str(record.get("title")) if record else rid
+        owner = record.get("responsibility.owner") if record else None
+        for m in computed.milestones:
+            if m.state == "overdue" and m.due_at is not None:
+                name = m.name_en if lang == "en" else m.name_zh
+                items.append(OverdueItem(rid, title, name, m.due_at, owner))
+    return items
+
+
+def _run_url() -> str:
+    env = os.environ
+    parts = [env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+    return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""
+
+
+@command(_setup_notify)
+def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.notify import URL_ENV, NotifyError, build_request, message, post
+
+    if not config.notifications_enabled and not args.dry_run:
+        sys.stdout.write(
+            "Notifications are off (kesu.yaml notifications.enabled).\n"
+            if lang == "en"
+            else "通知未启用（kesu.yaml 的 notifications.enabled），不发送。\n"
+        )
+        return EXIT_OK
+    kind = args.kind or config.notifications_kind
+    if not kind:
+        raise UsageError("set notifications.kind in kesu.yaml or --kind" if lang == "en"
+                         else "请在 kesu.yaml 设置 notifications.kind，或用 --kind")  # fmt: skip
+    as_of = _as_of(args, config)
+    items = _overdue(config, as_of, lang)
+    if not items:
+        sys.stdout.write("Nothing is overdue.\n" if lang == "en" else "没有逾期项目，不发送。\n")
+        return EXIT_OK
+    text = message(items, as_of, lang, args.site_url or _run_url())
+    title = "Overdue complaints" if lang == "en" else "逾期客诉"
+    url = os.environ.get(URL_ENV, "")
+    try:
+        target, body = build_request(kind, url or "https://example.invalid/", text, title,
+                                     os.environ.get("KESU_WEBHOOK_SECRET", ""), as_of)  # fmt: skip
+        if args.dry_run:
+            sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+            return EXIT_OK
+        if not url:
+            raise UsageError(f"${URL_ENV} is empty: add the repository secret" if lang == "en"
+                             else f"${URL_ENV} 为空：请添加仓库密钥（secret）")  # fmt: skip
+        post(target, body)
+    except NotifyError as exc:
+        sys.stderr.write(f"kesu notify: {exc.message(lang)}\n")
+        return EXIT_INVALID
+    sys.stdout.write(f"Posted {len(items)} overdue item(s).\n" if lang == "en"
+                     else f"已发送 {len(items)} 个逾期项目。\n")  # fmt: skip
+    return EXIT_OK

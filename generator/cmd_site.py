@@ -1,0 +1,59 @@
+"""``kesu build`` and ``kesu serve``: the site (registered with ``@command`` on import)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator.cli import EXIT_OK, add_as_of, command, parse_as_of
+from generator.config import RepoConfig
+
+
+def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "build",
+        help="build the site: Markdown into site/generated/, then MkDocs --strict",
+        description="Validate and compute every record, write the site's Markdown into "
+        "site/generated/ (only files that changed), then run `mkdocs build --strict` into "
+        "public/ (or --out). Exit 0 on success, 1 when records or the site build fail.",
+    )
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="output folder for the HTML site (default: public/)")
+    p.add_argument("--no-strict", dest="strict", action="store_false",
+                   help="build even when some records are invalid (they are left out)")
+    add_as_of(p)
+
+
+@command(_setup_build)
+def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.build import run_build
+
+    return run_build(config, parse_as_of(args.as_of, config), args.out, lang,
+                     strict=args.strict, out=sys.stderr)
+
+
+def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="generate the Markdown, then preview the site with `mkdocs serve`",
+        description="Like `kesu build`, then serve the site locally with live reload of the "
+        "hand-written pages (run `kesu build` again after editing records).",
+    )
+    p.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
+                   help="address to serve on (default: 127.0.0.1:8000)")
+    add_as_of(p)
+
+
+@command(_setup_serve)
+def cmd_serve(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.build import compute_site, generate, run_mkdocs
+
+    site = compute_site(config, parse_as_of(args.as_of, config), lang, strict=False,
+                        out=sys.stderr)
+    if site is None:
+        return 1
+    generate(config, site)
+    code = run_mkdocs(config, lang, ["serve", "--dev-addr", args.dev_addr], sys.stderr,
+                      capture=False)
+    return EXIT_OK if code == 0 else 1
