@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from generator.crosscheck import _Emitter
+from generator.crosscheck import Emitter
 from generator.diagnostics import format_path
 from generator.model import Record
 from generator.timeparse import try_instant
@@ -56,7 +56,7 @@ def _get(data: Mapping[str, Any], path: Sequence[str | int]) -> Any:
     return node
 
 
-def check_immutable(old: Mapping[str, Any], new: Mapping[str, Any], emit: _Emitter) -> None:
+def check_immutable(old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitter) -> None:
     """Id, received time and customer never change after the first merge."""
     for path, zh, en in IMMUTABLE:
         was, now = _get(old, path), _get(new, path)
@@ -91,7 +91,7 @@ def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
 
 
-def check_closed(old: Mapping[str, Any], new: Mapping[str, Any], emit: _Emitter, ref: str) -> bool:
+def check_closed(old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitter, ref: str) -> bool:
     """A closed record is frozen; returns True when it was changed (other rules then stop)."""
     if old.get("status") != "closed":
         return False
@@ -115,7 +115,7 @@ def _append_only(
     kind: str,
     old_items: Any,
     new_items: Any,
-    emit: _Emitter,
+    emit: Emitter,
     text: tuple[str, str],
     key: tuple[str, ...],
 ) -> None:
@@ -155,7 +155,7 @@ def _append_only(
         )
 
 
-def check_history(old: Mapping[str, Any], new: Mapping[str, Any], emit: _Emitter) -> None:
+def check_history(old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitter) -> None:
     """Approvals and extensions are append-only once merged."""
     _append_only("approvals", old.get("approvals"), new.get("approvals"), emit,
                  ("审批", "approval"), ("role", "subject", "name", "date"))  # fmt: skip
@@ -189,7 +189,7 @@ def typed_dues(data: Mapping[str, Any]) -> dict[str, tuple[list[str | int], Any]
 def check_extensions(
     old: Mapping[str, Any],
     new: Mapping[str, Any],
-    emit: _Emitter,
+    emit: Emitter,
     tz: ZoneInfo,
     computed: tuple[Mapping[str, datetime | None], Mapping[str, datetime | None]] = ({}, {}),
 ) -> None:
@@ -250,7 +250,7 @@ def _dated(data: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], 
             yield from _dated(value, [*path, i])
 
 
-def check_future(new: Mapping[str, Any], emit: _Emitter, as_of: datetime, tz: ZoneInfo) -> None:
+def check_future(new: Mapping[str, Any], emit: Emitter, as_of: datetime, tz: ZoneInfo) -> None:
     """Facts cannot be dated after ``as_of`` (a date alone: after that local day)."""
     local = as_of.astimezone(tz)
     for path, text in _dated(new, []):
@@ -274,7 +274,7 @@ def check_transition(
     policy: Policy | None,
     old: Mapping[str, Any],
     new: Mapping[str, Any],
-    emit: _Emitter,
+    emit: Emitter,
     grade: str | None,
 ) -> bool:
     """Status moves follow the policy's ``allowed_transitions`` (``completeness``). True when

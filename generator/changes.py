@@ -20,8 +20,8 @@ from generator.load import RECORD_SUFFIX, LoadedFile, display_path
 from generator.yamlload import Loaded, load_yaml_bytes
 
 
-class ChangeError(Exception):
-    """The repository or the base reference cannot be read: a usage error (exit 2)."""
+class BilingualError(Exception):
+    """A problem the CLI reports in the user's language and turns into exit code 2."""
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(en)
@@ -29,6 +29,10 @@ class ChangeError(Exception):
 
     def message(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
+
+
+class ChangeError(BilingualError):
+    """The repository or the base reference cannot be read."""
 
 
 def blob_sha(raw: bytes) -> str:

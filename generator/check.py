@@ -23,7 +23,7 @@ from generator.changerules import (
 )
 from generator.changes import BaseSnapshot, RecordChange, compare, read_base
 from generator.config import RepoConfig
-from generator.crosscheck import _Emitter
+from generator.crosscheck import Emitter
 from generator.diagnostics import Diagnostic
 from generator.load import RECORD_SUFFIX, discover, display_path
 from generator.model import Record
@@ -222,7 +222,7 @@ def run_check(config: RepoConfig, base: str, as_of: datetime) -> CheckResult:
         new = change.new.data
         if new is None:
             continue  # validation reports why it does not load
-        emit = _Emitter(change.new)
+        emit = Emitter(change.new)
         check_future(new, emit, as_of, config.tz)
         computed = analysis.computed.get(change.new.stem)
         if change.old is not None and not change.clash:

@@ -33,7 +33,7 @@ def command(
     """Register a sub-command: ``setup`` adds its parser, the decorated function runs it."""
 
     def deco(fn: Handler) -> Handler:
-        _COMMANDS[fn.__name__.removeprefix("cmd_")] = (setup, fn)
+        _COMMANDS[fn.__name__.removeprefix("cmd_").replace("_", "-")] = (setup, fn)
         return fn
 
     return deco

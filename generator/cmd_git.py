@@ -143,16 +143,21 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             else f"{exc.filename} 已存在，未覆盖任何文件"
         ) from exc  # fmt: skip
     rel = made.path.relative_to(config.root).as_posix()
-    src = made.base or ("the working tree" if lang == "en" else "工作区")
     if lang == "en":
+        src = f"{made.base} and the working tree" if made.base else "the working tree (no commit)"
         sys.stdout.write(
-            f"Created {rel} (id {made.id}, next after {src} and the working tree).\n"
+            f"Created {rel} (id {made.id}, the next after {src}).\n"
             "If a parallel pull request takes the same id first, kesu check says how to "
             "renumber.\n"
         )
     else:
+        src = (
+            f" {made.base} 与工作区的最大编号之后"
+            if made.base
+            else "工作区的最大编号之后，尚无提交"
+        )
         sys.stdout.write(
-            f"已创建 {rel}（编号 {made.id}，接在 {src} 与工作区的最大编号之后）。\n"
+            f"已创建 {rel}（编号 {made.id}，接在{src}）。\n"
             "若并行的合并请求先用了同一编号，kesu check 会提示如何改号。\n"
         )
     return EXIT_OK
@@ -202,7 +207,7 @@ def _setup_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_EVENT_PATH as set in "
         "GitHub Actions. Exit 0 verified (or nothing to verify), 1 not verified, 2 usage.",
     )
-    p.set_defaults(command="verify_approvals")  # the registry keys handlers by function name
+  # the registry keys handlers by function name
     p.add_argument("--base", required=True, metavar="REF", help="e.g. origin/main")
     p.add_argument("--pr", type=int, metavar="N", help="default: from GITHUB_EVENT_PATH")
     p.add_argument("--repository", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from generator.deadlines import (
     NOT_CANCELLED,
+    Calendar,
+    MemoCalendar,
     MilestoneResult,
     cancellation_state,
     milestone_results,
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from generator.policy import Policy
-    from generator.workcal import WorkCalendar
 
 __all__ = ["ApprovalStatus", "Computed", "GradeResult", "MilestoneResult", "Penalty",
            "PenaltyTotal", "Reason", "compute_all", "explain", "export_json", "next_reopen_id",
@@ -143,13 +144,14 @@ def _approvals(record: Record, grade: str, policy: Policy) -> tuple[ApprovalStat
     return tuple(out)
 
 
-def compute_all(records: Sequence[Record], policy: Policy, calendar: WorkCalendar,
+def compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
                 as_of: datetime, *, due_soon_days: int = 2) -> dict[str, Computed]:
     """Every record's computed fields, keyed and ordered by record id (the first of a
     duplicated id wins). ``due_soon_days`` comes from the repository config."""
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
     tz = calendar.tz
+    calendar = MemoCalendar(calendar)
     received = received_at(records, tz)
     ordered = processing_order(records, received)
     grades = grade_all(ordered, policy, tz, received)

@@ -14,7 +14,7 @@ from generator.timeparse import try_instant
 from generator.yamlload import locate
 
 
-class _Emitter:
+class Emitter:
     """Builds diagnostics for one file, locating fields lazily in its text."""
 
     def __init__(self, lf: LoadedFile) -> None:
@@ -82,7 +82,7 @@ def check_identity(files: Sequence[LoadedFile]) -> list[Diagnostic]:
     for lf in files:
         if lf.data is None:
             continue
-        emit = _Emitter(lf)
+        emit = Emitter(lf)
         rid = lf.data.get("id")
         if isinstance(rid, str) and rid != lf.stem:
             emit(
@@ -116,7 +116,7 @@ def check_record(lf: LoadedFile, known_ids: set[str], root: Path, tz: ZoneInfo) 
     data = lf.data
     if data is None:
         return []
-    emit = _Emitter(lf)
+    emit = Emitter(lf)
     _check_links(data, lf, known_ids, emit)
     _check_quantities(data, emit)
     _check_dates(data, tz, emit)
@@ -125,7 +125,7 @@ def check_record(lf: LoadedFile, known_ids: set[str], root: Path, tz: ZoneInfo) 
     return emit.out
 
 
-def _check_links(data: Mapping[str, Any], lf: LoadedFile, known: set[str], emit: _Emitter) -> None:
+def _check_links(data: Mapping[str, Any], lf: LoadedFile, known: set[str], emit: Emitter) -> None:
     for i, link in enumerate(data.get("links") or []):
         target = link.get("id")
         if target not in known:
@@ -167,7 +167,7 @@ def _check_links(data: Mapping[str, Any], lf: LoadedFile, known: set[str], emit:
             )
 
 
-def _check_quantities(data: Mapping[str, Any], emit: _Emitter) -> None:
+def _check_quantities(data: Mapping[str, Any], emit: Emitter) -> None:
     prod = data.get("product") or {}
     shipped = prod.get("shipped_quantity")
     for field, zh, en in (
@@ -195,7 +195,7 @@ def _check_quantities(data: Mapping[str, Any], emit: _Emitter) -> None:
             )
 
 
-def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: _Emitter) -> None:
+def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: Emitter) -> None:
     received = try_instant(data.get("received_at"), tz)
     if received is None:
         return
@@ -272,7 +272,7 @@ def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: _Emitter) -> None:
                 )
 
 
-def _check_ids_inside(data: Mapping[str, Any], emit: _Emitter) -> None:
+def _check_ids_inside(data: Mapping[str, Any], emit: Emitter) -> None:
     causes: dict[str, list[str | int]] = {}
     for kind in ("occurrence", "escape"):
         for i, rc in enumerate(_get(data, "d4_root_cause", kind) or []):
@@ -326,7 +326,7 @@ def _attachment_refs(data: Mapping[str, Any]) -> Iterator[tuple[list[str | int],
             yield list(key), ref
 
 
-def _check_attachments(data: Mapping[str, Any], root: Path, emit: _Emitter) -> None:
+def _check_attachments(data: Mapping[str, Any], root: Path, emit: Emitter) -> None:
     base = root.resolve()
     for path, ref in _attachment_refs(data):
         if not isinstance(ref, str) or ref.startswith(("http://", "https://")):

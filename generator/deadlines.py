@@ -16,17 +16,47 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, Protocol
 
-from generator.grading import Condition, Text, holds, parse_optional, parse_text
+from generator.grading import Condition, Text, dig, holds, parse_optional, parse_text
 from generator.model import Record
 from generator.timeparse import try_instant
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+if TYPE_CHECKING:
     from generator.policy import Policy
-    from generator.workcal import WorkCalendar
+    from generator.workcal import Due
+
+
+class Calendar(Protocol):
+    """What deadlines need of :class:`generator.workcal.WorkCalendar`."""
+
+    @property
+    def tz(self) -> ZoneInfo: ...
+
+    def add(self, start: datetime, amount: float, unit: str) -> Due: ...
+
+
+class MemoCalendar:
+    """A calendar that answers a repeated question once (records often share start times,
+    e.g. every date-only value is the end of its day). One per computation."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self._calendar = calendar
+        self._seen: dict[tuple[datetime, float, str], Due] = {}
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._calendar.tz
+
+    def add(self, start: datetime, amount: float, unit: str) -> Due:
+        key = (start, amount, unit)
+        if (due := self._seen.get(key)) is None:
+            due = self._seen[key] = self._calendar.add(start, amount, unit)
+        return due
 
 _UNITS = {"hours": ("小时", "hours"), "working_hours": ("工作小时", "working hours"),
           "natural_days": ("自然日", "natural days"), "working_days": ("工作日", "working days")}
@@ -159,9 +189,57 @@ class MilestoneResult:
     """Done late: done - due. Overdue: as_of - due. Otherwise None."""
     estimated: bool
     """The due crosses a year whose official calendar is not published (weekends only)."""
-    explanation_zh: str
-    explanation_en: str
+    notes: tuple[tuple[Any, ...], ...] = ()
+    """What the explanation says, as data; rendered on demand (10,000 records stay fast)."""
     variant: str = ""
+
+    @property
+    def explanation_zh(self) -> str:
+        return "；".join(_note(n, False) for n in self.notes) + "。"
+
+    @property
+    def explanation_en(self) -> str:
+        return "; ".join(_note(n, True) for n in self.notes) + "."
+
+
+def _t(at: datetime) -> str:
+    return at.isoformat(" ", "minutes")[:16]
+
+
+def _note(n: tuple[Any, ...], en: bool) -> str:
+    """One part of an explanation; datetimes are already in the repository's zone."""
+    kind = n[0]
+    if kind == "text":
+        return str(n[2] if en else n[1])
+    if kind == "start":
+        return (f"Starts at {n[2]}. {n[4].rstrip('.')}" if en
+                else f"起算：{n[1]}。{n[3].rstrip('。')}")
+    if kind == "wait":
+        return f"Waiting for {n[2]}" if en else f"等待{n[1]}"
+    if kind == "restart":
+        return (f"the record restarted at {_t(n[1])}; counted from then" if en
+                else f"记录于 {_t(n[1])} 重新执行，自该时刻起算")
+    if kind == "customer":
+        return (f"the customer's deadline {_t(n[1])} applies" if en
+                else f"以客户要求期限 {_t(n[1])} 为准")
+    if kind == "extended":
+        _, new, by, why, old = n
+        return (f"extended to {_t(new)}, approved by {by} ({why}); was {_t(old)}" if en
+                else f"经 {by} 批准延期至 {_t(new)}（{why}），原期限 {_t(old)}")
+    if kind == "ignored":
+        return (f"the extension to {_t(n[1])} is not later, so it is ignored" if en
+                else f"延期至 {_t(n[1])} 不晚于现期限，未采用")
+    if kind == "done":
+        if n[2] is None:
+            return (f"done {_t(n[1])} (no start time: timeliness unknown)" if en
+                    else f"{_t(n[1])} 完成（无起算时间，无法判断是否按时）")
+        return f"done {_t(n[1])}, on time" if en else f"{_t(n[1])} 完成，按时"
+    if kind == "late":
+        return (f"done {_t(n[1])}, {span(n[2])[1]} late" if en
+                else f"{_t(n[1])} 完成，延迟 {span(n[2])[0]}")
+    if kind == "overdue":
+        return f"overdue by {span(n[1])[1]}" if en else f"已逾期 {span(n[1])[0]}"
+    return "the record is cancelled" if en else "记录已取消"
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +256,22 @@ class CancelState:
 NOT_CANCELLED = CancelState(False)
 
 
+@cache
+def _split(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
+@lru_cache(maxsize=1 << 16)
+def instant(value: Any, tz: ZoneInfo) -> datetime | None:
+    """``try_instant``, remembered: a record's times are read by several milestones."""
+    return try_instant(value, tz) if isinstance(value, str) else None
+
+
 def values_at(data: Any, path: str) -> list[Any]:
     """Values at a dotted path; ``name[]`` steps into every item of a list."""
+    if "[]" not in path:
+        value = dig(data, _split(path))
+        return [] if value is None else [value]
     nodes = [data]
     for part in path.split("."):
         name, many = part.removesuffix("[]"), part.endswith("[]")
@@ -195,7 +287,7 @@ def values_at(data: Any, path: str) -> list[Any]:
 def first_instant(record: Record, paths: Sequence[str], tz: ZoneInfo) -> datetime | None:
     """The earliest time at the first path that has one."""
     for path in paths:
-        times = [t for v in values_at(record.data, path) if (t := try_instant(v, tz))]
+        times = [t for v in values_at(record.data, path) if (t := instant(v, tz))]
         if times:
             return min(times)
     return None
@@ -210,7 +302,7 @@ def _resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo, as_of: 
             return False, None
         return _resolve(definition.at, record, policy, tz, as_of, depth + 1)
     if event.kind == "field":
-        at = try_instant(record.get(event.value), tz)
+        at = instant(dig(record.data, _split(event.value)), tz)
         return at is not None, at if at is not None and at <= as_of else None
     found = [_resolve(c, record, policy, tz, as_of, depth + 1) for c in event.children]
     if event.kind == "first_of":
@@ -256,7 +348,7 @@ def span(delta: timedelta) -> tuple[str, str]:
     return zh, en
 
 
-def cancellation_state(record: Record, policy: Policy, calendar: WorkCalendar,
+def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
                        as_of: datetime) -> CancelState:
     """Cancelled by hand (status), by the policy's rule, or restarted after it."""
     tz = calendar.tz
@@ -293,7 +385,9 @@ def cancellation_state(record: Record, policy: Policy, calendar: WorkCalendar,
 
 
 def _extension(record: Record, milestone: str, tz: ZoneInfo) -> tuple[datetime, str, str] | None:
-    items = record.get("extensions")
+    items = record.data.get("extensions")
+    if not items:
+        return None
     last = None
     for item in items if isinstance(items, list) else []:
         if isinstance(item, Mapping) and item.get("milestone") == milestone and \
@@ -304,16 +398,16 @@ def _extension(record: Record, milestone: str, tz: ZoneInfo) -> tuple[datetime, 
 
 def _customer_deadline(record: Record, tz: ZoneInfo) -> datetime | None:
     ext = _extension(record, "customer_deadline", tz)
-    return ext[0] if ext else try_instant(record.get("customer_deadline"), tz)
+    return ext[0] if ext else instant(record.data.get("customer_deadline"), tz)
 
 
-def _na(m: Milestone, why_zh: str, why_en: str, state: str = "not_applicable") -> MilestoneResult:
-    return MilestoneResult(m.id, m.name.zh, m.name.en, "", None, None, None, "policy", None, state,
-                           False, None, False, why_zh, why_en)
+def _na(m: Milestone, why_zh: str, why_en: str) -> MilestoneResult:
+    return MilestoneResult(m.id, m.name.zh, m.name.en, "", None, None, None, "policy", None,
+                           "not_applicable", False, None, False, (("text", why_zh, why_en),))
 
 
 def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
-                     calendar: WorkCalendar, as_of: datetime, due_soon_days: int,
+                     calendar: Calendar, as_of: datetime, due_soon_days: int,
                      cancel: CancelState) -> MilestoneResult:
     tz = calendar.tz
     if not holds(m.applies, record, grade):
@@ -327,80 +421,64 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
     start = resolve(variant.start, record, policy, tz, as_of)
     start = start.astimezone(tz) if start is not None else None
     ev_zh, ev_en = label(variant.start, policy)
-    zh: list[str] = []
-    en: list[str] = []
+    notes: list[tuple[Any, ...]] = []
     restart = cancel.restarted_at
     if start is not None and restart is not None and start < restart and \
             (done is None or done >= restart):
-        start = restart
-        zh.append(f"记录于 {fmt(restart, tz)} 重新执行，自该时刻起算")
-        en.append(f"the record restarted at {fmt(restart, tz)}; counted from then")
+        start = restart.astimezone(tz)
+        notes.append(("restart", start))
     policy_due = due = None
     estimated, source = False, "policy"
     if start is not None:
         calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
         policy_due = due = calc.at
         estimated = calc.estimated
-        zh.insert(0, f"起算：{ev_zh}。{calc.explanation.rstrip('。')}")
-        en.insert(0, f"Starts at {ev_en}. {calc.explanation_en.rstrip('.')}")
+        notes.insert(0, ("start", ev_zh, ev_en, calc.explanation, calc.explanation_en))
     else:
-        zh.insert(0, f"等待{ev_zh}")
-        en.insert(0, f"Waiting for {ev_en}")
+        notes.insert(0, ("wait", ev_zh, ev_en))
     customer = _customer_deadline(record, tz) if m.customer_deadline_applies else None
     if customer is not None and (due is None or policy.customer_deadline_mode == "always"
                                  or customer < due):
         due, source, estimated = customer.astimezone(tz), "customer", False
-        zh.append(f"以客户要求期限 {fmt(customer, tz)} 为准")
-        en.append(f"the customer's deadline {fmt(customer, tz)} applies")
+        notes.append(("customer", due))
     ext = _extension(record, m.id, tz)
     if ext is not None and due is not None:
         if ext[0] > due:
-            zh.append(f"经 {ext[1]} 批准延期至 {fmt(ext[0], tz)}（{ext[2]}），"
-                      f"原期限 {fmt(due, tz)}")
-            en.append(f"extended to {fmt(ext[0], tz)}, approved by {ext[1]} ({ext[2]}); "
-                      f"was {fmt(due, tz)}")
+            notes.append(("extended", ext[0].astimezone(tz), ext[1], ext[2], due))
             due, source, estimated = ext[0].astimezone(tz), "extension", False
         else:
-            zh.append(f"延期至 {fmt(ext[0], tz)} 不晚于现期限，未采用")
-            en.append(f"the extension to {fmt(ext[0], tz)} is not later, so it is ignored")
+            notes.append(("ignored", ext[0].astimezone(tz)))
     overdue, late_by = False, None
     if done is not None:
-        state = "done_late" if due is not None and done > due else "done_on_time"
-        if state == "done_late" and due is not None:
-            late_by = done - due
-            zh.append(f"{fmt(done, tz)} 完成，延迟 {span(late_by)[0]}")
-            en.append(f"done {fmt(done, tz)}, {span(late_by)[1]} late")
+        if due is not None and done > due:
+            state, late_by = "done_late", done - due
+            notes.append(("late", done, late_by))
         else:
-            zh.append(f"{fmt(done, tz)} 完成" + ("（无起算时间，无法判断是否按时）"
-                                                   if due is None else "，按时"))
-            en.append(f"done {fmt(done, tz)}" + (" (no start time: timeliness unknown)"
-                                                  if due is None else ", on time"))
+            state = "done_on_time"
+            notes.append(("done", done, due))
     elif cancel.cancelled:
         state = "cancelled"
-        zh.append("记录已取消")
-        en.append("the record is cancelled")
+        notes.append(("cancelled",))
     elif due is None:
         state = "pending"
     elif due < as_of:
         state, overdue, late_by = "overdue", True, as_of - due
-        zh.append(f"已逾期 {span(late_by)[0]}")
-        en.append(f"overdue by {span(late_by)[1]}")
+        notes.append(("overdue", late_by))
     else:
         warn_at = due - timedelta(days=due_soon_days)
         if m.warn_before is not None:
             unit_delta = timedelta(hours=1) if m.warn_before.unit == "hours" else timedelta(days=1)
             warn_at = min(warn_at, due - m.warn_before.amount * unit_delta)
-        if m.warn_after_start is not None and start is not None:
+        if m.warn_after_start is not None and start is not None and as_of < warn_at:
             w = m.warn_after_start
             warn_at = min(warn_at, calendar.add(start, w.amount, w.unit).at)
         state = "due_soon" if as_of >= warn_at else "pending"
     return MilestoneResult(
         m.id, m.name.zh, m.name.en, variant.start.value or ev_en, start, due, policy_due, source,
-        done, state, overdue, late_by, estimated, "；".join(zh) + "。", "; ".join(en) + ".",
-        variant.id)
+        done, state, overdue, late_by, estimated, tuple(notes), variant.id)
 
 
-def milestone_results(record: Record, grade: str, policy: Policy, calendar: WorkCalendar,
+def milestone_results(record: Record, grade: str, policy: Policy, calendar: Calendar,
                       as_of: datetime, due_soon_days: int, cancel: CancelState,
                       excluded: tuple[str, str] | None = None) -> tuple[MilestoneResult, ...]:
     if excluded is not None:

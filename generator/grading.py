@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -97,13 +97,21 @@ class Condition:
     """The record paths read, split once (the value, or the ratio's two)."""
     recurrent: bool = False
     """A recurrence is inside: only then does evaluation need the history."""
+    fn: Callable[[Context], bool] = field(default=lambda ctx: False, compare=False, repr=False)
+    """The condition compiled once into a closure (set by :func:`parse_condition`)."""
 
 
 _OPS = ("is", "eq", "ne", "in", "gte", "gt", "lte", "lt", "exists")
 
 
 def parse_condition(node: Mapping[str, Any]) -> Condition:
-    """Build a condition from its (schema-validated) mapping."""
+    """Build a condition from its (schema-validated) mapping, compiled."""
+    cond = _parse(node)
+    object.__setattr__(cond, "fn", _compile(cond))
+    return cond
+
+
+def _parse(node: Mapping[str, Any]) -> Condition:
     ops = tuple((k, tuple(v) if k == "in" else v) for k, v in node.items() if k in _OPS)
     if "fact" in node:
         return Condition("fact", target=node["fact"], ops=ops,
@@ -257,21 +265,55 @@ def dig(data: Any, parts: Sequence[str]) -> Any:
     return data
 
 
-def test(cond: Condition, ctx: Context) -> bool:
-    """Whether ``cond`` holds; recurrences are looked up but their evidence is dropped."""
-    kind = cond.kind
-    if kind == "fact" or kind == "field":
-        return compare(dig(ctx.record.data, cond.paths[0]), cond.ops)
+def _getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
+    if len(path) == 1:
+        key = path[0]
+        return lambda data: data.get(key)
+
+    def get(data: Any) -> Any:
+        node = data.get(path[0])
+        return node.get(path[1]) if node.__class__ is dict and len(path) == 2 \
+            else dig(node, path[1:])
+    return get
+
+
+def _compile(cond: Condition) -> Callable[[Context], bool]:
+    """A closure per node: conditions run for every record, so dispatch happens once."""
+    kind, ops = cond.kind, cond.ops
+    fns = tuple(child.fn for child in cond.children)
+    if kind in ("fact", "field"):
+        get = _getter(cond.paths[0])
+        if ops == (("is", True),):
+            return lambda ctx: get(ctx.record.data) is True
+        if len(ops) == 1 and ops[0][0] == "eq" and isinstance(ops[0][1], str):
+            want = ops[0][1]
+            return lambda ctx: get(ctx.record.data) == want
+        return lambda ctx: compare(get(ctx.record.data), ops)
+    if len(fns) == 2 and kind in ("any", "all"):
+        a, b = fns
+        return (lambda ctx: a(ctx) or b(ctx)) if kind == "any" else (lambda ctx: a(ctx) and b(ctx))
     if kind == "any":
-        return any(test(child, ctx) for child in cond.children)
+        return lambda ctx: any(f(ctx) for f in fns)
     if kind == "all":
-        return all(test(child, ctx) for child in cond.children)
+        return lambda ctx: all(f(ctx) for f in fns)
     if kind == "not":
-        return not test(cond.children[0], ctx)
+        return lambda ctx: not fns[0](ctx)
     if kind == "ratio":
-        a, b = _num(dig(ctx.record.data, cond.paths[0])), _num(dig(ctx.record.data, cond.paths[1]))
-        return a is not None and b is not None and b > 0 and compare(a / b, cond.ops)
-    return evaluate(cond, ctx)[0]
+        a_path, b_path = cond.paths
+
+        def ratio(ctx: Context) -> bool:
+            a, b = _num(dig(ctx.record.data, a_path)), _num(dig(ctx.record.data, b_path))
+            return a is not None and b is not None and b > 0 and compare(a / b, ops)
+        return ratio
+    if kind == "grades":
+        grades = frozenset(cond.grades)
+        return lambda ctx: ctx.grade in grades
+    return lambda ctx: evaluate(cond, ctx)[0]
+
+
+def test(cond: Condition, ctx: Context) -> bool:
+    """Whether ``cond`` holds; a recurrence's evidence is dropped."""
+    return cond.fn(ctx)
 
 
 def evaluate(cond: Condition, ctx: Context) -> tuple[bool, tuple[str, ...]]:
@@ -303,16 +345,22 @@ def holds(cond: Condition | None, record: Record, grade: str | None = None) -> b
     return cond is None or test(cond, Context(record, grade))
 
 
+_KEY_PATHS = {name: tuple(tuple(p.split(".")) for p in paths)
+              for name, paths in KEY_ALIASES.items()}
+
+
 def key_value(record: Record, key: Sequence[str]) -> tuple[str, ...] | None:
     """The record's value of a (composite) key, case-folded; None when a part is missing."""
     out: list[str] = []
     for part in key:
-        value = next((v for p in KEY_ALIASES.get(part, (part,))
-                      if isinstance(v := record.get(p), str | int) and not isinstance(v, bool)
-                      and str(v).strip()), None)
-        if value is None:
+        for path in _KEY_PATHS.get(part) or (tuple(part.split(".")),):
+            value = dig(record.data, path)
+            ok = value.__class__ is str or (isinstance(value, int) and not isinstance(value, bool))
+            if ok and (text := str(value).strip()):
+                out.append(text.casefold())
+                break
+        else:
             return None
-        out.append(str(value).strip().casefold())
     return tuple(out)
 
 
@@ -325,75 +373,98 @@ class RecurrenceIndex:
                           dict[str, tuple[list[float], list[str]]]] = {}
         self._info: dict[str, tuple[float, str, dict[tuple[str, ...], tuple[str, ...]]]] = {}
 
-    def add(self, record: Record, at: datetime, grade: str) -> None:
-        ts, values = at.timestamp(), {}
-        for spec in self._keys:
-            if (value := key_value(record, spec)) is None:
-                continue
-            values[spec] = value
+    def values(self, record: Record) -> dict[tuple[str, ...], tuple[str, ...] | None]:
+        return {spec: key_value(record, spec) for spec in self._keys}
+
+    def add(self, record: Record, at: datetime, grade: str,
+            values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> None:
+        ts = at.timestamp()
+        kept = {spec: value for spec, value in values.items() if value is not None}
+        for spec, value in kept.items():
             buckets = self._lists.setdefault((spec, value), {})
             for g in ("*", grade):
                 times, ids = buckets.setdefault(g, ([], []))
                 times.append(ts)
                 ids.append(record.id)
-        self._info[record.id] = (ts, grade, values)
+        self._info[record.id] = (ts, grade, kept)
 
-    def lookup(self, record: Record, at: datetime, exclude: str | None) -> Lookup:
-        """Counting for ``record`` received ``at``; ``exclude`` is its reopened original."""
+    def lookup(self, at: datetime, exclude: str | None,
+               values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> Lookup:
+        """Counting for a record received ``at`` with key ``values`` (from :meth:`values`);
+        ``exclude`` is its reopened original."""
+        starts: dict[Window, float] = {}
+        empty: tuple[list[float], list[str]] = ([], [])
 
         def find(rec: Recurrence) -> tuple[int, tuple[str, ...]]:
-            value = key_value(record, rec.key)
+            value = values.get(rec.key)
             if value is None:
                 return 1, ()
-            start = rec.window.start(at, self._tz).timestamp()
+            if (start := starts.get(rec.window)) is None:
+                start = starts[rec.window] = rec.window.start(at, self._tz).timestamp()
             buckets = self._lists.get((rec.key, value), {})
-            total, hits = 0, list[tuple[float, str]]()
-            for g in rec.of_grades or ("*",):
-                times, ids = buckets.get(g, ([], []))
-                lo = bisect_right(times, start)
-                total += len(times) - lo
-                tail = max(lo, len(times) - MAX_EVIDENCE - 1)
-                hits.extend(zip(times[tail:], ids[tail:], strict=True))
+            found = [(buckets.get(g, empty), 0) for g in rec.of_grades or ("*",)]
+            found = [(lists, bisect_right(lists[0], start)) for lists, _ in found]
+            total = sum(len(lists[0]) - lo for lists, lo in found)
             if exclude is not None and exclude in self._info:
-                ts, grade, values = self._info[exclude]
-                if values.get(rec.key) == value and ts > start and \
+                ts, grade, kept = self._info[exclude]
+                if kept.get(rec.key) == value and ts > start and \
                         (rec.of_grades is None or grade in rec.of_grades):
                     total -= 1
+            if total + 1 < rec.min_count:
+                return total + 1, ()  # not met: no need to name anyone
+            hits = [hit for (times, ids), lo in found for hit in zip(
+                times[max(lo, len(times) - MAX_EVIDENCE - 1):],
+                ids[max(lo, len(ids) - MAX_EVIDENCE - 1):], strict=True)]
             named = [i for _, i in sorted(hits) if i != exclude][-MAX_EVIDENCE:]
             return total + 1, tuple(named)
 
         return find
 
 
-def _first_grade(record: Record, policy: Policy, lookup: Lookup | None,
-                 known: dict[str, bool]) -> tuple[int, list[Reason]]:
-    """The first grade with a criterion that holds; ``known`` keeps history-free results."""
-    ctx = Context(record, None, lookup)
+def _reason(c: Criterion, earlier: tuple[str, ...]) -> Reason:
+    zh, en = c.text.zh, c.text.en
+    if earlier:
+        zh += f"（同键较早记录：{'、'.join(earlier)}）"
+        en += f" (earlier records with the same key: {', '.join(earlier)})"
+    return Reason(c.id, zh, en, earlier)
+
+
+def _scan(record: Record, policy: Policy, lookup: Lookup | None) -> tuple[int, int, list[Reason]]:
+    """(fact rank, rank, reasons) in one pass over the criteria, most severe grade first.
+
+    The fact rank counts every recurrence as not met; the rank uses the history. Each is the
+    first grade with a criterion that holds; the reasons are all criteria that hold there.
+    """
+    plain = Context(record)
+    full = Context(record, None, lookup) if lookup is not None else plain
+    fact = rank = -1
+    reasons: list[Reason] = []
     for i, grade in enumerate(policy.grades):
-        hits = []
         for c in grade.criteria:
-            if c.when.recurrent:
-                ok, earlier = evaluate(c.when, ctx)
-            else:
-                earlier = ()
-                ok = known[c.id] if c.id in known else known.setdefault(c.id, test(c.when, ctx))
-            if ok:
-                zh, en = c.text.zh, c.text.en
-                if earlier:
-                    zh += f"（同键较早记录：{'、'.join(earlier)}）"
-                    en += f" (earlier records with the same key: {', '.join(earlier)})"
-                hits.append(Reason(c.id, zh, en, earlier))
-        if hits:
-            return i, hits
-    return len(policy.grades) - 1, [Reason("", "不满足更严重级别的任何条件",
-                                           "No criterion of a more severe grade holds")]
+            when = c.when
+            if not when.recurrent:
+                if when.fn(plain):
+                    fact = i if fact < 0 else fact
+                    if rank < 0:
+                        reasons.append(_reason(c, ()))
+                continue
+            if rank < 0 and (hit := evaluate(when, full))[0]:
+                reasons.append(_reason(c, hit[1]))
+            if fact < 0 and when.fn(plain):
+                fact = i
+        rank = i if rank < 0 and reasons else rank
+        if fact >= 0 and rank >= 0:
+            break
+    last = len(policy.grades) - 1
+    if rank < 0:
+        reasons = [Reason("", "不满足更严重级别的任何条件",
+                          "No criterion of a more severe grade holds")]
+    return (fact if fact >= 0 else last), (rank if rank >= 0 else last), reasons
 
 
 def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
                done: Mapping[str, GradeResult]) -> GradeResult:
-    known: dict[str, bool] = {}
-    fact, fact_reasons = _first_grade(record, policy, None, known)
-    rank, reasons = _first_grade(record, policy, lookup, known) if lookup else (fact, fact_reasons)
+    fact, rank, reasons = _scan(record, policy, lookup)
     original = record.get("reopen_of")
     if policy.reopen_inherits_grade and isinstance(original, str) and original in done:
         inherited = policy.rank(done[original].grade)
@@ -439,12 +510,15 @@ def grade_all(ordered: Sequence[Record], policy: Policy, tz: ZoneInfo,
     results: dict[str, GradeResult] = {}
     for record in ordered:
         at = received.get(record.id)
+        if at is None or not specs:
+            results.setdefault(record.id, _grade_one(record, policy, None, results))
+            continue
         original = record.get("reopen_of")
-        lookup = index.lookup(record, at, original if isinstance(original, str) else None) \
-            if at is not None and specs else None
+        values = index.values(record)
+        lookup = index.lookup(at, original if isinstance(original, str) else None, values)
         result = _grade_one(record, policy, lookup, results)
         results.setdefault(record.id, result)
-        if at is not None and specs and is_occurrence(record, policy):
+        if is_occurrence(record, policy):
             basis = result.fact_grade if policy.recurrence_basis == "fact" else result.grade
-            index.add(record, at, basis)
+            index.add(record, at, basis, values)
     return results

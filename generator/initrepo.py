@@ -17,6 +17,7 @@ from pathlib import Path
 import git
 
 import generator
+from generator.changes import BilingualError
 from generator.policy import preset_ids
 
 SOURCE = Path(generator.__file__).resolve().parent.parent
@@ -30,13 +31,8 @@ SKIP_PATHS = frozenset({"site/generated"})
 EMPTY_DIRS = ("records", "attachments")
 
 
-class InitError(Exception):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-    def message(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+class InitError(BilingualError):
+    """kesu init will not do this (unknown preset, target not empty, no Kesu checkout)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from generator.changes import BilingualError
+from generator.httpjson import HttpProblem, allowed, request_json
 
 KINDS = ("wecom", "dingtalk", "feishu")
 URL_ENV = "KESU_WEBHOOK_URL"
@@ -24,16 +24,10 @@ SECRET_ENV = "KESU_WEBHOOK_SECRET"  # noqa: S105 - the variable's name, not a se
 TIMEOUT = 15.0
 MAX_BYTES = 3800
 """WeCom caps a markdown message at 4096 bytes; the others allow more. One limit for all."""
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-class NotifyError(Exception):
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-    def message(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+class NotifyError(BilingualError):
+    """The message could not be delivered (or was refused by the robot)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +110,6 @@ def build_request(
                       f"Unknown notification kind {kind} (choose {', '.join(KINDS)})")  # fmt: skip
 
 
-def _check_url(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK):
-        return
-    raise NotifyError(f"{URL_ENV} 必须是 https 地址", f"{URL_ENV} must be an https URL")
-
-
 def _ok(answer: Any) -> bool:
     if not isinstance(answer, dict):
         return False
@@ -134,24 +121,18 @@ def post(url: str, body: dict[str, Any], timeout: float = TIMEOUT) -> dict[str, 
 
     Messages never include the URL: its query string is the robot's key.
     """
-    _check_url(url)
-    data = json.dumps(body, ensure_ascii=False).encode()
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
-    )
+    if not allowed(url):
+        raise NotifyError(f"{URL_ENV} 必须是 https 地址", f"{URL_ENV} must be an https URL")
     host = urllib.parse.urlsplit(url).hostname
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
-            answer = json.loads(resp.read().decode("utf-8") or "{}")
-    except urllib.error.HTTPError as exc:
-        raise NotifyError(f"通知发送失败：{host} 返回 {exc.code}",
-                          f"Notification failed: {host} answered {exc.code}") from exc  # fmt: skip
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise NotifyError(
-            f"通知发送失败：无法连接 {host}（{reason}）",
-            f"Notification failed: cannot reach {host} ({reason})",
-        ) from exc
+        answer = request_json(url, {}, timeout, body)
+    except HttpProblem as exc:
+        if exc.status is not None:
+            zh, en = f"{host} 返回 {exc.status}", f"{host} answered {exc.status}"
+        else:
+            zh, en = f"无法连接 {host}（{exc.reason}）", f"cannot reach {host} ({exc.reason})"
+        raise NotifyError(f"通知发送失败：{zh}", f"Notification failed: {en}") from exc
     if not _ok(answer):
         raise NotifyError(f"机器人拒绝了消息：{answer}", f"The robot refused the message: {answer}")
-    return answer  # type: ignore[no-any-return]
+    result: dict[str, Any] = answer
+    return result

@@ -96,9 +96,8 @@ def _policy_checks(
 def validate_with_policy(config: RepoConfig, paths: Sequence[Path] = ()) -> ValidationResult:
     """Everything ``kesu validate`` reports: schema, cross-record and policy checks.
 
-    Time does not enter validation (a record's completeness does not depend on today), so the
-    computation runs as of the newest instant any record mentions is irrelevant here; ``now``
-    is used only because compute needs an instant.
+    None of these checks depends on the time (overdue flags are not validation errors), so
+    ``now`` is passed only because the computation needs an instant.
     """
     now = datetime.now(config.tz)
     analysis = analyse(config, now, paths)

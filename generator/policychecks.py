@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 from generator.diagnostics import Diagnostic, Severity, format_path
 from generator.model import Record
+from generator.policy import preset_ids
 from generator.yamlload import locate
 
 if TYPE_CHECKING:
@@ -67,48 +69,69 @@ def policy_record_checks(
             )
         )
     elif grade.declared_status == "unknown":
-        out.append(
-            _diag(
-                record,
-                text,
-                "grade-declared-unknown",
-                ["grade_declared", "grade"],
-                f"策略中没有级别 {grade.declared}",
-                f"The policy has no grade {grade.declared}",
-                f"可选级别：{', '.join(grades)}",
-                f"Grades: {', '.join(grades)}",
-            )
+        diag = _diag(
+            record,
+            text,
+            "grade-declared-unknown",
+            ["grade_declared", "grade"],
+            f"策略中没有级别 {grade.declared}",
+            f"The policy has no grade {grade.declared}",
+            f"可选级别：{', '.join(grades)}",
+            f"Grades: {', '.join(grades)}",
         )
+        # A grade of another shipped preset is kept from before a preset switch: ignored
+        # (the computed grade stands) and shown, but not an error.
+        other = grade.declared in preset_ids_of("grades")
+        out.append(replace(diag, severity=Severity.WARNING) if other else diag)
     known = [m.id for m in policy.milestones]
+    # Ids of another shipped preset are history kept across a preset switch, not typos.
+    elsewhere = preset_ids_of("milestones")
     done = record.data.get("milestones") or {}
     for mid in done:
-        if mid not in known:
+        if mid not in known and mid not in elsewhere:
             out.append(_unknown_milestone(record, text, ["milestones", mid], mid, known))
     for i, ext in enumerate(record.data.get("extensions") or []):
         mid = ext.get("milestone")
-        if mid not in known and mid != "customer_deadline":
+        if mid not in known and mid != "customer_deadline" and mid not in elsewhere:
             out.append(_unknown_milestone(record, text, ["extensions", i, "milestone"], mid, known))
     out.extend(_stage_checks(record, text, policy, result))
     return out
 
 
+@cache
+def preset_ids_of(section: str) -> frozenset[str]:
+    """Ids in ``section`` (``milestones`` or ``grades``) of every preset the generator ships."""
+    from importlib import resources
+
+    import yaml
+
+    ids: set[str] = set()
+    for name in preset_ids():
+        text = (resources.files("generator") / "presets" / f"{name}.yaml").read_text("utf-8")
+        data = yaml.safe_load(text)  # our own packaged, reviewed files
+        ids.update(str(m["id"]) for m in data.get(section, []) if isinstance(m, dict))
+    return frozenset(ids)
+
+
 def _unknown_milestone(
     record: Record, text: str | None, path: list[str | int], mid: str, known: list[str]
 ) -> Diagnostic:
-    # A warning, not an error: records may carry completions for milestones of another
-    # preset (a company switching presets keeps its history); a typo still shows up, with
-    # the closest known id, on every run.
+    # A warning, not an error: a company that edits its policy keeps its records' history;
+    # a typo still shows up, with the closest known id, on every run.
     close = difflib.get_close_matches(mid, known, n=1)
-    return replace(_diag(
-        record,
-        text,
-        "milestone-unknown",
-        path,
-        f"策略中没有节点 {mid}",
-        f"The policy has no milestone {mid}",
-        (f"是否想写 {close[0]}？" if close else "") + f"本策略的节点：{', '.join(known)}",
-        (f"Did you mean {close[0]}? " if close else "") + f"Milestones: {', '.join(known)}",
-    ), severity=Severity.WARNING)
+    return replace(
+        _diag(
+            record,
+            text,
+            "milestone-unknown",
+            path,
+            f"策略中没有节点 {mid}",
+            f"The policy has no milestone {mid}",
+            (f"是否想写 {close[0]}？" if close else "") + f"本策略的节点：{', '.join(known)}",
+            (f"Did you mean {close[0]}? " if close else "") + f"Milestones: {', '.join(known)}",
+        ),
+        severity=Severity.WARNING,
+    )
 
 
 def _stage_checks(
@@ -118,7 +141,10 @@ def _stage_checks(
 
     out: list[Diagnostic] = []
     for diag in check_stage(record, policy, result.grade.grade):
-        where = locate(text, _split(diag.field)) if text is not None and diag.field else None
+        parts = _split(diag.field)
+        # A field that is missing altogether is pointed at through the claim that needs it.
+        target = parts if parts and record.get(str(parts[0])) is not None else ["status"]
+        where = locate(text, target) if text is not None else None
         out.append(replace(diag, line=where[0], column=where[1]) if where else diag)
     return out
 

@@ -8,16 +8,14 @@ urllib with a timeout; tests replay recorded responses from a server on 127.0.0.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.changes import BilingualError
 from generator.config import Person
 from generator.diagnostics import Diagnostic
+from generator.httpjson import HttpProblem, allowed, request_json
 from generator.load import LoadedFile
 from generator.yamlload import locate
 
@@ -25,18 +23,15 @@ API_VERSION = "2022-11-28"
 TIMEOUT = 20.0
 MAX_PAGES = 30
 _STATE = {"approved": "APPROVED", "rejected": "CHANGES_REQUESTED"}
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_STATUS_HINT = {
+    401: ("令牌无效", "bad token"),
+    403: ("权限不足：工作流需要 pull-requests: read", "the workflow needs pull-requests: read"),
+    404: ("仓库或 PR 不存在", "no such repository or pull request"),
+}
 
 
-class ReviewsError(Exception):
+class ReviewsError(BilingualError):
     """The API could not be asked (network, token, unknown pull request): exit 2."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-    def message(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,39 +62,26 @@ class PullRequest:
     reviews: tuple[Review, ...]
 
 
-def _check_url(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK):
-        return
-    raise ReviewsError(f"API 地址必须是 https：{url}", f"The API URL must be https: {url}")
-
-
 def get_json(url: str, token: str, timeout: float = TIMEOUT) -> Any:
     """GET one API resource as JSON; errors become a ReviewsError with the status."""
-    _check_url(url)
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url,
-        headers={
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {token}",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": "kesu-verify-approvals",
-        },
-    )
+    if not allowed(url):
+        raise ReviewsError(f"API 地址必须是 https：{url}", f"The API URL must be https: {url}")
+    headers = {
+        "Accept": "application/vnd.github+json",
+        "Authorization": f"Bearer {token}",
+        "X-GitHub-Api-Version": API_VERSION,
+        "User-Agent": "kesu-verify-approvals",
+    }
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
-            return json.load(resp)
-    except urllib.error.HTTPError as exc:
-        hint = {401: "令牌无效 / bad token", 403: "权限不足：工作流需要 pull-requests: read / "
-                "the workflow needs pull-requests: read", 404: "仓库或 PR 不存在 / no such "
-                "repository or pull request"}.get(exc.code, "")  # fmt: skip
+        return request_json(url, headers, timeout)
+    except HttpProblem as exc:
+        if exc.status is None:
+            raise ReviewsError(f"无法访问 GitHub API：{exc.reason}",
+                               f"Cannot reach the GitHub API: {exc.reason}") from exc  # fmt: skip
+        zh, en = _STATUS_HINT.get(exc.status, ("", ""))
         raise ReviewsError(
-            f"GitHub API 返回 {exc.code}：{url}（{hint}）",
-            f"GitHub API answered {exc.code} for {url} ({hint})",
-        ) from exc
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        raise ReviewsError(
-            f"无法访问 GitHub API：{exc}", f"Cannot reach the GitHub API: {exc}"
+            f"GitHub API 返回 {exc.status}：{url}（{zh}）",
+            f"GitHub API answered {exc.status} for {url} ({en})",
         ) from exc
 
 

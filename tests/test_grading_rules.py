@@ -130,12 +130,13 @@ def test_index_counts_with_bisection_not_scans() -> None:
     start = datetime(2024, 1, 1, tzinfo=TZ)
     for i in range(20_000):
         r = rec({"problem_key": "K"}, f"KS-2024-{i:06d}")
-        index.add(r, start + timedelta(minutes=30 * i), "3")
+        index.add(r, start + timedelta(minutes=30 * i), "3", index.values(r))
     now = start + timedelta(minutes=30 * 20_000)
     rule = Recurrence(("problem_key",), Window(days=30), 2, ("3",))
     t0 = time.perf_counter()
     for _ in range(1000):
-        count, named = index.lookup(rec({"problem_key": "K"}, "KS-2026-9999"), now, None)(rule)
+        me = rec({"problem_key": "K"}, "KS-2026-9999")
+        count, named = index.lookup(now, None, index.values(me))(rule)
     assert time.perf_counter() - t0 < 0.5
     # 30 days = 1440 half-hour steps; the record exactly at now - 30 d is outside (open start),
     # so i = 18561 … 19999 count: 1439 earlier + this record = 1440

@@ -105,7 +105,7 @@ def test_cli_with_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     )  # fmt: skip
     assert (code, err) == (0, "")
     assert "已创建 records/KS-2025-0004.yaml" in out
-    assert "接在 HEAD 与工作区的最大编号之后" in out
+    assert "（编号 KS-2025-0004，接在 HEAD 与工作区的最大编号之后）" in out
     code, doc = play.check()
     assert code == 0, doc["diagnostics"]
 

@@ -1,0 +1,255 @@
+"""Parsed records cached by content, in ``.kesu-cache/`` (git-ignored) at the repository root.
+
+Parsing a record and checking it against the schema depend only on its bytes and on the code
+and schema doing it, so both results are kept under a hash of the bytes. At 10,000 records
+that is most of ``kesu validate``'s cost: parsing about 0.9 ms and the schema about 3 ms a
+record, against about 0.2 ms to read a cached entry (``docs/performance.md``).
+
+- The key is the BLAKE2b hash of the file's bytes; the folder name is a hash (the *salt*) of
+  everything else the result depends on: the loader, the schema and its messages, the
+  packages' versions. Changing any of them starts a new folder and removes the old one.
+- Only clean loads are stored (a mapping, no diagnostic); a file with a problem is parsed
+  again each time, so every message keeps its line and column.
+- Entries are JSON, never pickle or marshal: a CI cache can be restored from another branch,
+  and reading it must not be able to run code. A mapping with a non-string key, which JSON
+  would turn into a string, is not stored.
+- 256 shard files by the hash's first byte: a one-record change rewrites one small file.
+  Files are replaced atomically; any error reading or writing the cache only turns it off.
+  ``KESU_CACHE=0`` turns it off too.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import hashlib
+import json
+import os
+import stat
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from generator.yamlload import MAX_BYTES, Loaded, load_yaml_bytes, load_yaml_file
+
+CACHE_DIR = ".kesu-cache"
+_HERE = Path(__file__).resolve().parent
+_SALT_FILES = ("cache.py", "yamlload.py", "schemamsg.py", "timeparse.py", "config.py",
+               "schema/complaint.schema.json")
+_BOM = b"\xef\xbb\xbf"
+
+
+def _salt() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    h = hashlib.blake2b(digest_size=8)
+    for name in _SALT_FILES:
+        try:
+            h.update((_HERE / name).read_bytes())
+        except OSError:
+            h.update(name.encode())
+    for dist in ("PyYAML", "jsonschema"):
+        try:
+            h.update(version(dist).encode())
+        except PackageNotFoundError:
+            h.update(dist.encode())
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
+def _json_safe(node: Any) -> bool:
+    """True when JSON gives back exactly this value (string keys only)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if not all(type(k) is str for k in item):
+                return False
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif not (item is None or type(item) in (str, int, float, bool)):
+            return False
+    return True
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes when it is a plain, small enough regular file; else None.
+
+    None sends the file through ``load_yaml_file``, which reports why it cannot be read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
+            return None
+        chunks, left = [], MAX_BYTES + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    return None if len(raw) > MAX_BYTES else raw
+
+
+class RecordCache:
+    """One repository's cache; ``for_root`` keeps one per root for the process."""
+
+    _open: dict[Path, RecordCache] = {}
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        """The salted folder, or None when caching is off."""
+        self._shards: dict[str, dict[str, list[Any]]] = {}
+        self._pending: dict[str, dict[str, list[Any]]] = {}
+        """Shard name → hash → [the data as JSON text (None: unchanged), schema passed]."""
+        self._used: set[str] = set()
+        self._digest: dict[str, str] = {}
+        """display path → hash of the bytes loaded for it in this process."""
+
+    @classmethod
+    def for_root(cls, root: Path) -> RecordCache:
+        key = root.resolve()
+        if key not in cls._open:
+            off = os.environ.get("KESU_CACHE", "1") == "0"
+            cache = cls(None if off else key / CACHE_DIR / f"records-{_salt()}")
+            cls._open[key] = cache
+            if cache.folder is not None:
+                cache._prune_old_salts()
+                atexit.register(cache.save)
+        return cls._open[key]
+
+    # ------------------------------------------------------------- lookups
+
+    def _shard(self, digest: str) -> dict[str, list[Any]]:
+        name = digest[:2]
+        if name not in self._shards:
+            self._shards[name] = {}
+            if self.folder is not None:
+                try:
+                    text = (self.folder / f"{name}.json").read_text(encoding="utf-8")
+                    enabled = gc.isenabled()
+                    gc.disable()  # a shard is many small containers: no collections meanwhile
+                    try:
+                        data = json.loads(text)
+                    finally:
+                        if enabled:
+                            gc.enable()
+                    if isinstance(data, dict):
+                        self._shards[name] = data
+                except (OSError, ValueError):
+                    pass
+        return self._shards[name]
+
+    def load(self, path: Path, display: str) -> Loaded:
+        """What ``load_yaml_file(path, display)`` returns, from the cache when it can."""
+        if self.folder is None:
+            return load_yaml_file(path, display)
+        raw = _read(path)
+        if raw is None:
+            return load_yaml_file(path, display)
+        digest = hashlib.blake2b(raw, digest_size=20).hexdigest()
+        entry = self._shard(digest).get(digest)
+        self._used.add(digest)
+        self._digest[display] = digest
+        if entry is not None:
+            return Loaded(entry[0], [], raw.removeprefix(_BOM).decode("utf-8"))
+        loaded = load_yaml_bytes(raw, display)
+        if isinstance(loaded.data, dict) and not loaded.diagnostics and _json_safe(loaded.data):
+            # Serialised now: what is written is the data as loaded, whatever happens to it later.
+            self._pending.setdefault(digest[:2], {})[digest] = [_dumps(loaded.data), False]
+        return loaded
+
+    def schema_ok(self, display: str) -> bool:
+        """True when this content already passed the schema (same schema, same code)."""
+        digest = self._digest.get(display)
+        if digest is None:
+            return False
+        entry = self._shard(digest).get(digest)
+        return bool(entry and entry[1] is True)
+
+    def mark_schema_ok(self, display: str) -> None:
+        digest = self._digest.get(display)
+        if digest is None or self.schema_ok(display):
+            return
+        pending = self._pending.setdefault(digest[:2], {})
+        if digest in pending:
+            pending[digest][1] = True
+        elif digest in self._shard(digest):
+            pending[digest] = [None, True]
+
+    # ------------------------------------------------------------- writing
+
+    def save(self) -> None:
+        """Write the shards that changed; drop entries no longer used once they pile up."""
+        if self.folder is None or not self._pending:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for name, changes in sorted(self._pending.items()):
+                target = self.folder / f"{name}.json"
+                try:  # re-read: the shard in memory holds objects the stages now use
+                    shard = json.loads(target.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    shard = {}
+                if not isinstance(shard, dict):
+                    shard = {}
+                for digest, (text, ok) in changes.items():
+                    if text is not None:
+                        shard[digest] = [json.loads(text), ok]
+                    elif isinstance(shard.get(digest), list):
+                        shard[digest][1] = ok
+                unused = [d for d in shard if d not in self._used]
+                if len(unused) > len(shard) - len(unused):  # old versions of edited records
+                    for d in unused:
+                        del shard[d]
+                tmp = self.folder / f".{name}.{os.getpid()}.tmp"
+                tmp.write_text(_dumps(shard), encoding="utf-8")
+                os.replace(tmp, target)
+            self._pending.clear()
+        except OSError:
+            self.folder = None  # read-only checkout, full disk: run on without a cache
+
+    def _prune_old_salts(self) -> None:
+        if self.folder is None:
+            return
+        for old in _siblings(self.folder):
+            try:
+                for f in old.iterdir():
+                    f.unlink(missing_ok=True)
+                old.rmdir()
+            except OSError:
+                pass
+
+
+def _siblings(folder: Path) -> Iterable[Path]:
+    try:
+        return [p for p in folder.parent.glob("records-*")
+                if p != folder and p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return []
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def cached_load(path: Path, display: str, root: Path) -> Loaded:
+    """The hook for ``generator.load``: ``load_yaml_file`` through the repository's cache."""
+    return RecordCache.for_root(root).load(path, display)
+
+
+def schema_ok(root: Path, display: str) -> bool:
+    return RecordCache.for_root(root).schema_ok(display)
+
+
+def mark_schema_ok(root: Path, display: str) -> None:
+    RecordCache.for_root(root).mark_schema_ok(display)

@@ -1,0 +1,45 @@
+"""``kesu export`` on the demo records, for every preset, at a fixed instant, is golden.
+
+The demo records exercise every preset's distinctive rules; this pins what each preset
+computes from them. Regenerate after an intended change with
+``KESU_UPDATE_GOLDEN=1 pytest tests/test_export_golden.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from generator.cli import main
+from generator.policy import preset_ids
+from tests.conftest import REPO
+
+GOLDEN = REPO / "tests" / "golden" / "export"
+AS_OF = "2026-11-24 12:00"
+
+
+@pytest.mark.parametrize("preset", preset_ids())
+def test_export_matches_golden(preset: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["-C", str(REPO), "--preset", preset, "export", "--as-of", AS_OF])
+    out = capsys.readouterr().out
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["schema_version"] == 1
+    assert doc["policy"]["id"] == preset
+    golden = GOLDEN / f"preset-{preset}.json"
+    if os.environ.get("KESU_UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(out, encoding="utf-8")
+    assert out == golden.read_text(encoding="utf-8")
+
+
+def test_presets_differ_on_the_demo_records(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each preset computes something of its own from the same records (no silent fallback)."""
+    grades = {}
+    for preset in preset_ids():
+        assert main(["-C", str(REPO), "--preset", preset, "export", "--as-of", AS_OF]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        grades[preset] = {r["id"]: r["grade"]["id"] for r in doc["records"]}
+    assert len({json.dumps(g, sort_keys=True) for g in grades.values()}) == len(grades)
