@@ -247,7 +247,29 @@ def to_json(c: Computed) -> dict[str, Any]:
 
 
 def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime) -> dict[str, Any]:
-    """The whole ``kesu export --format json`` document."""
+    """The whole ``kesu export --format json`` document (``schema_version`` 1).
+
+    Times are ISO 8601 with the repository zone's offset (working-day deadlines keep their
+    exact end-of-day instant, ``…T23:59:59.999999+08:00``); texts are ``{zh, en}``; records
+    are ordered by id. Fields are only ever added within a schema version::
+
+        schema_version, as_of, policy {id, name}
+        records[]: id
+          grade {id, name, fact_grade, computed_grade, declared, declared_status
+                 (none|stricter|same|looser|unknown), reasons[] {criterion, text, records[]}}
+          not_a_complaint (text|null), cancelled, cancel_reason (text|null),
+          cancel_at, restarted_at, overdue, next_due (milestone id|null)
+          milestones[] {id, name, variant, start_event, start_at, due_at, original_due_at,
+                        due_source (policy|customer|extension), done_at,
+                        state (pending|due_soon|overdue|done_on_time|done_late|
+                               not_applicable|cancelled),
+                        overdue, late_by_seconds, estimated, explanation}
+          penalties[] {rule, milestones[], charged_to, month (YYYY-MM), amount, currency,
+                       provisional, text}
+          required_approvals[] {id, role, subject, stage, text, decision, by, at}
+          reopen_suggested[]
+        penalty_totals[] {charged_to, month, amount, currency, count, records[]}
+    """
     totals = penalty_totals(p for c in results.values() for p in c.penalties)
     return {
         "schema_version": SCHEMA_VERSION,

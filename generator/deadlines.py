@@ -26,7 +26,6 @@ from generator.timeparse import try_instant
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
     from generator.policy import Policy
     from generator.workcal import Due
 
@@ -261,10 +260,14 @@ def _split(path: str) -> tuple[str, ...]:
     return tuple(path.split("."))
 
 
-@lru_cache(maxsize=1 << 16)
 def instant(value: Any, tz: ZoneInfo) -> datetime | None:
     """``try_instant``, remembered: a record's times are read by several milestones."""
-    return try_instant(value, tz) if isinstance(value, str) else None
+    return _instant(value, tz) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _instant(value: str, tz: ZoneInfo) -> datetime | None:
+    return try_instant(value, tz)
 
 
 def values_at(data: Any, path: str) -> list[Any]:

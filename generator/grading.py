@@ -364,6 +364,9 @@ def key_value(record: Record, key: Sequence[str]) -> tuple[str, ...] | None:
     return tuple(out)
 
 
+_ALL = ("*",)
+
+
 class RecurrenceIndex:
     """Earlier occurrences by key value and basis grade, filled in received order."""
 
@@ -393,28 +396,33 @@ class RecurrenceIndex:
         """Counting for a record received ``at`` with key ``values`` (from :meth:`values`);
         ``exclude`` is its reopened original."""
         starts: dict[Window, float] = {}
-        empty: tuple[list[float], list[str]] = ([], [])
+        lists, info, tz = self._lists, self._info, self._tz
 
         def find(rec: Recurrence) -> tuple[int, tuple[str, ...]]:
             value = values.get(rec.key)
-            if value is None:
+            buckets = lists.get((rec.key, value)) if value is not None else None
+            if buckets is None:
                 return 1, ()
             if (start := starts.get(rec.window)) is None:
-                start = starts[rec.window] = rec.window.start(at, self._tz).timestamp()
-            buckets = self._lists.get((rec.key, value), {})
-            found = [(buckets.get(g, empty), 0) for g in rec.of_grades or ("*",)]
-            found = [(lists, bisect_right(lists[0], start)) for lists, _ in found]
-            total = sum(len(lists[0]) - lo for lists, lo in found)
-            if exclude is not None and exclude in self._info:
-                ts, grade, kept = self._info[exclude]
+                start = starts[rec.window] = rec.window.start(at, tz).timestamp()
+            grades = rec.of_grades or _ALL
+            total = 0
+            for g in grades:
+                if (found := buckets.get(g)) is not None:
+                    total += len(found[0]) - bisect_right(found[0], start)
+            if exclude is not None and exclude in info:
+                ts, grade, kept = info[exclude]
                 if kept.get(rec.key) == value and ts > start and \
                         (rec.of_grades is None or grade in rec.of_grades):
                     total -= 1
             if total + 1 < rec.min_count:
                 return total + 1, ()  # not met: no need to name anyone
-            hits = [hit for (times, ids), lo in found for hit in zip(
-                times[max(lo, len(times) - MAX_EVIDENCE - 1):],
-                ids[max(lo, len(ids) - MAX_EVIDENCE - 1):], strict=True)]
+            hits: list[tuple[float, str]] = []
+            for g in grades:
+                if (found := buckets.get(g)) is not None:
+                    times, ids = found
+                    lo = max(bisect_right(times, start), len(times) - MAX_EVIDENCE - 1)
+                    hits.extend(zip(times[lo:], ids[lo:], strict=True))
             named = [i for _, i in sorted(hits) if i != exclude][-MAX_EVIDENCE:]
             return total + 1, tuple(named)
 

@@ -3,7 +3,10 @@
 ``load_policy`` takes the preset named in ``kesu.yaml`` (or the repository's own policy file),
 deep-merges ``policy_overrides`` onto it, validates the result against
 ``schema/policy.schema.json`` plus the cross-references a schema cannot express, and returns
-frozen dataclasses. Conditions are parsed here and evaluated in :mod:`generator.grading`.
+frozen dataclasses. Each part's types and parser live with the stage that uses them
+(conditions and grades in :mod:`generator.grading`, events and milestones in
+:mod:`generator.deadlines`, rules in :mod:`generator.penalties` and
+:mod:`generator.completeness`); this module loads, merges, checks and assembles.
 
 Override merging: mappings merge key by key (a ``null`` value removes the key); lists whose
 items all carry an ``id`` merge item by item (``{id: x, _delete: true}`` removes item ``x``,

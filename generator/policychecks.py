@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
@@ -83,7 +85,7 @@ def policy_record_checks(
         # (the computed grade stands) and shown, but not an error.
         other = grade.declared in preset_ids_of("grades")
         out.append(replace(diag, severity=Severity.WARNING) if other else diag)
-    known = [m.id for m in policy.milestones]
+    known = list(dict.fromkeys([*(m.id for m in policy.milestones), *_event_milestones(policy)]))
     # Ids of another shipped preset are history kept across a preset switch, not typos.
     elsewhere = preset_ids_of("milestones")
     done = record.data.get("milestones") or {}
@@ -96,6 +98,14 @@ def policy_record_checks(
             out.append(_unknown_milestone(record, text, ["extensions", i, "milestone"], mid, known))
     out.extend(_stage_checks(record, text, policy, result))
     return out
+
+
+_MILESTONE_REF = re.compile(r"\bmilestones\.([a-z][a-z0-9_]*)\.done_at\b")
+
+
+def _event_milestones(policy: Policy) -> list[str]:
+    """``milestones.<id>.done_at`` the policy reads as an event (e.g. 002's repair_arranged)."""
+    return sorted(set(_MILESTONE_REF.findall(json.dumps(policy.raw, ensure_ascii=False))))
 
 
 @cache

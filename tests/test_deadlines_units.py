@@ -117,3 +117,19 @@ def test_invalid_times_are_skipped_not_fatal() -> None:
     c = compute_all([r], policy("000"), CAL, at("2026-03-10 12:00"))["KS-2026-0001"]
     assert c.grade.grade == "3"
     assert {m.state for m in c.milestones} <= {"pending", "not_applicable"}
+
+
+@pytest.mark.parametrize("preset", ["000", "001", "002", "003", "004"])
+def test_garbage_in_an_invalid_record_never_crashes(preset: str) -> None:
+    junk = Record("KS-2026-0001", "r", {
+        "received_at": {"a": 1}, "facts": [1], "status": 3, "reopen_of": 7,
+        "sample": {"received_at": ["x"], "required": "yes", "requested_at": 5},
+        "milestones": {"final_report": {"done_at": {"x": 1}}}, "extensions": {"a": 1},
+        "customer_deadline": [1], "approvals": "x", "d0_emergency": {"actions": "x"},
+        "product": "x", "customer": 5, "problem_key": ["a"], "grade_declared": "x",
+        "cancellation": [1], "responsibility": "x", "d4_root_cause": {"confirmed_at": 5}},
+        valid=False)
+    odd = rec({"received_at": "2026-01-01 09:00", "problem_key": "k",
+               "extensions": [1, {"milestone": 5}]}, "KS-2026-0002")
+    results = compute_all([junk, odd], policy(preset), CAL, at("2026-03-01 00:00"))
+    assert results["KS-2026-0001"].grade.grade == policy(preset).grades[-1].id

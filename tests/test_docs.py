@@ -62,3 +62,19 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
     for name, action in sub.choices.items():  # type: ignore[union-attr]
         assert action.description, f"kesu {name} has no description"
         assert f"kesu {name}" in readme, f"kesu {name} is not documented in the README"
+
+
+def test_readme_config_example_is_valid(tmp_path: Path) -> None:
+    from generator.config import load_config
+    from generator.policy import load_policy
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### Configuration \(`kesu.yaml`\)\n\n```yaml\n(.*?)```", text, re.S)
+    assert block
+    (tmp_path / "kesu.yaml").write_text(block.group(1), encoding="utf-8")
+    config, diags = load_config(tmp_path)
+    assert diags == []
+    policy, pdiags = load_policy(config)
+    assert pdiags == [] and policy is not None
+    final = next(m for m in policy.milestones if m.id == "final_report")
+    assert next(v for v in final.variants if v.id == "grades_1_2").duration.amount == 7
