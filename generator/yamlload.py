@@ -292,9 +292,9 @@ def _syntax(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
     return _diag(file, "yaml-syntax", (line, col), zh=zh, en=problem, hzh=hzh, hen=hen)
 
 
-def _parse(text: str, file: str) -> Loaded:
+def _parse(text: str, file: str, loader_cls: Any = None) -> Loaded:
     try:
-        loader = KesuLoader(text)
+        loader = (loader_cls or KesuLoader)(text)
         try:
             return Loaded(_build(loader), [], text)
         finally:
@@ -302,6 +302,11 @@ def _parse(text: str, file: str) -> Loaded:
     except YamlProblem as exc:
         diag = exc.diagnostic(file)
     except yaml.MarkedYAMLError as exc:
+        if loader_cls is None and str(exc.problem).startswith("exceeded maximum nesting depth"):
+            # Wheels of PyYAML bundle a libyaml that stops at depth 1000 while scanning, before
+            # our limit sees an event; the pure-Python parser reaches our limit lazily, so the
+            # report is the same whichever PyYAML build is installed.
+            return _parse(text, file, yaml.SafeLoader)
         diag = _syntax(exc, text, file)
     except yaml.YAMLError as exc:  # ReaderError; the control-character check makes it rare
         pos = getattr(exc, "position", None)
@@ -384,11 +389,11 @@ def locate(text: str, path: Sequence[str | int]) -> tuple[int, int] | None:
 
 
 @lru_cache(maxsize=16)  # a file with many schema errors is indexed once, not once per error
-def _index(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
+def _index(text: str, pure: bool = False) -> dict[tuple[Any, ...], tuple[int, int]]:
     out: dict[tuple[Any, ...], tuple[int, int]] = {}
     path: list[Any] = []  # path of the next node; a mapping's slot holds its current key
     states: list[int] = []  # per open collection: -1 sequence; mapping 0 key next, 1 in key, 2
-    loader = KesuLoader(text)
+    loader = yaml.SafeLoader(text) if pure else KesuLoader(text)
     try:
         while True:
             ev = loader.get_event()
@@ -415,7 +420,11 @@ def _index(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
                 path[-1] += 1
             elif states:
                 states[-1] = 2 if states[-1] == 1 else 0
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        if not pure and not out and "maximum nesting depth" in str(exc):
+            # libyaml's own depth limit stops it before the first event; the pure-Python
+            # parser yields the events up to our limit (linear, and only for such files)
+            return _index(text, pure=True)
         return out  # the index up to a syntax error is still useful
     finally:
         loader.dispose()
