@@ -57,7 +57,15 @@ def parse_as_of(text: str | None, config: RepoConfig) -> datetime:
     tz = ZoneInfo(config.timezone)
     if not text:
         return datetime.now(tz)
-    return parse_instant(text, tz)
+    try:
+        return parse_instant(text, tz)
+    except ValueError as exc:
+        raise UsageError(
+            f"--as-of {text!r} 不是有效的日期时间；"
+            '请写 "YYYY-MM-DD HH:MM" 或 "YYYY-MM-DD"，如 "2026-06-05 18:00"',
+            f"--as-of {text!r} is not a real date and time; "
+            'write "YYYY-MM-DD HH:MM" or "YYYY-MM-DD", e.g. "2026-06-05 18:00"',
+        ) from exc
 
 
 def add_as_of(p: argparse.ArgumentParser) -> None:
@@ -87,6 +95,10 @@ def _setup_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.pipeline import validate_with_policy
 
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        names = ", ".join(p.as_posix() for p in missing)
+        raise UsageError(f"没有这个文件或目录：{names}", f"no such file or folder: {names}")
     result = validate_with_policy(config, args.paths)
     diags = sorted(result.diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
     sys.stdout.write(REPORTERS[args.format](diags, result.files_checked, lang))
@@ -145,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args, config, lang)
     except UsageError as exc:
-        sys.stderr.write(f"kesu {args.command}: {exc}\n")
+        sys.stderr.write(f"kesu {args.command}: {exc.message(lang)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -175,7 +187,17 @@ def _config_sets_language(root: Path) -> bool:
 
 
 class UsageError(Exception):
-    """A problem with how the command was called; exit 2 with the message."""
+    """A problem with how the command was called; exit 2 with the message.
+
+    Give the Chinese and the English text; a single text is used for both.
+    """
+
+    def __init__(self, zh: str, en: str | None = None) -> None:
+        super().__init__(zh)
+        self.zh, self.en = zh, en if en is not None else zh
+
+    def message(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
 
 
 if __name__ == "__main__":  # pragma: no cover

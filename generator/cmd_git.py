@@ -25,10 +25,7 @@ from generator.report import REPORTERS
 
 
 def _as_of(args: argparse.Namespace, config: RepoConfig) -> datetime:
-    try:
-        return parse_as_of(getattr(args, "as_of", None), config)
-    except ValueError as exc:
-        raise UsageError(f"--as-of: {exc}") from exc
+    return parse_as_of(getattr(args, "as_of", None), config)  # raises a bilingual UsageError
 
 
 def _print_notes(notes: list[str], fmt: str, title: str) -> None:

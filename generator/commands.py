@@ -53,13 +53,7 @@ def _analyse_or_fail(config: RepoConfig, as_of_text: str | None, lang: str) -> A
     from generator.pipeline import analyse
     from generator.report import render_text
 
-    try:
-        as_of = parse_as_of(as_of_text, config)
-    except ValueError as exc:
-        raise UsageError(
-            f"--as-of: {exc}; use \"YYYY-MM-DD HH:MM\" or \"YYYY-MM-DD\"" if lang == "en"
-            else f"--as-of：{exc}；请写 \"YYYY-MM-DD HH:MM\" 或 \"YYYY-MM-DD\""
-        ) from exc
+    as_of = parse_as_of(as_of_text, config)
     analysis = analyse(config, as_of)
     if analysis.policy is None:
         errors = [d for d in analysis.diagnostics if d.severity == "error"]
@@ -91,8 +85,8 @@ def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         record = analysis.validation.records.by_id.get(args.id)
         if record is None:
             raise UsageError(
-                f"no record {args.id} in {config.records_dir}/" if lang == "en"
-                else f"{config.records_dir}/ 中没有记录 {args.id}"
+                f"{config.records_dir}/ 中没有记录 {args.id}",
+                f"no record {args.id} in {config.records_dir}/",
             )
         mine = [d for d in analysis.diagnostics if d.file == record.path]
         sys.stdout.write(

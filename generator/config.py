@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jsonschema
 
 from generator.diagnostics import Diagnostic
+from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
 from generator.yamlload import load_yaml_file, locate
 
 CONFIG_NAME = "kesu.yaml"
@@ -96,6 +97,23 @@ def _parse_hours(items: list[str]) -> tuple[tuple[time, time], ...]:
     return tuple(sorted(blocks))
 
 
+def _value_error(
+    text: str | None, path: list[str | int], zh: str, en: str, hint_zh: str, hint_en: str
+) -> Diagnostic:
+    where = locate(text, path) if text is not None else None
+    return Diagnostic(
+        file=CONFIG_NAME,
+        code="config-value",
+        message_zh=zh,
+        message_en=en,
+        line=where[0] if where else None,
+        column=where[1] if where else None,
+        field=".".join(map(str, path)),
+        hint_zh=hint_zh,
+        hint_en=hint_en,
+    )
+
+
 def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
     """Read ``kesu.yaml``; a missing file means all defaults. Never raises on bad input."""
     path = root / CONFIG_NAME
@@ -105,25 +123,10 @@ def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
     if loaded.data is None:
         return RepoConfig(root=root), loaded.diagnostics
     data: dict[str, Any] = loaded.data
-    diags: list[Diagnostic] = []
     validator = jsonschema.Draft202012Validator(
-        load_schema("config"), format_checker=jsonschema.FormatChecker()
+        load_schema("config"), format_checker=FORMAT_CHECKER
     )
-    for err in validator.iter_errors(data):
-        where = locate(loaded.text or "", list(err.absolute_path))
-        diags.append(
-            Diagnostic(
-                file=CONFIG_NAME,
-                code="config-schema",
-                message_zh=f"配置项不合法：{err.message}",
-                message_en=f"Invalid setting: {err.message}",
-                line=where[0] if where else None,
-                column=where[1] if where else None,
-                field=".".join(str(p) for p in err.absolute_path),
-                hint_zh="参见 schema/config.schema.json 与 README 的“配置”一节。",
-                hint_en="See schema/config.schema.json and the README's configuration section.",
-            )
-        )
+    diags = list(schema_diagnostics(validator, data, CONFIG_NAME, loaded.text))
     if diags:
         return RepoConfig(root=root), diags
     cal = data.get("calendar", {})
@@ -134,15 +137,26 @@ def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
         shutdown = _expand_days(cal.get("shutdown_days", []))
         extra = _expand_days(cal.get("extra_workdays", []))
         hours = _parse_hours(cal["working_hours"]) if "working_hours" in cal else None
-    except (ValueError, ZoneInfoNotFoundError) as exc:
+    except ZoneInfoNotFoundError:
         return RepoConfig(root=root), [
-            Diagnostic(
-                file=CONFIG_NAME,
-                code="config-value",
-                message_zh=f"配置值无效：{exc}",
-                message_en=f"Invalid setting: {exc}",
-                hint_zh="时区用 IANA 名称（如 Asia/Shanghai）；日期用 YYYY-MM-DD。",
-                hint_en="Use an IANA zone name (e.g. Asia/Shanghai) and YYYY-MM-DD dates.",
+            _value_error(
+                loaded.text,
+                ["timezone"],
+                f"未知的时区 {data.get('timezone')!r}",
+                f"Unknown time zone {data.get('timezone')!r}",
+                "用 IANA 时区名，如 Asia/Shanghai。",
+                "Use an IANA zone name, e.g. Asia/Shanghai.",
+            )
+        ]
+    except ValueError as exc:
+        return RepoConfig(root=root), [
+            _value_error(
+                loaded.text,
+                ["calendar"],
+                f"日历设置无效：{exc}",
+                f"Invalid calendar setting: {exc}",
+                "日期用 YYYY-MM-DD，区间写 2026-02-10..2026-02-24，工作时间写 08:30-12:00。",
+                "Dates as YYYY-MM-DD, ranges as 2026-02-10..2026-02-24, hours as 08:30-12:00.",
             )
         ]
     people = tuple(

@@ -114,6 +114,10 @@ def _describe(err: ValidationError) -> tuple[str, str, str, str, list[str | int]
             path,
         )
     if kw in ("minLength", "minItems"):
+        if isinstance(val, int) and val > 1:
+            unit_zh, unit_en = ("个字符", "characters") if kw == "minLength" else ("项", "items")
+            zh, en = f"太短：至少 {val} {unit_zh}", f"Too short: at least {val} {unit_en}"
+            return (zh, en, "", "", path)
         return ("不能为空", "Must not be empty", "", "", path)
     if kw in ("maxLength", "maxItems"):
         return (f"过长（上限 {val}）", f"Too long (at most {val})", "", "", path)
