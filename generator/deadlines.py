@@ -1,4 +1,7 @@
-"""Deadlines: start events, due times, customer deadlines, extensions, states, cancellation.
+"""Deadlines: due times, customer deadlines, extensions, states, cancellation.
+
+Start events, their resolution and the milestone types are in :mod:`generator.events` and
+:mod:`generator.policytypes`; their names are re-exported here for existing imports.
 
 Everything is judged *as of* an instant: an event or completion recorded after ``as_of`` has
 not happened yet, so the same records give the same answer for any past ``as_of``.
@@ -13,14 +16,28 @@ is ignored and said so. ``original_due_at`` always keeps the policy's own due.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from generator.grading import Condition, Text, dig, holds, parse_optional, parse_text
+from generator.conditions import holds
+from generator.events import (
+    BUILTIN_EVENTS,
+    Event,
+    first_instant,
+    fmt,
+    instant,
+    label,
+    parse_cancellation,
+    parse_event,
+    parse_milestone,
+    resolve,
+    span,
+    values_at,
+)
 from generator.model import Record
+from generator.policytypes import CancellationRule, Duration, EventDef, Milestone, Variant
 from generator.timeparse import try_instant
 
 if TYPE_CHECKING:
@@ -28,6 +45,12 @@ if TYPE_CHECKING:
 
     from generator.policy import Policy
     from generator.workcal import Due
+
+__all__ = ["BUILTIN_EVENTS", "NOT_CANCELLED", "Calendar", "CancelState", "CancellationRule",
+           "Duration", "Event", "EventDef", "MemoCalendar", "Milestone", "MilestoneResult",
+           "Variant", "cancellation_state", "first_instant", "fmt", "instant", "label",
+           "milestone_result", "milestone_results", "parse_cancellation", "parse_event",
+           "parse_milestone", "resolve", "span", "values_at"]
 
 
 class Calendar(Protocol):
@@ -59,113 +82,6 @@ class MemoCalendar:
 
 _UNITS = {"hours": ("小时", "hours"), "working_hours": ("工作小时", "working hours"),
           "natural_days": ("自然日", "natural days"), "working_days": ("工作日", "working days")}
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    kind: str  # ref | field | first_of | later_of
-    value: str = ""
-    children: tuple[Event, ...] = ()
-
-
-def parse_event(node: Any) -> Event:
-    if isinstance(node, str):
-        return Event("ref", node)
-    if "field" in node:
-        return Event("field", node["field"])
-    kind = "first_of" if "first_of" in node else "later_of"
-    return Event(kind, children=tuple(parse_event(c) for c in node[kind]))
-
-
-@dataclass(frozen=True, slots=True)
-class EventDef:
-    name: Text
-    at: Event
-
-
-BUILTIN_EVENTS: Mapping[str, EventDef] = {
-    "received": EventDef(Text("收到客诉", "the complaint"), Event("field", "received_at")),
-    "accepted": EventDef(Text("受理", "acceptance"), Event("first_of", children=(
-        Event("field", "accepted_at"), Event("field", "received_at")))),
-    "confirmed": EventDef(Text("问题确认", "the problem's confirmation"),
-                          Event("field", "confirmed_at")),
-    "classified": EventDef(Text("归类", "classification"), Event("field", "classified_at")),
-    "root_cause": EventDef(Text("根本原因确认", "the root cause"),
-                           Event("field", "d4_root_cause.confirmed_at")),
-    "sample_requested": EventDef(Text("索取样品", "the sample request"),
-                                 Event("field", "sample.requested_at")),
-    "sample_received": EventDef(Text("样品到货", "the sample"),
-                                Event("field", "sample.received_at")),
-    "sample_at_analysis": EventDef(
-        Text("样品送达分析部门", "the sample at the analysing department"),
-        Event("field", "sample.handed_over_at")),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Duration:
-    amount: float
-    unit: str
-
-
-@dataclass(frozen=True, slots=True)
-class Variant:
-    id: str
-    applies: Condition | None
-    start: Event
-    duration: Duration
-
-
-@dataclass(frozen=True, slots=True)
-class Milestone:
-    id: str
-    name: Text
-    applies: Condition | None
-    variants: tuple[Variant, ...]
-    """Tried in order; a milestone without ``variants`` in the file has one, id ``default``."""
-    done: tuple[str, ...]
-    customer_deadline_applies: bool
-    warn_after_start: Duration | None
-    warn_before: Duration | None
-    note: Text | None
-
-
-@dataclass(frozen=True, slots=True)
-class CancellationRule:
-    id: str
-    text: Text
-    applies: Condition | None
-    start: Event
-    duration: Duration
-    unless: Event
-    restart: bool
-
-
-def _duration(node: Mapping[str, Any] | None) -> Duration | None:
-    return Duration(float(node["duration"]), node["unit"]) if node else None
-
-
-def parse_milestone(m: Mapping[str, Any]) -> Milestone:
-    variants = tuple(
-        Variant(v["id"], parse_optional(v.get("applies")),
-                parse_event(v.get("start", m.get("start"))),
-                Duration(float(v.get("duration", m.get("duration"))), v.get("unit", m.get("unit"))))
-        for v in (m.get("variants") or [{"id": "default"}])
-    )
-    return Milestone(
-        m["id"], parse_text(m["name"]), parse_optional(m.get("applies")), variants,
-        tuple(m.get("done") or [f"milestones.{m['id']}.done_at"]),
-        bool(m.get("customer_deadline_applies", False)),
-        _duration(m.get("warn_after_start")), _duration(m.get("warn_before")),
-        parse_text(m["note"]) if "note" in m else None,
-    )
-
-
-def parse_cancellation(c: Mapping[str, Any]) -> CancellationRule:
-    return CancellationRule(
-        c["id"], parse_text(c["text"]), parse_optional(c.get("applies")), parse_event(c["start"]),
-        Duration(float(c["duration"]), c["unit"]), parse_event(c["unless"]),
-        bool(c.get("restart", False)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,102 +169,6 @@ class CancelState:
 
 
 NOT_CANCELLED = CancelState(False)
-
-
-@cache
-def _split(path: str) -> tuple[str, ...]:
-    return tuple(path.split("."))
-
-
-def instant(value: Any, tz: ZoneInfo) -> datetime | None:
-    """``try_instant``, remembered: a record's times are read by several milestones."""
-    return _instant(value, tz) if isinstance(value, str) else None
-
-
-@lru_cache(maxsize=1 << 16)
-def _instant(value: str, tz: ZoneInfo) -> datetime | None:
-    return try_instant(value, tz)
-
-
-def values_at(data: Any, path: str) -> list[Any]:
-    """Values at a dotted path; ``name[]`` steps into every item of a list."""
-    if "[]" not in path:
-        value = dig(data, _split(path))
-        return [] if value is None else [value]
-    nodes = [data]
-    for part in path.split("."):
-        name, many = part.removesuffix("[]"), part.endswith("[]")
-        found: list[Any] = []
-        for node in nodes:
-            if isinstance(node, Mapping) and node.get(name) is not None:
-                value = node[name]
-                found.extend(value if many and isinstance(value, list) else [] if many else [value])
-        nodes = found
-    return nodes
-
-
-def first_instant(record: Record, paths: Sequence[str], tz: ZoneInfo) -> datetime | None:
-    """The earliest time at the first path that has one."""
-    for path in paths:
-        times = [t for v in values_at(record.data, path) if (t := instant(v, tz))]
-        if times:
-            return min(times)
-    return None
-
-
-def _resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo, as_of: datetime,
-             depth: int) -> tuple[bool, datetime | None]:
-    """(recorded at all, the instant if it happened by ``as_of``)."""
-    if event.kind == "ref":
-        definition = policy.events.get(event.value)
-        if definition is None or depth > 20:
-            return False, None
-        return _resolve(definition.at, record, policy, tz, as_of, depth + 1)
-    if event.kind == "field":
-        at = instant(dig(record.data, _split(event.value)), tz)
-        return at is not None, at if at is not None and at <= as_of else None
-    found = [_resolve(c, record, policy, tz, as_of, depth + 1) for c in event.children]
-    if event.kind == "first_of":
-        # the first one recorded decides, even when it lies after as_of: a later hand-over
-        # does not make the arrival the start in the meantime
-        return next((f for f in found if f[0]), (False, None))
-    times = [t for _, t in found if t is not None]
-    return all(p for p, _ in found), max(times) if len(times) == len(found) else None
-
-
-def resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo,
-            as_of: datetime) -> datetime | None:
-    """When ``event`` happened, or None if it has not (as of ``as_of``).
-
-    ``first_of`` takes the first event that is recorded at all; ``later_of`` waits for all.
-    """
-    return _resolve(event, record, policy, tz, as_of, 0)[1]
-
-
-def label(event: Event, policy: Policy) -> tuple[str, str]:
-    """Chinese and English names of an event, for explanations."""
-    if event.kind == "ref":
-        d = policy.events.get(event.value)
-        return (d.name.zh, d.name.en) if d else (event.value, event.value)
-    if event.kind == "field":
-        return event.value, event.value
-    parts = [label(c, policy) for c in event.children]
-    zh, en = "、".join(p[0] for p in parts), ", ".join(p[1] for p in parts)
-    return ((f"{zh}中最先有的", f"the first of {en}") if event.kind == "first_of"
-            else (f"{zh}中较晚的", f"the later of {en}"))
-
-
-def fmt(at: datetime | None, tz: ZoneInfo) -> str:
-    return "—" if at is None else f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
-
-
-def span(delta: timedelta) -> tuple[str, str]:
-    minutes = int(delta.total_seconds() // 60)
-    d, rest = divmod(minutes, 1440)
-    h, m = divmod(rest, 60)
-    zh = "".join(f"{n}{u}" for n, u in ((d, "天"), (h, "小时"), (m, "分钟")) if n) or "0分钟"
-    en = " ".join(f"{n} {u}" for n, u in ((d, "d"), (h, "h"), (m, "min")) if n) or "0 min"
-    return zh, en
 
 
 def cancellation_state(record: Record, policy: Policy, calendar: Calendar,

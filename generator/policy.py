@@ -3,10 +3,11 @@
 ``load_policy`` takes the preset named in ``kesu.yaml`` (or the repository's own policy file),
 deep-merges ``policy_overrides`` onto it, validates the result against
 ``schema/policy.schema.json`` plus the cross-references a schema cannot express, and returns
-frozen dataclasses. Each part's types and parser live with the stage that uses them
-(conditions and grades in :mod:`generator.grading`, events and milestones in
-:mod:`generator.deadlines`, rules in :mod:`generator.penalties` and
-:mod:`generator.completeness`); this module loads, merges, checks and assembles.
+frozen dataclasses (:mod:`generator.policytypes`, re-exported here). Each part's parser lives
+with the stage that uses it (conditions in :mod:`generator.conditions`, grades in
+:mod:`generator.grading`, events and milestones in :mod:`generator.events`, rules in
+:mod:`generator.penalties` and :mod:`generator.completeness`); this module loads, merges,
+checks and assembles.
 
 Override merging: mappings merge key by key (a ``null`` value removes the key); lists whose
 items all carry an ``id`` merge item by item (``{id: x, _delete: true}`` removes item ``x``,
@@ -19,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,72 +29,39 @@ import jsonschema
 from generator.completeness import (
     ApprovalRule,
     StageCheck,
+    TransitionRule,
     Transitions,
     parse_approval,
     parse_stages,
     parse_transitions,
 )
+from generator.conditions import Condition, parse_condition
 from generator.config import CONFIG_NAME, RepoConfig, load_schema
-from generator.deadlines import (
-    BUILTIN_EVENTS,
-    CancellationRule,
-    EventDef,
-    Milestone,
-    parse_cancellation,
-    parse_event,
-    parse_milestone,
-)
 from generator.diagnostics import Diagnostic, format_path
-from generator.grading import Condition, Grade, Text, parse_condition, parse_grade, parse_text
-from generator.penalties import PenaltyRule, parse_penalty_rule
+from generator.events import BUILTIN_EVENTS, parse_cancellation, parse_event, parse_milestone
+from generator.grading import parse_grade
+from generator.penalties import PenaltyAmount, PenaltyRule, parse_penalty_rule
+from generator.policytypes import (
+    CancellationRule,
+    Criterion,
+    Duration,
+    EventDef,
+    Grade,
+    Milestone,
+    Policy,
+    Reopen,
+    Text,
+    Variant,
+    parse_text,
+)
 from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
 from generator.yamlload import load_yaml_file, locate
 
+__all__ = ["ApprovalRule", "CancellationRule", "Condition", "Criterion", "Duration", "EventDef",
+           "Grade", "JsonPath", "Milestone", "PenaltyAmount", "PenaltyRule", "Policy", "Reopen",
+           "StageCheck", "Text", "TransitionRule", "Transitions", "Variant", "deep_merge",
+           "load_policy", "policy_from_data", "preset_ids"]
 _DAY_UNITS = ("natural_days", "working_days")
-
-
-@dataclass(frozen=True, slots=True)
-class Reopen:
-    numbering: str = "suffix"
-    on_customer_dissatisfied: bool = True
-    on_recurrence_after_closure: bool = False
-    recurrence_key: str = "problem_key"
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    id: str
-    name: Text
-    source: Mapping[str, str]
-    grades: tuple[Grade, ...]
-    """Most severe first; the last is the default."""
-    milestones: tuple[Milestone, ...]
-    events: Mapping[str, EventDef]
-    """Built-in events with the policy's additions and overrides."""
-    recurrence_basis: str  # fact | final
-    exclude_statuses: frozenset[str]
-    reopen_inherits_grade: bool
-    customer_deadline_mode: str  # earlier | always
-    not_a_complaint: tuple[Condition, Text] | None
-    cancellation: CancellationRule | None
-    currency: str
-    penalty_rules: tuple[PenaltyRule, ...]
-    approvals: tuple[ApprovalRule, ...]
-    stages: Mapping[str, tuple[StageCheck, ...]]
-    """Checks per status, already accumulated when the policy says ``cumulative``."""
-    transitions: Transitions
-    reopen: Reopen
-    roles: Mapping[str, Text]
-    raw: Mapping[str, Any]
-    """The merged, validated document (reporting, routing, readings, … for the site)."""
-
-    def rank(self, grade_id: str) -> int | None:
-        """0 for the most severe grade; ``None`` for an id the policy does not have."""
-        return next((i for i, g in enumerate(self.grades) if g.id == grade_id), None)
-
-    def grade(self, grade_id: str) -> Grade | None:
-        rank = self.rank(grade_id)
-        return None if rank is None else self.grades[rank]
 
 
 # ------------------------------------------------------------------ loading and merging

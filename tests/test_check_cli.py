@@ -90,7 +90,7 @@ def test_json_document(repo: PlayRepo) -> None:
     ("args", "message"),
     [
         (["--base", "no-such-branch"], "Unknown base revision 'no-such-branch'"),
-        (["--base", "main", "--as-of", "2025-13-40"], "--as-of:"),
+        (["--base", "main", "--as-of", "2025-13-40"], "--as-of '2025-13-40' is not a real date and time"),
     ],
 )
 def test_usage_errors_exit_2(repo: PlayRepo, args: list[str], message: str) -> None:

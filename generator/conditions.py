@@ -1,0 +1,261 @@
+"""Conditions: the policy's condition vocabulary, parsed and compiled into closures.
+
+Conditions are data (never code): ``fact``/``field``/``ratio`` with comparisons, ``any``,
+``all``, ``not``, ``recurrence``, ``grades`` and ``approval``. A missing boolean fact counts as
+false; a comparison on a missing or non-numeric value does not hold. Each node is compiled once
+(:func:`parse_condition`); :func:`holds` tests a condition outside grading, :func:`evaluate`
+also names the earlier records a recurrence counted. Counting itself is the :data:`Lookup`
+that :mod:`generator.grading` supplies.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from generator.model import Record
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    months: int = 0
+    days: int = 0
+
+    def start(self, at: datetime, tz: ZoneInfo) -> datetime:
+        """The open start of the window that ends at ``at``."""
+        local = at.astimezone(tz)
+        if not self.months:
+            return local - timedelta(days=self.days)
+        y, m = divmod(local.month - 1 - self.months, 12)
+        year, month = local.year + y, m + 1
+        return local.replace(year=year, month=month,
+                             day=min(local.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    key: tuple[str, ...]
+    window: Window
+    min_count: int
+    of_grades: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One node of the vocabulary; ``kind`` says which of the fields are used."""
+
+    kind: str  # fact | field | ratio | any | all | not | recurrence | grades | approval
+    target: str = ""  # the fact name or field path
+    ratio: tuple[str, str] = ("", "")
+    ops: tuple[tuple[str, Any], ...] = ()
+    children: tuple[Condition, ...] = ()
+    recurrence: Recurrence | None = None
+    grades: tuple[str, ...] = ()
+    approval: tuple[str, str, str] = ("", "", "")  # role, subject, decision
+    paths: tuple[tuple[str, ...], ...] = ()
+    """The record paths read, split once (the value, or the ratio's two)."""
+    recurrent: bool = False
+    """A recurrence is inside: only then does evaluation need the history."""
+    fn: Callable[[Context], bool] = field(default=lambda ctx: False, compare=False, repr=False)
+    """The condition compiled once into a closure (set by :func:`parse_condition`)."""
+
+
+_OPS = ("is", "eq", "ne", "in", "gte", "gt", "lte", "lt", "exists")
+
+
+def parse_condition(node: Mapping[str, Any]) -> Condition:
+    """Build a condition from its (schema-validated) mapping, compiled."""
+    cond = _parse(node)
+    object.__setattr__(cond, "fn", _compile(cond))
+    return cond
+
+
+def _parse(node: Mapping[str, Any]) -> Condition:
+    ops = tuple((k, tuple(v) if k == "in" else v) for k, v in node.items() if k in _OPS)
+    if "fact" in node:
+        return Condition("fact", target=node["fact"], ops=ops,
+                         paths=(("facts", node["fact"]),))
+    if "field" in node:
+        return Condition("field", target=node["field"], ops=ops,
+                         paths=(tuple(node["field"].split(".")),))
+    if "ratio" in node:
+        a, b = (p if "." in p else f"product.{p}" for p in node["ratio"])
+        return Condition("ratio", ratio=(a, b), ops=ops,
+                         paths=(tuple(a.split(".")), tuple(b.split("."))))
+    for kind in ("any", "all", "not"):
+        if kind in node:
+            kids = tuple(parse_condition(c) for c in (
+                [node["not"]] if kind == "not" else node[kind]))
+            return Condition(kind, children=kids, recurrent=any(c.recurrent for c in kids))
+    if "grades" in node:
+        return Condition("grades", grades=tuple(node["grades"]))
+    if "approval" in node:
+        a = node["approval"]
+        return Condition("approval", approval=(a["role"], a["subject"], a["decision"]))
+    r = node["recurrence"]
+    key = r["key"] if isinstance(r["key"], list) else [r["key"]]
+    window = Window(months=r["window"].get("months", 0), days=r["window"].get("days", 0))
+    of = tuple(r["of_grades"]) if "of_grades" in r else None
+    return Condition("recurrence", recurrence=Recurrence(tuple(key), window, r["min_count"], of),
+                     recurrent=True)
+
+
+def parse_optional(node: Any) -> Condition | None:
+    return parse_condition(node) if node is not None else None
+
+
+def walk(cond: Condition) -> Iterator[Condition]:
+    yield cond
+    for child in cond.children:
+        yield from walk(child)
+
+
+Lookup = Callable[[Recurrence], tuple[int, tuple[str, ...]]]
+
+
+@dataclass(slots=True)
+class Context:
+    record: Record
+    grade: str | None = None
+    """The final grade, for ``grades`` conditions (None while grading)."""
+    lookup: Lookup | None = None
+    """Recurrence counting; None counts every recurrence as not met."""
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _eq(value: Any, want: Any) -> bool:
+    if isinstance(value, bool) or isinstance(want, bool):
+        return value is want
+    if _num(value) is not None and _num(want) is not None:
+        return _num(value) == _num(want)
+    return bool(value == want)
+
+
+def compare(value: Any, ops: Sequence[tuple[str, Any]]) -> bool:
+    """All comparisons hold for ``value`` (see the module docstring for missing values)."""
+    for op, want in ops:
+        if op == "exists":
+            ok = (value not in (None, "", [], {})) is want
+        elif op == "is":
+            ok = (value is True) is want
+        elif op == "eq":
+            ok = _eq(value, want)
+        elif op == "ne":
+            ok = not _eq(value, want)
+        elif op == "in":
+            ok = any(_eq(value, w) for w in want)
+        else:
+            n = _num(value)
+            ok = n is not None and {"gte": n >= want, "gt": n > want, "lte": n <= want,
+                                    "lt": n < want}[op]
+        if not ok:
+            return False
+    return True
+
+
+def latest_decision(record: Record, role: str, subject: str) -> Mapping[str, Any] | None:
+    """The last approval entry of ``role`` on ``subject`` (entries are append-only)."""
+    items = record.get("approvals")
+    found = None
+    for entry in items if isinstance(items, list) else []:
+        if isinstance(entry, Mapping) and entry.get("role") == role \
+                and entry.get("subject") == subject:
+            found = entry
+    return found
+
+
+def dig(data: Any, parts: Sequence[str]) -> Any:
+    """The value at a split path, or None (plain dicts take the fast path)."""
+    for part in parts:
+        if data.__class__ is dict or isinstance(data, Mapping):
+            data = data.get(part)
+        else:
+            return None
+    return data
+
+
+def _getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
+    if len(path) == 1:
+        key = path[0]
+        return lambda data: data.get(key)
+
+    def get(data: Any) -> Any:
+        node = data.get(path[0])
+        return node.get(path[1]) if node.__class__ is dict and len(path) == 2 \
+            else dig(node, path[1:])
+    return get
+
+
+def _compile(cond: Condition) -> Callable[[Context], bool]:
+    """A closure per node: conditions run for every record, so dispatch happens once."""
+    kind, ops = cond.kind, cond.ops
+    fns = tuple(child.fn for child in cond.children)
+    if kind in ("fact", "field"):
+        get = _getter(cond.paths[0])
+        if ops == (("is", True),):
+            return lambda ctx: get(ctx.record.data) is True
+        if len(ops) == 1 and ops[0][0] == "eq" and isinstance(ops[0][1], str):
+            want = ops[0][1]
+            return lambda ctx: get(ctx.record.data) == want
+        return lambda ctx: compare(get(ctx.record.data), ops)
+    if len(fns) == 2 and kind in ("any", "all"):
+        a, b = fns
+        return (lambda ctx: a(ctx) or b(ctx)) if kind == "any" else (lambda ctx: a(ctx) and b(ctx))
+    if kind == "any":
+        return lambda ctx: any(f(ctx) for f in fns)
+    if kind == "all":
+        return lambda ctx: all(f(ctx) for f in fns)
+    if kind == "not":
+        return lambda ctx: not fns[0](ctx)
+    if kind == "ratio":
+        a_path, b_path = cond.paths
+
+        def ratio(ctx: Context) -> bool:
+            a, b = _num(dig(ctx.record.data, a_path)), _num(dig(ctx.record.data, b_path))
+            return a is not None and b is not None and b > 0 and compare(a / b, ops)
+        return ratio
+    if kind == "grades":
+        grades = frozenset(cond.grades)
+        return lambda ctx: ctx.grade in grades
+    return lambda ctx: evaluate(cond, ctx)[0]
+
+
+def test(cond: Condition, ctx: Context) -> bool:
+    """Whether ``cond`` holds; a recurrence's evidence is dropped."""
+    return cond.fn(ctx)
+
+
+def evaluate(cond: Condition, ctx: Context) -> tuple[bool, tuple[str, ...]]:
+    """Whether ``cond`` holds, and the earlier records a recurrence in it counted."""
+    kind = cond.kind
+    if not cond.recurrent and kind not in ("grades", "approval"):
+        return test(cond, ctx), ()
+    if kind in ("any", "all"):
+        results = [evaluate(c, ctx) for c in cond.children]
+        ok = any(r[0] for r in results) if kind == "any" else all(r[0] for r in results)
+        evidence = tuple(dict.fromkeys(x for r in results if r[0] for x in r[1])) if ok else ()
+        return ok, evidence
+    if kind == "not":
+        return not evaluate(cond.children[0], ctx)[0], ()
+    if kind == "grades":
+        return ctx.grade in cond.grades, ()
+    if kind == "approval":
+        entry = latest_decision(ctx.record, cond.approval[0], cond.approval[1])
+        return entry is not None and entry.get("decision") == cond.approval[2], ()
+    rec = cond.recurrence
+    if rec is None or ctx.lookup is None:
+        return False, ()
+    count, earlier = ctx.lookup(rec)
+    return (True, earlier) if count >= rec.min_count else (False, ())
+
+
+def holds(cond: Condition | None, record: Record, grade: str | None = None) -> bool:
+    """A condition outside grading (applies, amounts, transitions); None always holds."""
+    return cond is None or test(cond, Context(record, grade))
