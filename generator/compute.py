@@ -289,7 +289,7 @@ _STATES = {
     "pending": ("待办", "pending"), "due_soon": ("即将到期", "due soon"),
     "overdue": ("已逾期", "overdue"), "done_on_time": ("按时完成", "done on time"),
     "done_late": ("延迟完成", "done late"), "not_applicable": ("不适用", "not applicable"),
-    "cancelled": ("已取消", "cancelled"),
+    "cancelled": ("已取消", "cancelled"), "missed": ("结案时未完成", "not done at closure"),
 }
 
 

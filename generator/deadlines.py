@@ -98,7 +98,8 @@ class MilestoneResult:
     due_source: str  # policy | customer | extension
     done_at: datetime | None
     state: str
-    """pending, due_soon, overdue, done_on_time, done_late, not_applicable or cancelled."""
+    """pending, due_soon, overdue, done_on_time, done_late, missed (the record closed
+    without it, after its due), not_applicable or cancelled."""
     overdue: bool
     late_by: timedelta | None
     """Done late: done - due. Overdue: as_of - due. Otherwise None."""
@@ -154,6 +155,12 @@ def _note(n: tuple[Any, ...], en: bool) -> str:
                 else f"{_t(n[1])} 完成，延迟 {span(n[2])[0]}")
     if kind == "overdue":
         return f"overdue by {span(n[1])[1]}" if en else f"已逾期 {span(n[1])[0]}"
+    if kind == "closed":
+        return (f"the record closed {_t(n[1])} before this was due" if en
+                else f"记录已于 {_t(n[1])} 结案，此节点不再计时")
+    if kind == "missed":
+        return (f"not done when the record closed {_t(n[1])}, {span(n[2])[1]} after the due" if en
+                else f"记录于 {_t(n[1])} 结案时仍未完成，已超期 {span(n[2])[0]}")
     return "the record is cancelled" if en else "记录已取消"
 
 
@@ -272,6 +279,7 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
         else:
             notes.append(("ignored", ext[0].astimezone(tz)))
     overdue, late_by = False, None
+    closed = _closed_at(record, tz, as_of)
     if done is not None:
         if due is not None and done > due:
             state, late_by = "done_late", done - due
@@ -282,6 +290,14 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
     elif cancel.cancelled:
         state = "cancelled"
         notes.append(("cancelled",))
+    elif closed is not None and (due is None or due >= closed):
+        # The record closed before this clock ran out (or started): nothing is owed any more.
+        state = "not_applicable"
+        notes.append(("closed", closed))
+    elif closed is not None and due is not None:
+        # Closed without it: the clock stopped at closure; a miss, not a live overdue item.
+        state, late_by = "missed", closed - due
+        notes.append(("missed", closed, late_by))
     elif due is None:
         state = "pending"
     elif due < as_of:
@@ -299,6 +315,14 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
     return MilestoneResult(
         m.id, m.name.zh, m.name.en, variant.start.value or ev_en, start, due, policy_due, source,
         done, state, overdue, late_by, estimated, tuple(notes), variant.id)
+
+
+def _closed_at(record: Record, tz: ZoneInfo, as_of: datetime) -> datetime | None:
+    """When a closed record's clocks stopped: its closure time, if it is closed as of now."""
+    if record.get("status") != "closed":
+        return None
+    at = try_instant(record.get("d8_closure.closed_at"), tz)
+    return at.astimezone(tz) if at is not None and at <= as_of else None
 
 
 def milestone_results(record: Record, grade: str, policy: Policy, calendar: Calendar,

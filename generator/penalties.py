@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from generator.deadlines import MilestoneResult
     from generator.policy import Policy
 
-_TRIGGER_STATE = {"overdue": "overdue", "done_late": "done_late"}
+# A deadline missed by a record that then closed without it is fined like an overdue one.
+_TRIGGER_STATES = {"overdue": ("overdue", "missed"), "done_late": ("done_late",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ def penalties_for(record: Record, grade: str, milestones: Sequence[MilestoneResu
                   policy: Policy, tz: ZoneInfo) -> tuple[Penalty, ...]:
     out: list[Penalty] = []
     for rule in policy.penalty_rules:
-        states = {_TRIGGER_STATE[t] for t in rule.triggers}
+        states = {s for t in rule.triggers for s in _TRIGGER_STATES[t]}
         missed = [m for m in milestones if m.id in rule.milestones and m.state in states]
         groups = [missed] if rule.per == "record" else [[m] for m in missed]
         out.extend(p for g in groups if g and (p := _item(rule, record, grade, g, policy, tz)))

@@ -117,6 +117,7 @@ STATES: dict[str, tuple[str, str]] = {
     "done_late": ("延迟完成", "done late"),
     "not_applicable": ("不适用", "not applicable"),
     "cancelled": ("已取消", "cancelled"),
+    "missed": ("结案时未完成", "not done at closure"),
 }
 
 
