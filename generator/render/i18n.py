@@ -109,6 +109,15 @@ _UI: dict[str, tuple[str, str]] = {
     ),
 }
 
+COMMON_ROLES: dict[str, tuple[str, str]] = {
+    "manager": ("责任部门经理", "Responsible department's manager"),
+    "quality_manager": ("品质经理", "Quality manager"),
+    "gm": ("总经理", "General manager"),
+    "customer": ("客户", "Customer"),
+    "qe": ("品质工程师", "Quality engineer"),
+    "fae": ("FAE", "FAE"),
+}
+
 STATES: dict[str, tuple[str, str]] = {
     "pending": ("进行中", "pending"),
     "due_soon": ("即将到期", "due soon"),

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from generator.render.env import render
+from generator.render.i18n import COMMON_ROLES
 from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import SiteData
 
@@ -44,10 +45,12 @@ def record_pages(site: SiteData, files: Mapping[str, str]) -> list[Page]:
         key = row.record.get("problem_key")
         if isinstance(key, str):
             by_key[key].append(row.id)
-    roles: dict[str, str] = {}
+    # Role codes the schema documents get a name even when the active policy does not list
+    # them (records keep approvals made under an earlier preset); the policy's names win.
+    roles = {k: v[1] if site.lang == "en" else v[0] for k, v in COMMON_ROLES.items()}
     policy = site.policy
     if policy is not None:
-        roles = {k: v.get(site.lang) for k, v in policy.roles.items()}
+        roles |= {k: v.get(site.lang) for k, v in policy.roles.items()}
     images = {ref for ref in files if ref.lower().endswith(IMAGE_SUFFIXES)}
     pages = []
     for row in site.rows:
