@@ -128,10 +128,14 @@ def _append_only(
             left.remove(item)
             continue
         label = " ".join(str(item.get(k, "")) for k in key) if isinstance(item, Mapping) else ""
-        twin = next(
+        news = new_items if isinstance(new_items, list) else []
+        # The entry at the same place that is not an old entry is this one, edited; otherwise
+        # one with the same leading key fields (an entry inserted before it moved it).
+        same_place = i < len(news) and isinstance(news[i], Mapping) and news[i] not in old_items
+        twin = i if same_place else next(
             (
                 j
-                for j, cand in enumerate(new_items or [])
+                for j, cand in enumerate(news)
                 if isinstance(cand, Mapping)
                 and isinstance(item, Mapping)
                 and all(cand.get(k) == item.get(k) for k in key[:2])

@@ -324,7 +324,11 @@ def explain(c: Computed, lang: str = "zh") -> str:
         if m.estimated:
             state += " (estimate)" if en else "（估算）"
         if m.due_source != "policy":
-            state += f" [{m.due_source}]"
+            source = {"customer": ("客户期限", "customer deadline"),
+                      "extension": ("已延期", "extended")}.get(m.due_source, (m.due_source,) * 2)
+            was = _t(m.original_due_at)
+            state += (f" [{source[1]}; policy due {was}]" if en
+                      else f"［{source[0]}；原期限 {was}］")
         rows.append((f"{m.id} {m.name_en if en else m.name_zh}", _t(m.start_at), _t(m.due_at),
                      _t(m.done_at), state))
     widths = [max(_width(r[i]) for r in rows) for i in range(4)]

@@ -282,6 +282,20 @@ def test_editing_a_merged_extension_is_refused(repo: PlayRepo) -> None:
     assert ("KS-2025-0002", "change-extensions-edited", "extensions[0]") in codes(doc)
 
 
+def test_moving_a_merged_extension_later_is_called_an_edit(repo: PlayRepo) -> None:
+    ext = {"milestone": "customer_deadline", "new_due": "2025-01-27 18:00", "reason": "客户同意",
+           "approved_by": "王芳", "approved_at": "2025-01-19"}  # fmt: skip
+    repo.edit("KS-2025-0002", lambda d: d.update(customer_deadline="2025-01-27 18:00",
+                                                 extensions=[ext]))  # fmt: skip
+    repo.commit("extension merged")
+    repo.branch("pr")
+    repo.edit("KS-2025-0002", lambda d: d["extensions"][0].update(new_due="2025-02-03 18:00"))
+    _code, doc = repo.check()
+    assert ("KS-2025-0002", "change-extensions-edited", "extensions[0]") in codes(doc)
+    assert all("was edited" in m and "was removed" not in m
+               for m in _messages(doc, "change-extensions-edited"))  # fmt: skip
+
+
 # ------------------------------------------------------------------ dates in the future
 
 
