@@ -21,7 +21,7 @@ from generator.cli import (
     parse_as_of,
 )
 from generator.config import RepoConfig
-from generator.report import REPORTERS
+from generator.report import REPORTERS, render_text
 
 
 def _as_of(args: argparse.Namespace, config: RepoConfig) -> datetime:
@@ -117,7 +117,7 @@ def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 @command(_setup_new)
 def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.changes import ChangeError
-    from generator.newrecord import NewFields, ask_fields, create, missing_flags
+    from generator.newrecord import InvalidFields, NewFields, ask_fields, create, missing_flags
 
     keys = ("title", "customer", "product", "origin", "category", "channel", "description")
     given: dict[str, str | None] = {k: getattr(args, k) for k in keys}
@@ -134,6 +134,12 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         made = create(config, fields, received, args.base)
     except ChangeError as exc:
         raise UsageError(exc.message(lang)) from exc
+    except InvalidFields as exc:
+        lines = render_text(exc.diagnostics, 0, lang).splitlines()[:-1]  # no "checked" summary
+        sys.stderr.write("\n".join(lines) + "\n")
+        raise UsageError(
+            "记录未创建：请修正上述字段", "no record created: fix the fields above"
+        ) from exc
     except FileExistsError as exc:
         raise UsageError(
             f"{exc.filename} exists; nothing was overwritten" if lang == "en"

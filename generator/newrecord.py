@@ -19,6 +19,7 @@ import git
 
 from generator.changes import ChangeError, open_repo, record_blobs, records_prefix, resolve
 from generator.config import RepoConfig
+from generator.diagnostics import Diagnostic
 from generator.load import RECORD_SUFFIX, discover
 
 DEFAULT_BASES = ("origin/HEAD", "origin/main", "HEAD")
@@ -139,6 +140,25 @@ def schema_ref(config: RepoConfig) -> str:
     return PurePosixPath(os.path.relpath(target, config.records_path)).as_posix()
 
 
+class InvalidFields(ValueError):
+    """The given fields would make an invalid record; nothing was written."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(diagnostics[0].message_en)
+        self.diagnostics = diagnostics
+
+
+def _schema_problems(text: str, display: str) -> list[Diagnostic]:
+    from generator.schemamsg import schema_diagnostics
+    from generator.validate import complaint_validator
+    from generator.yamlload import load_yaml_bytes
+
+    loaded = load_yaml_bytes(text.encode("utf-8"), display)
+    if loaded.data is None:
+        return loaded.diagnostics
+    return list(schema_diagnostics(complaint_validator(), loaded.data, display, loaded.text))
+
+
 def create(
     config: RepoConfig, fields: NewFields, received_at: datetime, base: str | None = None
 ) -> Created:
@@ -149,6 +169,9 @@ def create(
     config.records_path.mkdir(parents=True, exist_ok=True)
     path = config.records_path / f"{rid}{RECORD_SUFFIX}"
     text = render(rid, fields, local, schema_ref(config))
+    problems = _schema_problems(text, f"{config.records_dir}/{rid}{RECORD_SUFFIX}")
+    if problems:
+        raise InvalidFields(problems)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)

@@ -136,3 +136,20 @@ def test_interactive_prompts_in_chinese() -> None:
     assert asked[0].startswith("标题")
     assert "来源 [external]: " in asked
     assert "请选择 1–7 或输入代码。" in said
+
+
+def test_new_refuses_fields_that_make_an_invalid_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generator.cli import main
+
+    repo = tmp_path / "repo"
+    (repo / "records").mkdir(parents=True)
+    code = main(["-C", str(repo), "--lang", "en", "new", "--title", "t", "--customer", "C",
+                 "--product", "P", "--category", "quality", "--origin", "external",
+                 "--channel", "email"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "title: Too short: at least 2 characters" in err
+    assert err.rstrip().endswith("kesu new: no record created: fix the fields above")
+    assert list((repo / "records").iterdir()) == []
