@@ -15,7 +15,7 @@ import jsonschema
 
 from generator.diagnostics import Diagnostic
 from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
-from generator.yamlload import load_yaml_file, locate
+from generator.yamlload import load_yaml_file, located
 
 CONFIG_NAME = "kesu.yaml"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
@@ -100,18 +100,7 @@ def _parse_hours(items: list[str]) -> tuple[tuple[time, time], ...]:
 def _value_error(
     text: str | None, path: list[str | int], zh: str, en: str, hint_zh: str, hint_en: str
 ) -> Diagnostic:
-    where = locate(text, path) if text is not None else None
-    return Diagnostic(
-        file=CONFIG_NAME,
-        code="config-value",
-        message_zh=zh,
-        message_en=en,
-        line=where[0] if where else None,
-        column=where[1] if where else None,
-        field=".".join(map(str, path)),
-        hint_zh=hint_zh,
-        hint_en=hint_en,
-    )
+    return located(CONFIG_NAME, text, path, "config-value", zh, en, hint_zh, hint_en)
 
 
 def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:

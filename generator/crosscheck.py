@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from generator.diagnostics import Diagnostic, format_path
 from generator.load import LoadedFile
 from generator.timeparse import try_instant
-from generator.yamlload import locate
+from generator.yamlload import located
 
 
 class Emitter:
@@ -30,19 +30,8 @@ class Emitter:
         hint_zh: str = "",
         hint_en: str = "",
     ) -> None:
-        where = locate(self.lf.text, list(path)) if self.lf.text is not None else None
         self.out.append(
-            Diagnostic(
-                file=self.lf.display,
-                code=code,
-                message_zh=zh,
-                message_en=en,
-                line=where[0] if where else None,
-                column=where[1] if where else None,
-                field=format_path(list(path)),
-                hint_zh=hint_zh,
-                hint_en=hint_en,
-            )
+            located(self.lf.display, self.lf.text, path, code, zh, en, hint_zh, hint_en)
         )
 
 

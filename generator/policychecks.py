@@ -16,10 +16,10 @@ from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from generator.diagnostics import Diagnostic, Severity, format_path
+from generator.diagnostics import Diagnostic, Severity
 from generator.model import Record
 from generator.policy import preset_ids
-from generator.yamlload import locate
+from generator.yamlload import locate, located
 
 if TYPE_CHECKING:
     from generator.compute import Computed
@@ -36,18 +36,7 @@ def _diag(
     hint_zh: str = "",
     hint_en: str = "",
 ) -> Diagnostic:
-    where = locate(text, path) if text is not None else None
-    return Diagnostic(
-        file=record.path,
-        code=code,
-        message_zh=zh,
-        message_en=en,
-        line=where[0] if where else None,
-        column=where[1] if where else None,
-        field=format_path(path),
-        hint_zh=hint_zh,
-        hint_en=hint_en,
-    )
+    return located(record.path, text, path, code, zh, en, hint_zh, hint_en)
 
 
 def policy_record_checks(

@@ -9,9 +9,9 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from generator.diagnostics import Diagnostic, format_path
+from generator.diagnostics import Diagnostic
 from generator.timeparse import is_datetime_text
-from generator.yamlload import locate
+from generator.yamlload import located
 
 FORMAT_CHECKER = jsonschema.FormatChecker()
 
@@ -140,17 +140,5 @@ def schema_diagnostics(
     validator: jsonschema.protocols.Validator, data: Any, file: str, text: str | None
 ) -> Iterator[Diagnostic]:
     for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        # anyOf wrappers: report the branch-independent message once
         msg_zh, msg_en, hint_zh, hint_en, path = _describe(err)
-        where = locate(text, path) if text is not None else None
-        yield Diagnostic(
-            file=file,
-            code=f"schema-{err.validator}",
-            message_zh=msg_zh,
-            message_en=msg_en,
-            line=where[0] if where else None,
-            column=where[1] if where else None,
-            field=format_path(path),
-            hint_zh=hint_zh,
-            hint_en=hint_en,
-        )
+        yield located(file, text, path, f"schema-{err.validator}", msg_zh, msg_en, hint_zh, hint_en)

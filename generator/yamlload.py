@@ -429,3 +429,28 @@ def _index(text: str, pure: bool = False) -> dict[tuple[Any, ...], tuple[int, in
     finally:
         loader.dispose()
     return out
+
+
+def located(
+    file: str,
+    text: str | None,
+    path: Sequence[str | int],
+    code: str,
+    zh: str,
+    en: str,
+    hint_zh: str = "",
+    hint_en: str = "",
+) -> Diagnostic:
+    """A diagnostic about the value at ``path``, with the line and column ``text`` puts it at."""
+    where = locate(text, path) if text is not None else None
+    return Diagnostic(
+        file=file,
+        code=code,
+        message_zh=zh,
+        message_en=en,
+        line=where[0] if where else None,
+        column=where[1] if where else None,
+        field=format_path(list(path)),
+        hint_zh=hint_zh,
+        hint_en=hint_en,
+    )
