@@ -14,9 +14,12 @@ process from ``os.wait4``, and the peak summed RSS of the process tree sampled f
   the MkDocs child process starts);
 - the **floor**, in the same run: a bare ``mkdocs build`` with the same ``mkdocs.yml`` (theme,
   plugins, extensions, nav), the same engine, and as many plain Markdown pages at the same
-  paths with the same byte sizes, but none of Kesu's generated content;
+  paths, each as long as the text a reader sees on Kesu's page (``--floor-match bytes``: as
+  long as its source), but none of Kesu's generated content;
 - a one-record change committed on a branch, then ``kesu check --base main`` and a rebuild
-  (how many generated files the rebuild rewrote is recorded too).
+  (how many generated files the rebuild rewrote is recorded too);
+- the changed record's page touched and ``mkdocs build --dirty``: the engine's cost of
+  re-rendering one page (an experiment; kesu build does not use it).
 
 Results go to ``bench/out/`` (git-ignored) as JSON and as the Markdown table; ``--write-docs``
 replaces the table between the markers in ``docs/performance.md``.
@@ -25,6 +28,8 @@ replaces the table between the markers in ``docs/performance.md``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import math
 import os
@@ -62,7 +67,7 @@ class Measure:
     """Peak of the summed resident sets of the whole process tree (sampled every 50 ms)."""
     rc: int
     split: float | None = None
-    """Seconds until the first child process started (kesu build: when MkDocs starts)."""
+    """Seconds until a MkDocs child process started (kesu build: the Kesu part)."""
     timed_out: bool = False
 
 
@@ -79,6 +84,14 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _is_engine(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"mkdocs" in fh.read()
+    except OSError:
+        return False
+
+
 def _rss(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/statm") as fh:
@@ -87,13 +100,15 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def measure(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float,
-            log: Path | None = None) -> Measure:
+def measure(
+    cmd: list[str], cwd: Path, env: dict[str, str], timeout: float, log: Path | None = None
+) -> Measure:
     """Run ``cmd`` to the end; wall, CPU and memory of it and everything it starts."""
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
     peak = 0
     split: list[float] = []
     done = threading.Event()
@@ -103,7 +118,7 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float,
         nonlocal peak
         while not done.is_set():
             kids = _children(proc.pid)
-            if kids and not split:
+            if not split and any(_is_engine(k) for k in kids):
                 split.append(time.perf_counter() - start)
             peak = max(peak, _rss(proc.pid) + sum(_rss(k) for k in kids))
             if time.perf_counter() - start > timeout and not timed_out.is_set():
@@ -120,10 +135,15 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float,
     proc.returncode = os.waitstatus_to_exitcode(status)
     if log:
         out.close()  # type: ignore[union-attr]
-    return Measure(wall=wall, cpu=usage.ru_utime + usage.ru_stime,
-                   rss_mb=usage.ru_maxrss / 1024, tree_mb=max(peak / 2**20, usage.ru_maxrss / 1024),
-                   rc=proc.returncode, split=split[0] if split else None,
-                   timed_out=timed_out.is_set())
+    return Measure(
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        rss_mb=usage.ru_maxrss / 1024,
+        tree_mb=max(peak / 2**20, usage.ru_maxrss / 1024),
+        rc=proc.returncode,
+        split=split[0] if split else None,
+        timed_out=timed_out.is_set(),
+    )
 
 
 # ---------------------------------------------------------------- repositories
@@ -131,16 +151,31 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float,
 
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
-        ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
-         "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, check=True, capture_output=True, text=True).stdout
+        [
+            "git",
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def scaffold(repo: Path) -> None:
     """The project's site configuration and hand-written pages, without generated output."""
     shutil.copy2(PROJECT / "mkdocs.yml", repo / "mkdocs.yml")
-    shutil.copytree(PROJECT / "site", repo / "site",
-                    ignore=lambda d, names: ["generated"] if Path(d) == PROJECT / "site" else [])
+    shutil.copytree(
+        PROJECT / "site",
+        repo / "site",
+        ignore=lambda d, names: ["generated"] if Path(d) == PROJECT / "site" else [],
+    )
     for name in ("kesu.yaml",):
         if (PROJECT / name).is_file():
             shutil.copy2(PROJECT / name, repo / name)
@@ -185,9 +220,15 @@ def _plain(size: int, seed: int) -> str:
     while total < size:
         k += 1
         if k % 6 == 0:
-            chunk = "| 项目 | 数量 | 说明 |\n|---|---|---|\n" + "".join(
-                f"| {rng.choice(synth._SYMPTOM)} | {rng.randint(1, 999)} | "
-                f"{rng.choice(synth._FOUND_AT)} |\n" for _ in range(4)) + "\n"
+            chunk = (
+                "| 项目 | 数量 | 说明 |\n|---|---|---|\n"
+                + "".join(
+                    f"| {rng.choice(synth._SYMPTOM)} | {rng.randint(1, 999)} | "
+                    f"{rng.choice(synth._FOUND_AT)} |\n"
+                    for _ in range(4)
+                )
+                + "\n"
+            )
         elif k % 4 == 0:
             chunk = "".join(f"- {rng.choice(synth._ACTION)}\n" for _ in range(3)) + "\n"
         elif k % 9 == 0:
@@ -199,8 +240,23 @@ def _plain(size: int, seed: int) -> str:
     return "".join(parts)
 
 
-def make_floor(repo: Path, floor: Path) -> tuple[int, int]:
-    """Plain pages at the paths and sizes of every Markdown page Kesu's site has."""
+_TAG = re.compile(r"<[^>]*>")
+_FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
+
+
+def visible_text(markdown: str) -> str:
+    """A page's text without front matter, HTML tags and table pipes: what a reader sees."""
+    text = _TAG.sub("", _FRONT.sub("", markdown, count=1))
+    return re.sub(r"[ \t]*\|[ \t|:-]*", " ", text)
+
+
+def make_floor(repo: Path, floor: Path, match: str = "text") -> tuple[int, int]:
+    """Plain pages at the paths of every Markdown page Kesu's site has, of similar size.
+
+    ``match="text"`` (the default) sizes each plain page like the text a reader sees on
+    Kesu's page; ``"bytes"`` like its whole source, markup included (a heavier floor: Kesu's
+    pages are mostly HTML tables, plain pages are all text to parse and index).
+    """
     floor.mkdir(parents=True)
     shutil.copy2(repo / "mkdocs.yml", floor / "mkdocs.yml")
     docs = repo / "site"
@@ -215,6 +271,8 @@ def make_floor(repo: Path, floor: Path) -> tuple[int, int]:
             continue
         if path.is_file() and path.suffix == ".md":
             size = path.stat().st_size
+            if match == "text":
+                size = len(visible_text(path.read_text(encoding="utf-8")).encode())
             dst.parent.mkdir(parents=True, exist_ok=True)
             dst.write_text(_plain(size, pages), encoding="utf-8")
             pages += 1
@@ -235,13 +293,10 @@ class SizeResult:
     written_on_rebuild: int | None = None
 
 
-def kesu_runner() -> list[str]:
-    """``python -m generator``, or the bench entry point while a command is unregistered."""
-    helptext = subprocess.run([sys.executable, "-m", "generator", "--help"], cwd=PROJECT,
-                              capture_output=True, text=True, check=False).stdout
-    if all(re.search(rf"^\s+{c}\s", helptext, re.M) for c in ("build", "check", "export")):
-        return [sys.executable, "-m", "generator"]
-    return [sys.executable, "-m", "bench.kesu_cli"]
+def kesu_runner(src: Path) -> list[str]:
+    """The CLI under test, run from ``src`` (``PYTHONPATH`` points there)."""
+    del src
+    return [sys.executable, "-m", "generator"]
 
 
 def run_size(n: int, work: Path, args: argparse.Namespace, kesu: list[str]) -> SizeResult:
@@ -249,8 +304,13 @@ def run_size(n: int, work: Path, args: argparse.Namespace, kesu: list[str]) -> S
     repo = work / f"repo-{n}"
     data = make_repo(repo, n, args.seed)
     res.record_bytes = sum(len(t.encode()) for t in data.records.values())
-    env = dict(os.environ, PYTHONPATH=str(PROJECT), SOURCE_DATE_EPOCH="1798700000",
-               NO_MKDOCS_2_WARNING="1", KESU_LANG="zh")
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(args.src),
+        SOURCE_DATE_EPOCH="1798700000",
+        NO_MKDOCS_2_WARNING="1",
+        KESU_LANG="zh",
+    )
     logs = work / f"logs-{n}"
     logs.mkdir()
 
@@ -267,16 +327,53 @@ def run_size(n: int, work: Path, args: argparse.Namespace, kesu: list[str]) -> S
     step("export", [*k, "export", "--as-of", AS_OF, "-o", str(work / f"export-{n}.json")])
     step("build", [*k, "build", "--as-of", AS_OF, "--out", str(repo / "public")])
     floor = work / f"floor-{n}"
-    res.pages, res.md_bytes = make_floor(repo, floor)
-    step("floor", [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-                   "-f", str(floor / "mkdocs.yml"), "-d", str(floor / "public")], floor)
-    before = {p: p.stat().st_mtime_ns for p in (repo / "site" / "generated").rglob("*")
-              if p.is_file()}
-    change_one(repo, data)
+    res.pages, res.md_bytes = make_floor(repo, floor, args.floor_match)
+    step(
+        "floor",
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--quiet",
+            "-f",
+            str(floor / "mkdocs.yml"),
+            "-d",
+            str(floor / "public"),
+        ],
+        floor,
+    )
+    before = {
+        p: p.stat().st_mtime_ns for p in (repo / "site" / "generated").rglob("*") if p.is_file()
+    }
+    rid = change_one(repo, data)
     step("check", [*k, "check", "--base", "main", "--as-of", AS_OF])
     step("rebuild", [*k, "build", "--as-of", AS_OF, "--out", str(repo / "public")])
-    after = {p: p.stat().st_mtime_ns for p in (repo / "site" / "generated").rglob("*")
-             if p.is_file()}
+    changed = repo / "site" / "generated" / "records" / f"{rid}.md"
+    if changed.is_file():
+        # What an incremental engine would still do: MkDocs' own --dirty build re-renders only
+        # the pages newer than their HTML. Not used by kesu build: it writes a search index of
+        # the changed pages only (docs/performance.md).
+        os.utime(changed)
+        step(
+            "engine_dirty",
+            [
+                sys.executable,
+                "-m",
+                "mkdocs",
+                "build",
+                "--dirty",
+                "--quiet",
+                "-f",
+                str(repo / "mkdocs.yml"),
+                "-d",
+                str(repo / "public"),
+            ],
+        )
+    after = {
+        p: p.stat().st_mtime_ns for p in (repo / "site" / "generated").rglob("*") if p.is_file()
+    }
     res.written_on_rebuild = sum(1 for p, t in after.items() if before.get(p) != t)
     if not args.keep:
         shutil.rmtree(repo, ignore_errors=True)
@@ -294,9 +391,16 @@ def slope(a: SizeResult, b: SizeResult, name: str) -> float | None:
     return math.log(mb.wall / ma.wall) / math.log(b.n / a.n)
 
 
-COLUMNS = [("validate", "validate"), ("validate_warm", "validate (warm cache)"),
-           ("check", "check (1 change)"), ("export", "export"), ("build", "build"),
-           ("rebuild", "rebuild (1 change)"), ("floor", "floor (bare MkDocs)")]
+COLUMNS = [
+    ("validate", "validate"),
+    ("validate_warm", "validate (warm cache)"),
+    ("check", "check (1 change)"),
+    ("export", "export"),
+    ("build", "build"),
+    ("rebuild", "rebuild (1 change)"),
+    ("floor", "floor (bare MkDocs)"),
+    ("engine_dirty", "MkDocs --dirty, 1 page"),
+]
 
 
 def _fmt_s(m: Measure | None) -> str:
@@ -308,28 +412,40 @@ def _fmt_s(m: Measure | None) -> str:
 
 
 def table(results: list[SizeResult]) -> str:
-    lines = ["| N | pages | " + " | ".join(c for _, c in COLUMNS) +
-             " | build / floor | rebuild / floor | Kesu part of build | peak RSS | peak tree RSS |",
-             "|" + "---|" * (len(COLUMNS) + 7)]
+    lines = [
+        "| N | pages | "
+        + " | ".join(c for _, c in COLUMNS)
+        + " | build / floor | rebuild / floor | Kesu part of build / rebuild"
+        + " | peak RSS | peak tree RSS |",
+        "|" + "---|" * (len(COLUMNS) + 7),
+    ]
     for r in results:
         b, f, rb = r.steps.get("build"), r.steps.get("floor"), r.steps.get("rebuild")
         ratio = f"{b.wall / f.wall:.2f}×" if b and f and f.wall else "–"
         rratio = f"{rb.wall / f.wall:.2f}×" if rb and f and f.wall else "–"
         own = f"{b.split:.1f} s" if b and b.split else "–"
+        if rb and rb.split:
+            own += f" / {rb.split:.1f} s"
         rss = max((m.rss_mb for m in r.steps.values()), default=0)
         tree = max((m.tree_mb for m in r.steps.values()), default=0)
-        lines.append(f"| {r.n:,} | {r.pages:,} | "
-                     + " | ".join(_fmt_s(r.steps.get(k)) for k, _ in COLUMNS)
-                     + f" | {ratio} | {rratio} | {own} | {rss:.0f} MB | {tree:.0f} MB |")
+        lines.append(
+            f"| {r.n:,} | {r.pages:,} | "
+            + " | ".join(_fmt_s(r.steps.get(k)) for k, _ in COLUMNS)
+            + f" | {ratio} | {rratio} | {own} | {rss:.0f} MB | {tree:.0f} MB |"
+        )
     if len(results) > 1:
-        lines += ["", "Growth exponent per step (log-log slope of wall time between sizes; "
-                  "1.0 is linear):", "",
-                  "| step | " + " | ".join(f"{a.n:,}→{b.n:,}" for a, b in zip(results, results[1:],
-                                                                            strict=False)) + " |",
-                  "|---|" + "---|" * (len(results) - 1)]
+        lines += [
+            "",
+            "Growth exponent per step (log-log slope of wall time between sizes; 1.0 is linear):",
+            "",
+            "| step | "
+            + " | ".join(f"{a.n:,}→{b.n:,}" for a, b in itertools.pairwise(results))
+            + " |",
+            "|---|" + "---|" * (len(results) - 1),
+        ]
         for key, title in COLUMNS:
             cells = []
-            for a, b in zip(results, results[1:], strict=False):
+            for a, b in itertools.pairwise(results):
                 s = slope(a, b, key)
                 cells.append("–" if s is None else f"{s:.2f}")
             lines.append(f"| {title} | " + " | ".join(cells) + " |")
@@ -338,16 +454,20 @@ def table(results: list[SizeResult]) -> str:
 
 def machine() -> dict[str, str]:
     def sh(cmd: str) -> str:
-        return subprocess.run(cmd, shell=True, capture_output=True, text=True,
-                              check=False).stdout.strip()
+        return subprocess.run(
+            cmd, shell=True, capture_output=True, text=True, check=False
+        ).stdout.strip()
 
     cpu = ""
-    try:
-        cpu = next((line.split(":", 1)[1].strip() for line in
-                    Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), "")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
     from importlib.metadata import version
 
     return {
@@ -363,9 +483,11 @@ def machine() -> dict[str, str]:
 
 
 def machine_line(m: dict[str, str]) -> str:
-    return (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']} RAM, Python {m['python']}, "
-            f"mkdocs {m['mkdocs']}, mkdocs-material {m['mkdocs-material']}; "
-            f"project at {m['commit']} plus the working tree.")
+    return (
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']} RAM, Python {m['python']}, "
+        f"mkdocs {m['mkdocs']}, mkdocs-material {m['mkdocs-material']}; "
+        f"project at {m['commit']} plus the working tree."
+    )
 
 
 def write_docs(md: str) -> None:
@@ -379,19 +501,44 @@ def write_docs(md: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
-    p.add_argument("--sizes", default="10,100,1000,10000",
-                   help="record counts, comma-separated (default: 10,100,1000,10000)")
+    p.add_argument(
+        "--sizes",
+        default="10,100,1000,10000",
+        help="record counts, comma-separated (default: 10,100,1000,10000)",
+    )
     p.add_argument("--seed", type=int, default=20260101, help="synthetic data seed")
-    p.add_argument("--timeout", type=float, default=1800.0,
-                   help="seconds after which one step is killed and reported as a timeout")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=1800.0,
+        help="seconds after which one step is killed and reported as a timeout",
+    )
     p.add_argument("--out", type=Path, default=OUT, help="results folder (default: bench/out)")
-    p.add_argument("--keep", action="store_true",
-                   help="keep the repositories and logs in bench/out/work/")
-    p.add_argument("--write-docs", action="store_true",
-                   help="replace the table in docs/performance.md with this run's")
+    p.add_argument(
+        "--floor-match",
+        choices=["text", "bytes"],
+        default="text",
+        help="size each floor page like the text of Kesu's page (default) or its whole source",
+    )
+    p.add_argument(
+        "--src",
+        type=Path,
+        default=PROJECT,
+        help="folder holding the generator package to measure (default: this checkout), "
+        "e.g. a copy with patches applied",
+    )
+    p.add_argument(
+        "--keep", action="store_true", help="keep the repositories and logs in OUT/work/"
+    )
+    p.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="replace the table in docs/performance.md with this run's",
+    )
     args = p.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    kesu = kesu_runner()
+    args.src = args.src.resolve()
+    kesu = kesu_runner(args.src)
     info = machine()
     print(machine_line(info), flush=True)
     results: list[SizeResult] = []
@@ -407,9 +554,15 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + md)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    doc = {"machine": info, "runner": kesu, "as_of": AS_OF,
-           "results": [{**asdict(r), "steps": {k: asdict(v) for k, v in r.steps.items()}}
-                       for r in results]}
+    doc = {
+        "src": str(args.src),
+        "machine": info,
+        "runner": kesu,
+        "as_of": AS_OF,
+        "results": [
+            {**asdict(r), "steps": {k: asdict(v) for k, v in r.steps.items()}} for r in results
+        ],
+    }
     (args.out / f"results-{stamp}.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
     (args.out / "results.md").write_text(md, encoding="utf-8")
     if args.write_docs:

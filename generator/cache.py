@@ -1,13 +1,12 @@
 """Parsed records cached by content, in ``.kesu-cache/`` (git-ignored) at the repository root.
 
-Parsing a record and checking it against the schema depend only on its bytes and on the code
-and schema doing it, so both results are kept under a hash of the bytes. At 10,000 records
-that is most of ``kesu validate``'s cost: parsing about 0.9 ms and the schema about 3 ms a
-record, against about 0.2 ms to read a cached entry (``docs/performance.md``).
+Parsing a record depends only on its bytes and on the loader, so the result is kept under a
+hash of the bytes: about 0.9 ms a record to parse (9 s of ``kesu validate`` at 10,000
+records) against about 0.15 ms to read a cached entry (``docs/performance.md``).
 
 - The key is the BLAKE2b hash of the file's bytes; the folder name is a hash (the *salt*) of
-  everything else the result depends on: the loader, the schema and its messages, the
-  packages' versions. Changing any of them starts a new folder and removes the old one.
+  everything else the result depends on: the loader's code, PyYAML's and Python's versions.
+  Changing any of them starts a new folder and removes the old one.
 - Only clean loads are stored (a mapping, no diagnostic); a file with a problem is parsed
   again each time, so every message keeps its line and column.
 - Entries are JSON, never pickle or marshal: a CI cache can be restored from another branch,
@@ -28,15 +27,15 @@ import os
 import stat
 import sys
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from generator.yamlload import MAX_BYTES, Loaded, load_yaml_bytes, load_yaml_file
 
 CACHE_DIR = ".kesu-cache"
 _HERE = Path(__file__).resolve().parent
-_SALT_FILES = ("cache.py", "yamlload.py", "schemamsg.py", "timeparse.py", "config.py",
-               "schema/complaint.schema.json")
+_SALT_FILES = ("cache.py", "yamlload.py", "diagnostics.py")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -49,7 +48,7 @@ def _salt() -> str:
             h.update((_HERE / name).read_bytes())
         except OSError:
             h.update(name.encode())
-    for dist in ("PyYAML", "jsonschema"):
+    for dist in ("PyYAML",):
         try:
             h.update(version(dist).encode())
         except PackageNotFoundError:
@@ -103,21 +102,20 @@ def _read(path: Path) -> bytes | None:
 class RecordCache:
     """One repository's cache; ``for_root`` keeps one per root for the process."""
 
-    _open: dict[Path, RecordCache] = {}
+    _open: ClassVar[dict[Path, RecordCache]] = {}
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         """The salted folder, or None when caching is off."""
-        self._shards: dict[str, dict[str, list[Any]]] = {}
-        self._pending: dict[str, dict[str, list[Any]]] = {}
-        """Shard name → hash → [the data as JSON text (None: unchanged), schema passed]."""
+        self._shards: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, dict[str, str]] = {}
+        """Shard name → hash → the new entry's data as JSON text."""
         self._used: set[str] = set()
-        self._digest: dict[str, str] = {}
-        """display path → hash of the bytes loaded for it in this process."""
 
     @classmethod
     def for_root(cls, root: Path) -> RecordCache:
-        key = root.resolve()
+        # Called once per record: the resolved root is remembered per absolute path given.
+        key = _resolved(str(root.absolute()))
         if key not in cls._open:
             off = os.environ.get("KESU_CACHE", "1") == "0"
             cache = cls(None if off else key / CACHE_DIR / f"records-{_salt()}")
@@ -157,34 +155,15 @@ class RecordCache:
         if raw is None:
             return load_yaml_file(path, display)
         digest = hashlib.blake2b(raw, digest_size=20).hexdigest()
-        entry = self._shard(digest).get(digest)
+        data = self._shard(digest).get(digest)
         self._used.add(digest)
-        self._digest[display] = digest
-        if entry is not None:
-            return Loaded(entry[0], [], raw.removeprefix(_BOM).decode("utf-8"))
+        if isinstance(data, dict):
+            return Loaded(data, [], raw.removeprefix(_BOM).decode("utf-8"))
         loaded = load_yaml_bytes(raw, display)
         if isinstance(loaded.data, dict) and not loaded.diagnostics and _json_safe(loaded.data):
             # Serialised now: what is written is the data as loaded, whatever happens to it later.
-            self._pending.setdefault(digest[:2], {})[digest] = [_dumps(loaded.data), False]
+            self._pending.setdefault(digest[:2], {})[digest] = _dumps(loaded.data)
         return loaded
-
-    def schema_ok(self, display: str) -> bool:
-        """True when this content already passed the schema (same schema, same code)."""
-        digest = self._digest.get(display)
-        if digest is None:
-            return False
-        entry = self._shard(digest).get(digest)
-        return bool(entry and entry[1] is True)
-
-    def mark_schema_ok(self, display: str) -> None:
-        digest = self._digest.get(display)
-        if digest is None or self.schema_ok(display):
-            return
-        pending = self._pending.setdefault(digest[:2], {})
-        if digest in pending:
-            pending[digest][1] = True
-        elif digest in self._shard(digest):
-            pending[digest] = [None, True]
 
     # ------------------------------------------------------------- writing
 
@@ -202,18 +181,18 @@ class RecordCache:
                     shard = {}
                 if not isinstance(shard, dict):
                     shard = {}
-                for digest, (text, ok) in changes.items():
-                    if text is not None:
-                        shard[digest] = [json.loads(text), ok]
-                    elif isinstance(shard.get(digest), list):
-                        shard[digest][1] = ok
+                for digest in changes:
+                    shard.pop(digest, None)
                 unused = [d for d in shard if d not in self._used]
-                if len(unused) > len(shard) - len(unused):  # old versions of edited records
+                if len(unused) > len(shard) + len(changes) - len(unused):  # old versions
                     for d in unused:
                         del shard[d]
+                # New entries are written from the JSON text made when they were loaded.
+                parts = [f"{_dumps(d)}:{_dumps(e)}" for d, e in shard.items()]
+                parts += [f'"{d}":{text}' for d, text in changes.items()]
                 tmp = self.folder / f".{name}.{os.getpid()}.tmp"
-                tmp.write_text(_dumps(shard), encoding="utf-8")
-                os.replace(tmp, target)
+                tmp.write_text("{" + ",".join(parts) + "}", encoding="utf-8")
+                tmp.replace(target)
             self._pending.clear()
         except OSError:
             self.folder = None  # read-only checkout, full disk: run on without a cache
@@ -230,10 +209,18 @@ class RecordCache:
                 pass
 
 
+@lru_cache(maxsize=64)
+def _resolved(root: str) -> Path:
+    return Path(root).resolve()
+
+
 def _siblings(folder: Path) -> Iterable[Path]:
     try:
-        return [p for p in folder.parent.glob("records-*")
-                if p != folder and p.is_dir() and not p.is_symlink()]
+        return [
+            p
+            for p in folder.parent.glob("records-*")
+            if p != folder and p.is_dir() and not p.is_symlink()
+        ]
     except OSError:
         return []
 
@@ -245,11 +232,3 @@ def _dumps(value: Any) -> str:
 def cached_load(path: Path, display: str, root: Path) -> Loaded:
     """The hook for ``generator.load``: ``load_yaml_file`` through the repository's cache."""
     return RecordCache.for_root(root).load(path, display)
-
-
-def schema_ok(root: Path, display: str) -> bool:
-    return RecordCache.for_root(root).schema_ok(display)
-
-
-def mark_schema_ok(root: Path, display: str) -> None:
-    RecordCache.for_root(root).mark_schema_ok(display)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,8 +48,11 @@ def _get(data: Mapping[str, Any], *path: str | int) -> Any:
     return node
 
 
+Actions = list[tuple[tuple[str | int, ...], Mapping[str, Any]]]
+
+
 def _actions(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Mapping[str, Any]]]:
-    """Every action-like item in the record, with its path."""
+    """Every action-like item in the record, with its path (``check_record`` lists them once)."""
     spots: list[tuple[str | int, ...]] = [
         ("d0_emergency", "actions"),
         ("d3_containment", "actions"),
@@ -106,12 +110,28 @@ def check_record(lf: LoadedFile, known_ids: set[str], root: Path, tz: ZoneInfo) 
     if data is None:
         return []
     emit = Emitter(lf)
+    actions = list(_actions(data))
     _check_links(data, lf, known_ids, emit)
-    _check_quantities(data, emit)
-    _check_dates(data, tz, emit)
-    _check_ids_inside(data, emit)
-    _check_attachments(data, root, emit)
+    _check_quantities(data, actions, emit)
+    _check_dates(data, actions, tz, emit)
+    _check_ids_inside(data, actions, emit)
+    _check_attachments(data, actions, _resolved(root), emit)
     return emit.out
+
+
+@lru_cache(maxsize=8)
+def _resolved(root: Path) -> Path:
+    return root.resolve()
+
+
+@lru_cache(maxsize=1 << 16)
+def _instant_text(value: str, tz: ZoneInfo) -> datetime | None:
+    return try_instant(value, tz)
+
+
+def _instant(value: object, tz: ZoneInfo) -> datetime | None:
+    """``try_instant``, remembered for strings: records repeat the same dates many times."""
+    return _instant_text(value, tz) if isinstance(value, str) else try_instant(value, tz)
 
 
 def _check_links(data: Mapping[str, Any], lf: LoadedFile, known: set[str], emit: Emitter) -> None:
@@ -156,7 +176,7 @@ def _check_links(data: Mapping[str, Any], lf: LoadedFile, known: set[str], emit:
             )
 
 
-def _check_quantities(data: Mapping[str, Any], emit: Emitter) -> None:
+def _check_quantities(data: Mapping[str, Any], actions: Actions, emit: Emitter) -> None:
     prod = data.get("product") or {}
     shipped = prod.get("shipped_quantity")
     for field, zh, en in (
@@ -173,7 +193,7 @@ def _check_quantities(data: Mapping[str, Any], emit: Emitter) -> None:
                 "核对数量；交付数量应为该批/该订单实际交付给客户的数量。",
                 "Check the figures; shipped is what actually reached the customer.",
             )
-    for path, action in _actions(data):
+    for path, action in actions:
         checked, found = action.get("checked_quantity"), action.get("found_quantity")
         if isinstance(checked, int) and isinstance(found, int) and found > checked:
             emit(
@@ -184,14 +204,14 @@ def _check_quantities(data: Mapping[str, Any], emit: Emitter) -> None:
             )
 
 
-def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: Emitter) -> None:
-    received = try_instant(data.get("received_at"), tz)
+def _check_dates(data: Mapping[str, Any], actions: Actions, tz: ZoneInfo, emit: Emitter) -> None:
+    received = _instant(data.get("received_at"), tz)
     if received is None:
         return
     day_start = received.replace(hour=0, minute=0, second=0)
 
     def not_before(path: Sequence[str | int], start: datetime, zh: str, en: str) -> None:
-        value = try_instant(_get(data, *path), tz)
+        value = _instant(_get(data, *path), tz)
         if value is not None and value < start:
             emit(
                 "date-order",
@@ -217,21 +237,21 @@ def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: Emitter) -> None:
         not_before(path, received, *recv)
     for mid in data.get("milestones") or {}:
         not_before(("milestones", mid, "done_at"), received, *recv)
-    for apath, _action in _actions(data):
+    for apath, _action in actions:
         # containment can start the day the complaint came in, before the clock minute
         not_before((*apath, "done_at"), day_start, "接收当天", "the day it was received")
     for i, _ in enumerate(data.get("approvals") or []):
         not_before(("approvals", i, "date"), day_start, "接收当天", "the day it was received")
     sample = data.get("sample") or {}
-    req = try_instant(sample.get("requested_at"), tz)
-    got = try_instant(sample.get("received_at"), tz)
+    req = _instant(sample.get("requested_at"), tz)
+    got = _instant(sample.get("received_at"), tz)
     if req and got and got < req:
         not_before(("sample", "received_at"), req, "索样时间", "the sample request")
     if got:
         not_before(("sample", "handed_over_at"), got, "样品到货时间", "the sample's arrival")
-    closed = try_instant(_get(data, "d8_closure", "closed_at"), tz)
+    closed = _instant(_get(data, "d8_closure", "closed_at"), tz)
     prod = data.get("product") or {}
-    shipped = try_instant(prod.get("shipped_on"), tz)
+    shipped = _instant(prod.get("shipped_on"), tz)
     if shipped and shipped > received.replace(hour=23, minute=59, second=59):
         emit(
             "date-order",
@@ -239,7 +259,7 @@ def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: Emitter) -> None:
             "出货日期晚于接收客诉的日期",
             "Shipped after the complaint was received",
         )
-    installed = try_instant(prod.get("installed_on"), tz)
+    installed = _instant(prod.get("installed_on"), tz)
     if shipped and installed and installed < shipped:
         emit(
             "date-order",
@@ -248,8 +268,8 @@ def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: Emitter) -> None:
             "Installed before it was shipped",
         )
     if closed:
-        for apath, action in _actions(data):
-            done = try_instant(action.get("done_at"), tz)
+        for apath, action in actions:
+            done = _instant(action.get("done_at"), tz)
             if done and done > closed.replace(hour=23, minute=59, second=59):
                 emit(
                     "date-order",
@@ -261,7 +281,7 @@ def _check_dates(data: Mapping[str, Any], tz: ZoneInfo, emit: Emitter) -> None:
                 )
 
 
-def _check_ids_inside(data: Mapping[str, Any], emit: Emitter) -> None:
+def _check_ids_inside(data: Mapping[str, Any], actions: Actions, emit: Emitter) -> None:
     causes: dict[str, list[str | int]] = {}
     for kind in ("occurrence", "escape"):
         for i, rc in enumerate(_get(data, "d4_root_cause", kind) or []):
@@ -286,7 +306,7 @@ def _check_ids_inside(data: Mapping[str, Any], emit: Emitter) -> None:
                     f"Cause ids in D4: {', '.join(causes) or '(none)'}",
                 )
     seen: set[str] = set()
-    for path, action in _actions(data):
+    for path, action in actions:
         aid = action.get("id")
         if isinstance(aid, str):
             if aid in seen:
@@ -299,14 +319,16 @@ def _check_ids_inside(data: Mapping[str, Any], emit: Emitter) -> None:
             seen.add(aid)
 
 
-def _attachment_refs(data: Mapping[str, Any]) -> Iterator[tuple[list[str | int], str]]:
+def _attachment_refs(
+    data: Mapping[str, Any], actions: Actions
+) -> Iterator[tuple[list[str | int], str]]:
     for i, att in enumerate(data.get("attachments") or []):
         yield ["attachments", i, "path"], att.get("path", "")
     for i, ref in enumerate(_get(data, "d2_problem", "photos") or []):
         yield ["d2_problem", "photos", i], ref
     for i, ref in enumerate(_get(data, "d6_validation", "effectiveness", "attachments") or []):
         yield ["d6_validation", "effectiveness", "attachments", i], ref
-    for path, action in _actions(data):
+    for path, action in actions:
         for j, ref in enumerate(action.get("evidence") or []):
             yield [*path, "evidence", j], ref
     for key in (("d1_team", "minutes"), ("d4_root_cause", "fishbone")):
@@ -315,9 +337,9 @@ def _attachment_refs(data: Mapping[str, Any]) -> Iterator[tuple[list[str | int],
             yield list(key), ref
 
 
-def _check_attachments(data: Mapping[str, Any], root: Path, emit: Emitter) -> None:
-    base = root.resolve()
-    for path, ref in _attachment_refs(data):
+def _check_attachments(data: Mapping[str, Any], actions: Actions, base: Path,
+                       emit: Emitter) -> None:
+    for path, ref in _attachment_refs(data, actions):
         if not isinstance(ref, str) or ref.startswith(("http://", "https://")):
             continue
         pure = PurePosixPath(ref)

@@ -6,11 +6,12 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from generator.cache import cached_load
 from generator.diagnostics import Diagnostic
-from generator.yamlload import load_yaml_file
 
 RECORD_SUFFIX = ".yaml"
 # Files a records folder may hold besides records; anything else is refused so a stray
@@ -42,9 +43,22 @@ class LoadedFile:
 def display_path(path: Path, root: Path) -> str:
     try:
         # resolve the folder, not the file: a symlink must be named as itself, not its target
-        return (path.absolute().parent.resolve() / path.name).relative_to(root.resolve()).as_posix()
+        return (_real_dir(path.absolute().parent) / path.name).relative_to(
+            _real_dir(root.absolute())
+        ).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> Path:
+    return Path(folder).resolve()
+
+
+def _real_dir(folder: Path) -> Path:
+    # Resolving costs a system call per path component, twice per record: each folder is
+    # resolved once instead (10,000 records: 0.47 s → 0.07 s a pass, docs/performance.md).
+    return _real_folder(str(folder))
 
 
 def _unexpected(path: Path, root: Path, why_zh: str, why_en: str) -> Diagnostic:
@@ -129,7 +143,7 @@ def load_files(files: Iterable[Path], root: Path) -> list[LoadedFile]:
     out: list[LoadedFile] = []
     for path in files:
         display = display_path(path, root)
-        loaded = load_yaml_file(path, display)
+        loaded = cached_load(path, display, root)
         data = loaded.data if isinstance(loaded.data, dict) else None
         out.append(
             LoadedFile(

@@ -69,6 +69,7 @@ def ledger_xlsx(rows: Sequence[Row], f: Fmt, title: str, as_of: datetime) -> byt
         cell.alignment = Alignment(vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(c)].width = width
     red = Font(color="C62828", bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")  # one style object: openpyxl hashes each
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(_values(row, f), start=1):
             cell = ws.cell(row=r, column=c)
@@ -82,7 +83,7 @@ def ledger_xlsx(rows: Sequence[Row], f: Fmt, title: str, as_of: datetime) -> byt
             else:
                 cell.value = str(value)
                 cell.data_type = "s"  # never a formula, whatever the text starts with
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = wrap
         if row.overdue:
             ws.cell(row=r, column=14).font = red
     ws.freeze_panes = "B2"
