@@ -51,25 +51,22 @@ def build_time(tz: ZoneInfo) -> datetime:
 
 def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool,
                  out: TextIO) -> SiteData | None:
-    """Load, validate and compute; ``None`` (after printing why) when the build must stop."""
-    from generator.compute import compute_all
-    from generator.policy import load_policy
-    from generator.validate import validate_repository
-    from generator.workcal import WorkCalendar, WorkingHours, load_official_calendar
+    """Load, validate and compute; ``None`` (after printing why) when the build must stop.
 
-    result = validate_repository(config)
-    policy, policy_diags = load_policy(config)
-    diags = [*result.diagnostics, *policy_diags]
-    errors = [d for d in diags if d.severity == "error"]
+    The same pipeline as ``kesu validate`` and ``kesu check``: a record those refuse (stage
+    completeness included) stops a strict build too.
+    """
+    from generator.pipeline import analyse
+
+    analysis = analyse(config, as_of)
+    diags = analysis.diagnostics
     if diags:
-        out.write(render_text(diags, result.files_checked, lang))
-    if policy is None or (errors and strict):
+        out.write(render_text(diags, analysis.validation.files_checked, lang))
+    policy = analysis.policy
+    if policy is None or (analysis.has_errors and strict):
         return None
-    calendar = WorkCalendar(load_official_calendar(), config.tz, config.shutdown_days,
-                            config.extra_workdays, WorkingHours(config.working_hours))
-    records = [r for r in result.records.records if r.valid]
-    computed: Mapping[str, Any] = compute_all(records, policy, calendar, as_of,
-                                              due_soon_days=config.due_soon_days)
+    records = [r for r in analysis.validation.records.records if r.valid]
+    computed: Mapping[str, Any] = analysis.computed
     return build_site_data(
         config, records, computed, policy=policy, as_of=as_of,
         built_at=build_time(config.tz), lang=lang, commit=head_commit(config.root),
