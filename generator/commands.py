@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -125,7 +124,7 @@ def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     analysis = _analyse_or_fail(config, args.as_of, lang)
     if analysis is None or analysis.policy is None:
         return EXIT_INVALID
-    doc = export_json(analysis.computed, analysis.policy, _as_of(args.as_of, config))
+    doc = export_json(analysis.computed, analysis.policy, analysis.as_of)
     text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -136,9 +135,3 @@ def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         sys.stderr.write(render_text(errors, analysis.validation.files_checked, lang))
         return EXIT_INVALID
     return EXIT_OK
-
-
-def _as_of(text: str | None, config: RepoConfig) -> datetime:
-    from generator.cli import parse_as_of
-
-    return parse_as_of(text, config)

@@ -28,6 +28,8 @@ class Analysis:
     """Everything the later stages need, computed once."""
 
     validation: ValidationResult
+    as_of: datetime
+    """The instant everything was computed for."""
     policy: Policy | None
     calendar: WorkCalendar | None
     computed: dict[str, Computed] = field(default_factory=dict)
@@ -64,12 +66,12 @@ def analyse(config: RepoConfig, as_of: datetime, paths: Sequence[Path] = ()) -> 
     policy, policy_diags = load_policy(config)
     diags = [*validation.diagnostics, *policy_diags]
     if policy is None:
-        return Analysis(validation, None, None, {}, diags)
+        return Analysis(validation, as_of, None, None, {}, diags)
     calendar = make_calendar(config)
     valid = [r for r in validation.records.records if r.valid]
     computed = compute_all(valid, policy, calendar, as_of, due_soon_days=config.due_soon_days)
     diags.extend(_policy_checks(config, validation, policy, computed))
-    return Analysis(validation, policy, calendar, computed, diags)
+    return Analysis(validation, as_of, policy, calendar, computed, diags)
 
 
 def _policy_checks(

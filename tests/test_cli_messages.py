@@ -77,3 +77,28 @@ def test_too_short_is_not_called_empty(repo: Path, capsys: pytest.CaptureFixture
     rec.write_text(rec.read_text(encoding="utf-8").replace("title: 蓝海家电 电源适配器外壳开裂", "title: t"), encoding="utf-8")
     code, out, _ = run(repo, capsys, "--lang", "en", "validate")
     assert code == 1 and "title: Too short: at least 2 characters" in out
+
+
+def test_export_reports_the_instant_it_computed_for(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --as-of the clock is read once: the exported as_of is the computed instant."""
+    import json
+    from datetime import datetime, timedelta
+
+    import generator.cli as cli
+
+    reads: list[datetime] = []
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            at = datetime(2026, 11, 24, 12, 0, tzinfo=tz) + timedelta(hours=len(reads))
+            reads.append(at)
+            return at
+
+    monkeypatch.setattr(cli, "datetime", Clock)
+    code, out, _ = run(repo, capsys, "export")
+    assert code == 0
+    assert len(reads) == 1
+    assert json.loads(out)["as_of"] == "2026-11-24T12:00:00+08:00"
