@@ -149,21 +149,26 @@ class RecordCache:
 
     def load(self, path: Path, display: str) -> Loaded:
         """What ``load_yaml_file(path, display)`` returns, from the cache when it can."""
+        return self.load_hashed(path, display)[0]
+
+    def load_hashed(self, path: Path, display: str) -> tuple[Loaded, str | None]:
+        """``load`` and the hash of the bytes it loaded (None when caching is off or the
+        file was not a plain regular file): the key ``Verdicts`` are kept under."""
         if self.folder is None:
-            return load_yaml_file(path, display)
+            return load_yaml_file(path, display), None
         raw = _read(path)
         if raw is None:
-            return load_yaml_file(path, display)
+            return load_yaml_file(path, display), None
         digest = hashlib.blake2b(raw, digest_size=20).hexdigest()
         data = self._shard(digest).get(digest)
         self._used.add(digest)
         if isinstance(data, dict):
-            return Loaded(data, [], raw.removeprefix(_BOM).decode("utf-8"))
+            return Loaded(data, [], raw.removeprefix(_BOM).decode("utf-8")), digest
         loaded = load_yaml_bytes(raw, display)
         if isinstance(loaded.data, dict) and not loaded.diagnostics and _json_safe(loaded.data):
             # Serialised now: what is written is the data as loaded, whatever happens to it later.
             self._pending.setdefault(digest[:2], {})[digest] = _dumps(loaded.data)
-        return loaded
+        return loaded, digest
 
     # ------------------------------------------------------------- writing
 
@@ -201,12 +206,7 @@ class RecordCache:
         if self.folder is None:
             return
         for old in _siblings(self.folder):
-            try:
-                for f in old.iterdir():
-                    f.unlink(missing_ok=True)
-                old.rmdir()
-            except OSError:
-                pass
+            _remove_folder(old)
 
 
 @lru_cache(maxsize=64)
@@ -214,11 +214,11 @@ def _resolved(root: str) -> Path:
     return Path(root).resolve()
 
 
-def _siblings(folder: Path) -> Iterable[Path]:
+def _siblings(folder: Path, pattern: str = "records-*") -> Iterable[Path]:
     try:
         return [
             p
-            for p in folder.parent.glob("records-*")
+            for p in folder.parent.glob(pattern)
             if p != folder and p.is_dir() and not p.is_symlink()
         ]
     except OSError:
@@ -229,6 +229,141 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def cached_load(path: Path, display: str, root: Path) -> Loaded:
-    """The hook for ``generator.load``: ``load_yaml_file`` through the repository's cache."""
-    return RecordCache.for_root(root).load(path, display)
+def cached_load(path: Path, display: str, root: Path) -> tuple[Loaded, str | None]:
+    """The hook for ``generator.load``: ``load_yaml_file`` through the repository's cache,
+    with the content hash of what was loaded (see ``RecordCache.load_hashed``)."""
+    return RecordCache.for_root(root).load_hashed(path, display)
+
+
+# ----------------------------------------------------------------- verdicts
+
+
+def _code_salt() -> str:
+    """A hash of everything a check's verdict can depend on besides the record and its key.
+
+    All of the generator's code and schemas (a change anywhere invalidates every verdict,
+    which is rare and cheap to redo) and the versions of the validators and of Python.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    h = hashlib.blake2b(digest_size=8)
+    for folder, pattern in ((_HERE, "*.py"), (_HERE / "schema", "*.json")):
+        try:
+            files = sorted(folder.glob(pattern))
+        except OSError:
+            files = []
+        for f in files:
+            h.update(f.name.encode())
+            try:
+                h.update(f.read_bytes())
+            except OSError:
+                h.update(b"?")
+    for dist in ("PyYAML", "jsonschema", "jsonschema-rs"):
+        try:
+            h.update(version(dist).encode())
+        except PackageNotFoundError:
+            h.update(dist.encode())
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
+class Verdicts:
+    """Records known to pass a check whose answer depends only on the record and a key.
+
+    ``kesu validate`` at 10,000 records spent most of its time re-checking records that had
+    not changed: the schema, the date order and quantities inside one record, the stage
+    completeness for a grade. Each of those is a function of the record's bytes plus a small
+    key (the time zone; the policy and the computed grade), so a record that passed once
+    passes again. What is kept is only "passed": a set of ``content-hash:key`` strings per
+    check, one text file each, under a folder salted by all of the generator's code
+    (``_code_salt``). A record with any finding is never stored and is checked in full every
+    time, so every message is produced by the real check, with its line.
+    """
+
+    _open: ClassVar[dict[Path, Verdicts]] = {}
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._known: dict[str, set[str]] = {}
+        self._new: dict[str, set[str]] = {}
+        self._used: dict[str, set[str]] = {}
+
+    @classmethod
+    def for_root(cls, root: Path) -> Verdicts:
+        key = _resolved(str(root.absolute()))
+        if key not in cls._open:
+            off = os.environ.get("KESU_CACHE", "1") == "0"
+            verdicts = cls(None if off else key / CACHE_DIR / f"verdicts-{_code_salt()}")
+            cls._open[key] = verdicts
+            if verdicts.folder is not None:
+                for old in _siblings(verdicts.folder, "verdicts-*"):
+                    _remove_folder(old)
+                atexit.register(verdicts.save)
+        return cls._open[key]
+
+    def _set(self, check: str) -> set[str]:
+        if check not in self._known:
+            known: set[str] = set()
+            if self.folder is not None:
+                try:
+                    text = (self.folder / f"{check}.txt").read_text(encoding="ascii")
+                    known = set(text.split())
+                except (OSError, ValueError):
+                    pass
+            self._known[check] = known
+        return self._known[check]
+
+    def passed(self, check: str, digest: str | None, key: str) -> bool:
+        """True when the record with this content hash passed ``check`` under ``key`` before."""
+        if digest is None or self.folder is None:
+            return False
+        item = f"{digest}:{key}"
+        hit = item in self._set(check)
+        if hit:
+            self._used.setdefault(check, set()).add(item)
+        return hit
+
+    def record_pass(self, check: str, digest: str | None, key: str) -> None:
+        if digest is None or self.folder is None:
+            return
+        item = f"{digest}:{key}"
+        self._used.setdefault(check, set()).add(item)
+        if item not in self._set(check):
+            self._new.setdefault(check, set()).add(item)
+
+    def save(self) -> None:
+        """Write the checks that learnt something; forget entries no run uses any more."""
+        if self.folder is None or not self._new:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for check, new in sorted(self._new.items()):
+                known = self._set(check) | new
+                used = self._used.get(check, set())
+                if len(known) > 2 * len(used):  # many old versions: keep what this run used
+                    known = used | new
+                self._known[check] = known
+                tmp = self.folder / f".{check}.{os.getpid()}.tmp"
+                tmp.write_text("\n".join(sorted(known)) + "\n", encoding="ascii")
+                tmp.replace(self.folder / f"{check}.txt")
+            self._new.clear()
+        except OSError:
+            self.folder = None
+
+
+def _remove_folder(old: Path) -> None:
+    try:
+        for f in old.iterdir():
+            f.unlink(missing_ok=True)
+        old.rmdir()
+    except OSError:
+        pass
+
+
+def content_key(*parts: str) -> str:
+    """A short hash of a verdict's key (a time zone name, a policy's canonical JSON, …)."""
+    h = hashlib.blake2b(digest_size=8)
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()

@@ -7,6 +7,7 @@ themselves, so the calendar, the policy and the config knobs are applied the sam
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,12 +16,17 @@ from typing import TYPE_CHECKING
 
 from generator.config import RepoConfig
 from generator.diagnostics import Diagnostic
+from generator.gcpause import gc_paused
 from generator.validate import ValidationResult, validate_repository
 
 if TYPE_CHECKING:
     from generator.compute import Computed
     from generator.policy import Policy
     from generator.workcal import WorkCalendar
+
+
+STAGE_CHECK = "stage"
+"""The policy's stage completeness for a record and its computed grade, as one verdict."""
 
 
 @dataclass(slots=True)
@@ -59,6 +65,11 @@ def analyse(config: RepoConfig, as_of: datetime, paths: Sequence[Path] = ()) -> 
     Invalid records are left out of the computation (their fields cannot be trusted) but stay
     in ``validation.records`` so pages can still list them as invalid.
     """
+    with gc_paused():
+        return _analyse(config, as_of, paths)
+
+
+def _analyse(config: RepoConfig, as_of: datetime, paths: Sequence[Path]) -> Analysis:
     from generator.compute import compute_all
     from generator.policy import load_policy
 
@@ -80,9 +91,19 @@ def _policy_checks(
     policy: Policy,
     computed: dict[str, Computed],
 ) -> list[Diagnostic]:
-    """Record checks that need the policy: stage completeness, declared grades, milestone ids."""
-    from generator.policychecks import policy_record_checks
+    """Record checks that need the policy: stage completeness, declared grades, milestone ids.
 
+    A record whose bytes already passed the stage checks for the same policy and computed
+    grade is not checked again (``cache.Verdicts``; see ``policychecks.stage_checks``).
+    """
+    from generator.cache import Verdicts, content_key
+    from generator.policychecks import policy_record_checks, stage_checks
+
+    verdicts = Verdicts.for_root(config.root)
+    policy_key = content_key(
+        json.dumps(policy.raw, sort_keys=True, ensure_ascii=False, default=str)
+    )
+    keys: dict[str, str] = {}
     texts = validation.texts
     out: list[Diagnostic] = []
     for record in validation.records.records:
@@ -91,7 +112,17 @@ def _policy_checks(
         result = computed.get(record.id)
         if result is None:
             continue
-        out.extend(policy_record_checks(record, texts.get(record.path), policy, result))
+        text = texts.get(record.path)
+        out.extend(policy_record_checks(record, text, policy, result, stages=False))
+        grade = result.grade.grade
+        key = keys.get(grade) or keys.setdefault(grade, content_key(policy_key, grade))
+        digest = validation.digests.get(record.path)
+        if verdicts.passed(STAGE_CHECK, digest, key):
+            continue
+        found = stage_checks(record, text, policy, result)
+        out.extend(found)
+        if not found:
+            verdicts.record_pass(STAGE_CHECK, digest, key)
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
+from generator.cache import Verdicts, content_key
 from generator.config import RepoConfig, load_schema
 from generator.crosscheck import check_identity, check_record
 from generator.diagnostics import Diagnostic
@@ -18,6 +19,9 @@ from generator.load import LoadedFile, discover, load_files
 from generator.model import Record, RecordSet
 from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
 from generator.timeparse import is_datetime_text
+
+RECORD_CHECK = "record"
+"""The schema and the record-local checks of ``crosscheck.check_record``, as one verdict."""
 
 
 @dataclass(slots=True)
@@ -30,6 +34,8 @@ class ValidationResult:
     """Files whose problems are reported (all, or those the user named)."""
     texts: dict[str, str] = field(default_factory=dict)
     """Source text of each loaded record by display path, for locating later diagnostics."""
+    digests: dict[str, str] = field(default_factory=dict)
+    """Content hash of each loaded record by display path, when the cache is on."""
 
     @property
     def invalid_files(self) -> set[str]:
@@ -63,14 +69,24 @@ def fast_complaint_check() -> Callable[[Any], bool]:
 
 
 def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diagnostic]:
-    """Schema and cross-record checks for ``files``, which must be the whole record set."""
+    """Schema and cross-record checks for ``files``, which must be the whole record set.
+
+    A record whose bytes already passed the schema and the record-local checks under the
+    same code and time zone is not checked again (``cache.Verdicts``); links, ids and
+    attachments, which depend on the other files, are checked every time.
+    """
     validator = complaint_validator()
     fast_ok = fast_complaint_check()
+    verdicts = Verdicts.for_root(config.root)
+    key = content_key(config.tz.key)
     diags: list[Diagnostic] = []
-    schema_ok: list[LoadedFile] = []
+    schema_ok: list[tuple[LoadedFile, bool]] = []
     for lf in files:
         diags.extend(lf.diagnostics)
         if lf.data is None:
+            continue
+        if not lf.diagnostics and verdicts.passed(RECORD_CHECK, lf.digest, key):
+            schema_ok.append((lf, True))
             continue
         errs = (
             []
@@ -79,13 +95,16 @@ def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diag
         )
         diags.extend(errs)
         if not errs:
-            schema_ok.append(lf)
+            schema_ok.append((lf, False))
     diags.extend(check_identity(files))
     known = {
         lf.data["id"] for lf in files if lf.data is not None and isinstance(lf.data.get("id"), str)
     }
-    for lf in schema_ok:
-        diags.extend(check_record(lf, known, config.root, config.tz))
+    for lf, passed in schema_ok:
+        found, local_clean = check_record(lf, known, config.root, config.tz, local=not passed)
+        diags.extend(found)
+        if local_clean and not lf.diagnostics:
+            verdicts.record_pass(RECORD_CHECK, lf.digest, key)
     return diags
 
 
@@ -122,4 +141,5 @@ def validate_repository(config: RepoConfig, paths: Sequence[Path] = ()) -> Valid
         files_checked=len([lf for lf in loaded if lf.display in reported]),
         reported_files=reported,
         texts={lf.display: lf.text for lf in loaded if lf.text is not None},
+        digests={lf.display: lf.digest for lf in loaded if lf.digest is not None},
     )

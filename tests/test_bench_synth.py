@@ -175,7 +175,8 @@ def test_cache_off_symlinks_and_unreadable_cache(
     assert RecordCache(tmp_path / "cache").load(target, "t").data is not None
     monkeypatch.setenv("KESU_CACHE", "0")
     RecordCache._open.pop(tmp_path.resolve(), None)
-    assert cached_load(target, "t", tmp_path).data is not None
+    loaded, digest = cached_load(target, "t", tmp_path)
+    assert loaded.data is not None and digest is None
     assert RecordCache._open[tmp_path.resolve()].folder is None
     RecordCache._open.pop(tmp_path.resolve(), None)
     assert not (tmp_path / ".kesu-cache").exists()
