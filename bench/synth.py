@@ -676,9 +676,20 @@ def generate(n: int, seed: int = 20260101) -> SynthSet:
 
 
 def main(argv: list[str]) -> int:
-    n, target = int(argv[0]), Path(argv[1])
-    generate(n).write(target)
-    print(f"wrote {n} records to {target / 'records'}")
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.synth",
+        description="Write N synthetic records (and their attachments) under TARGET.",
+    )
+    parser.add_argument("n", type=int, help="number of records, e.g. 10000")
+    parser.add_argument("target", type=Path, help="folder to write records/ and attachments/ in")
+    parser.add_argument("--seed", type=int, default=20260101, help="random seed (default 20260101)")
+    args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error("n must be at least 1")
+    generate(args.n, args.seed).write(args.target)
+    print(f"wrote {args.n} records to {args.target / 'records'}")
     return 0
 
 
