@@ -13,9 +13,9 @@ process from ``os.wait4``, and the peak summed RSS of the process tree sampled f
 - ``kesu build`` from a clean tree (the Kesu part and the MkDocs part are split at the moment
   the MkDocs child process starts);
 - the **floor**, in the same run: a bare ``mkdocs build`` with the same ``mkdocs.yml`` (theme,
-  plugins, extensions, nav), the same engine, and as many plain Markdown pages at the same
-  paths, each as long as the text a reader sees on Kesu's page (``--floor-match bytes``: as
-  long as its source), but none of Kesu's generated content;
+  plugins, extensions, nav; without Kesu's ``hooks:``), the same engine, and as many plain
+  Markdown pages at the same paths, each as long as the text a reader sees on Kesu's page
+  (``--floor-match bytes``: as long as its source), but none of Kesu's generated content;
 - a one-record change committed on a branch, then ``kesu check --base main`` and a rebuild
   (how many generated files the rebuild rewrote is recorded too);
 - the changed record's page touched and ``mkdocs build --dirty``: the engine's cost of
@@ -250,15 +250,37 @@ def visible_text(markdown: str) -> str:
     return re.sub(r"[ \t]*\|[ \t|:-]*", " ", text)
 
 
+def bare_config(text: str) -> str:
+    """``mkdocs.yml`` without its ``hooks:`` list: Kesu's hooks are Kesu's, not the engine's."""
+    out: list[str] = []
+    in_hooks = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("hooks:"):
+            in_hooks = True
+            continue
+        if in_hooks and (not line.strip() or line.startswith((" ", "-"))):
+            continue
+        in_hooks = False
+        out.append(line)
+    bare = "".join(out)
+    if re.search(r"^hooks\s*:", bare, re.M):
+        raise SystemExit("bench: could not remove hooks: from mkdocs.yml for the floor")
+    return bare
+
+
 def make_floor(repo: Path, floor: Path, match: str = "text") -> tuple[int, int]:
     """Plain pages at the paths of every Markdown page Kesu's site has, of similar size.
 
     ``match="text"`` (the default) sizes each plain page like the text a reader sees on
     Kesu's page; ``"bytes"`` like its whole source, markup included (a heavier floor: Kesu's
-    pages are mostly HTML tables, plain pages are all text to parse and index).
+    pages are mostly HTML tables, plain pages are all text to parse and index). The floor's
+    ``mkdocs.yml`` is the project's without ``hooks:`` (``bare_config``): a bare MkDocs
+    Material build.
     """
     floor.mkdir(parents=True)
-    shutil.copy2(repo / "mkdocs.yml", floor / "mkdocs.yml")
+    (floor / "mkdocs.yml").write_text(
+        bare_config((repo / "mkdocs.yml").read_text(encoding="utf-8")), encoding="utf-8"
+    )
     docs = repo / "site"
     pages = sizes = 0
     for path in sorted(docs.rglob("*")):

@@ -2,17 +2,28 @@
 
 Markdown is written into ``site/generated/`` only when a file's content changed, so MkDocs'
 own caching and editors watching the folder see real changes only; files no longer produced
-are removed. The site engine then builds with ``--strict``.
+are removed. Nothing in a page changes with the commit alone: the build stamp (commit, build
+time, as-of) reaches the 8D pages through the site engine's configuration (``mkdocs_env``),
+so after a one-record change only the pages that show that record are rewritten.
+
+Loading, computing and writing the pages run in a child process (``generate_isolated``) that
+ends before the site engine starts, so the memory they needed is given back to the system
+instead of being held for the whole MkDocs build. The site engine then builds with
+``--strict``.
 """
 
 from __future__ import annotations
 
+import io
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
@@ -20,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from generator.config import RepoConfig
 from generator.render import render_site
+from generator.render.env import Fmt
 from generator.render.history import head_commit, record_histories
 from generator.render.report8d import attachment_refs
 from generator.render.sitedata import SiteData, build_site_data
@@ -131,19 +143,77 @@ def generate(config: RepoConfig, site: SiteData) -> int:
     return write_if_changed(paths.generated, ((p.path, p.content) for p in pages), sources)
 
 
-def mkdocs_env(config: RepoConfig, lang: str) -> dict[str, str]:
+def build_stamp(site: SiteData) -> dict[str, str]:
+    """The 8D pages' build stamp, as the environment ``mkdocs.yml`` reads it (``extra``)."""
+    f = Fmt(lang=site.lang, tz=site.tz, page="")
+    return {
+        "KESU_STAMP_LABEL": f.t("built_from"),
+        "KESU_STAMP_COMMIT": site.commit,
+        "KESU_STAMP_DETAIL": f"{f.t('built_at')} {f.dt(site.built_at)} · "
+        f"{f.t('as_of')} {f.dt(site.as_of)}",
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """What generating the pages hands to the site engine."""
+
+    ok: bool
+    """False when the records stop the build (``compute_site`` returned ``None``)."""
+    report: str
+    """What was printed on the way (diagnostics)."""
+    stamp: dict[str, str] = field(default_factory=dict)
+    written: int = 0
+
+
+def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool) -> Generated:
+    """Load, validate, compute and write the Markdown pages, in this process."""
+    report = io.StringIO()
+    site = compute_site(config, as_of, lang, strict=strict, out=report)
+    if site is None:
+        return Generated(False, report.getvalue())
+    written = generate(config, site)
+    return Generated(True, report.getvalue(), build_stamp(site), written)
+
+
+def generate_isolated(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool,
+                      out: TextIO) -> Generated:
+    """``generate_pages`` in a child process, so its memory is freed before MkDocs starts.
+
+    A forked child (no new interpreter, no imports again); in this process where ``fork`` is
+    not available or ``KESU_BUILD_IN_PROCESS=1``. What the step printed is written to ``out``.
+    """
+    if (os.environ.get("KESU_BUILD_IN_PROCESS") == "1"
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        result = generate_pages(config, as_of, lang, strict)
+    else:
+        ctx = multiprocessing.get_context("fork")
+        try:
+            with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+                result = pool.submit(generate_pages, config, as_of, lang, strict).result()
+        except BrokenProcessPool:
+            out.write("kesu build: 生成页面的子进程意外退出（内存不足？）/ "
+                      "the process generating the pages died (out of memory?)\n")
+            return Generated(False, "")
+    out.write(result.report)
+    return result
+
+
+def mkdocs_env(config: RepoConfig, lang: str,
+               stamp: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["KESU_SITE_LANG"] = "en" if lang == "en" else "zh"
     env["KESU_SITE_TITLE"] = config.site_title
     env["NO_MKDOCS_2_WARNING"] = "1"
+    env.update(stamp or {})
     return env
 
 
 def run_mkdocs(config: RepoConfig, lang: str, args: list[str], out: TextIO,
-               capture: bool = True) -> int:
+               capture: bool = True, stamp: Mapping[str, str] | None = None) -> int:
     paths = build_paths(config)
     cmd = [sys.executable, "-m", "mkdocs", *args, "-f", str(paths.mkdocs_yml)]
-    proc = subprocess.run(cmd, cwd=config.root, env=mkdocs_env(config, lang),
+    proc = subprocess.run(cmd, cwd=config.root, env=mkdocs_env(config, lang, stamp),
                           capture_output=capture, text=True, check=False)
     if proc.returncode != 0 and capture:
         out.write(proc.stdout + proc.stderr)
@@ -157,12 +227,11 @@ def run_build(config: RepoConfig, as_of: datetime, out_dir: Path | None, lang: s
     if not paths.mkdocs_yml.is_file():
         out.write(f"kesu build: {paths.mkdocs_yml} not found\n")
         return 2
-    site = compute_site(config, as_of, lang, strict=strict, out=out)
-    if site is None:
+    generated = generate_isolated(config, as_of, lang, strict=strict, out=out)
+    if not generated.ok:
         return 1
-    generate(config, site)
     target = (out_dir or config.root / "public").resolve()
     args = ["build", "--quiet", "-d", str(target)]
     if strict:
         args.insert(1, "--strict")
-    return 1 if run_mkdocs(config, lang, args, out) else 0
+    return 1 if run_mkdocs(config, lang, args, out, stamp=generated.stamp) else 0

@@ -47,13 +47,12 @@ def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 @command(_setup_serve)
 def cmd_serve(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.build import compute_site, generate, run_mkdocs
+    from generator.build import generate_isolated, run_mkdocs
 
-    site = compute_site(config, parse_as_of(args.as_of, config), lang, strict=False,
-                        out=sys.stderr)
-    if site is None:
+    generated = generate_isolated(config, parse_as_of(args.as_of, config), lang, strict=False,
+                                  out=sys.stderr)
+    if not generated.ok:
         return 1
-    generate(config, site)
     code = run_mkdocs(config, lang, ["serve", "--dev-addr", args.dev_addr], sys.stderr,
-                      capture=False)
+                      capture=False, stamp=generated.stamp)
     return EXIT_OK if code == 0 else 1

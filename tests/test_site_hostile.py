@@ -229,3 +229,11 @@ def test_search_index_and_downloads_are_inert(hostile_site: Path) -> None:
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             assert cell.data_type != "f", cell.value
+
+
+def test_the_mkdocs_hook_changes_nothing_on_the_hostile_site(hostile_site: Path) -> None:
+    # Record text full of Markdown, HTML and blank lines: the hook sets the same raw HTML aside
+    # as Python-Markdown would, so every page and the search index come out the same.
+    from tests.test_site_engine import assert_hook_changes_nothing
+
+    assert_hook_changes_nothing(hostile_site.parent)

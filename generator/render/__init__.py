@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from generator.render.pages import Page
 from generator.render.sitedata import SiteData
 
 
-def render_site(site: SiteData, files: Mapping[str, str]) -> list[Page]:
-    """Every generated page and download, in a stable order."""
+def render_site(site: SiteData, files: Mapping[str, str]) -> Iterator[Page]:
+    """Every generated page and download, in a stable order, one at a time (a page can be
+    written as soon as it is rendered: the whole site is never held in memory)."""
     from generator.render import (
         analysis,
         dashboard,
@@ -21,13 +22,11 @@ def render_site(site: SiteData, files: Mapping[str, str]) -> list[Page]:
         weekly,
     )
 
-    pages: list[Page] = []
-    pages += dashboard.dashboard_pages(site)
-    pages += ledger.ledger_pages(site)
-    pages += report8d.record_pages(site, files)
-    pages += weekly.weekly_pages(site)
-    pages += analysis.analysis_pages(site)
-    pages += scorecards.scorecard_pages(site)
-    pages += policy_page.policy_pages(site)
-    pages += ics.calendar_pages(site)
-    return pages
+    yield from dashboard.dashboard_pages(site)
+    yield from ledger.ledger_pages(site)
+    yield from report8d.record_pages(site, files)
+    yield from weekly.weekly_pages(site)
+    yield from analysis.analysis_pages(site)
+    yield from scorecards.scorecard_pages(site)
+    yield from policy_page.policy_pages(site)
+    yield from ics.calendar_pages(site)

@@ -54,6 +54,13 @@ def page_url(from_page: str, to_page: str) -> str:
     return posixpath.relpath(target, base)
 
 
+@cache
+def _records_dir_from(from_page: str) -> str:
+    """``generated/records/`` relative to the folder of ``from_page`` (``""`` inside it)."""
+    rel = posixpath.relpath("generated/records", posixpath.dirname(from_page) or ".")
+    return "" if rel == "." else rel + "/"
+
+
 @dataclass(frozen=True, slots=True)
 class Fmt:
     """Formatting for one page: language, zone, config switches and the page's own path."""
@@ -79,7 +86,9 @@ class Fmt:
         return page_url(self.page, to_page)
 
     def record_url(self, record_id: str) -> str:
-        return page_url(self.page, f"generated/records/{record_id}.md")
+        # page_url(self.page, f"generated/records/{record_id}.md"), without a relpath per link
+        # (record ids are file names: no "/" or "..").
+        return f"{_records_dir_from(self.page)}{record_id}.html"
 
     def dt(self, value: datetime | None) -> str:
         if value is None:

@@ -38,7 +38,7 @@ def attachment_refs(data: Mapping[str, Any]) -> Iterator[str]:
                 yield from (e for e in action.get("evidence") or () if isinstance(e, str))
 
 
-def record_pages(site: SiteData, files: Mapping[str, str]) -> list[Page]:
+def record_pages(site: SiteData, files: Mapping[str, str]) -> Iterator[Page]:
     """``files`` maps attachment references that exist to their copy under the docs folder."""
     by_key: dict[str, list[str]] = defaultdict(list)
     for row in site.rows:
@@ -52,7 +52,6 @@ def record_pages(site: SiteData, files: Mapping[str, str]) -> list[Page]:
     if policy is not None:
         roles |= {k: v.get(site.lang) for k, v in policy.roles.items()}
     images = {ref for ref in files if ref.lower().endswith(IMAGE_SUFFIXES)}
-    pages = []
     for row in site.rows:
         path = f"{GEN}/records/{row.id}.md"
         facts = row.record.get("facts") or {}
@@ -69,5 +68,4 @@ def record_pages(site: SiteData, files: Mapping[str, str]) -> list[Page]:
             "same_key": [i for i in by_key.get(key, []) if i != row.id]
             if isinstance(key, str) else [],
         }
-        pages.append(Page(path, render("record.md.j2", **ctx)))
-    return pages
+        yield Page(path, render("record.md.j2", **ctx))

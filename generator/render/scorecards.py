@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from generator.render import periods
@@ -36,17 +37,16 @@ def _card(site: SiteData, kind: str, name: str, rows: list[Row]) -> Card:
                 Counter(r.defect_code or "–" for r in rows).most_common(8))
 
 
-def scorecard_pages(site: SiteData) -> list[Page]:
+def scorecard_pages(site: SiteData) -> Iterator[Page]:
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for r in site.rows:
         groups[("customer", r.customer or "–")].append(r)
         groups[("department", r.department or "–")].append(r)
     cards = [_card(site, kind, name, rows) for (kind, name), rows in sorted(groups.items())]
-    pages = [Page(c.page, render("scorecard.md.j2", **base_context(site, c.page), c=c))
-             for c in cards]
+    for c in cards:
+        yield Page(c.page, render("scorecard.md.j2", **base_context(site, c.page), c=c))
     ctx = base_context(site, INDEX) | {
         "customers": [c for c in cards if c.kind == "customer"],
         "departments": [c for c in cards if c.kind == "department"],
     }
-    pages.append(Page(INDEX, render("scorecards_index.md.j2", **ctx)))
-    return pages
+    yield Page(INDEX, render("scorecards_index.md.j2", **ctx))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -61,19 +62,17 @@ def summarize(site: SiteData, week: Period, grade_order: list[str]) -> WeekSumma
                        len(open_rows))
 
 
-def weekly_pages(site: SiteData) -> list[Page]:
+def weekly_pages(site: SiteData) -> Iterator[Page]:
     tz = site.tz
     grade_order = [g.id for g in site.policy.grades] if site.policy is not None else []
     first = min((r.received_at for r in site.rows if r.received_at), default=site.as_of)
     weeks = periods.span(first, site.as_of, "week", tz)
-    pages: list[Page] = []
     summaries = []
     for week in weeks:
         s = summarize(site, week, grade_order)
         summaries.append(s)
         year, num = week.key.split("-W")
         ctx = base_context(site, s.page) | {"s": s, "year": year, "num": int(num)}
-        pages.append(Page(s.page, render("weekly.md.j2", **ctx)))
+        yield Page(s.page, render("weekly.md.j2", **ctx))
     ctx = base_context(site, INDEX) | {"weeks": list(reversed(summaries))}
-    pages.append(Page(INDEX, render("weekly_index.md.j2", **ctx)))
-    return pages
+    yield Page(INDEX, render("weekly_index.md.j2", **ctx))

@@ -1,0 +1,13 @@
+"""MkDocs hooks for Kesu's generated pages: see generator/render/mkdocs_hook.py.
+
+Listed under ``hooks:`` in mkdocs.yml; kept here, next to the overrides, so that a copy of
+``site/`` carries it. The bare-MkDocs floor of the benchmark (bench/run.py) runs without it.
+"""
+
+from generator.render.mkdocs_hook import (  # noqa: F401
+    on_page_content,
+    on_page_context,
+    on_page_markdown,
+    on_post_page,
+    on_pre_build,
+)
