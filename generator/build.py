@@ -221,8 +221,16 @@ def run_mkdocs(config: RepoConfig, lang: str, args: list[str], out: TextIO,
 
 
 def run_build(config: RepoConfig, as_of: datetime, out_dir: Path | None, lang: str,
-              strict: bool = True, out: TextIO = sys.stderr) -> int:
-    """The whole build; 0 on success, 1 when records or the site engine fail."""
+              strict: bool = True, out: TextIO = sys.stderr, *,
+              incremental: bool = False) -> int:  # fmt: skip
+    """The whole build; 0 on success, 1 when records or the site engine fail.
+
+    With ``incremental``, MkDocs re-renders only the pages whose Markdown changed when the
+    output folder holds a finished build it can continue from (``generator.incremental``);
+    otherwise, and always without it, everything is built.
+    """
+    from generator import incremental as inc
+
     paths = build_paths(config)
     if not paths.mkdocs_yml.is_file():
         out.write(f"kesu build: {paths.mkdocs_yml} not found\n")
@@ -231,7 +239,23 @@ def run_build(config: RepoConfig, as_of: datetime, out_dir: Path | None, lang: s
     if not generated.ok:
         return 1
     target = (out_dir or config.root / "public").resolve()
+    fingerprint = inc.site_fingerprint(config, lang)
     args = ["build", "--quiet", "-d", str(target)]
+    env = dict(generated.stamp)
     if strict:
         args.insert(1, "--strict")
-    return 1 if run_mkdocs(config, lang, args, out, stamp=generated.stamp) else 0
+    if incremental:
+        why = inc.can_continue(target, fingerprint)
+        if why is None:
+            inc.prune_stale(target, paths.generated)
+            args.append("--dirty")
+            env["KESU_INCREMENTAL"] = "1"
+        else:
+            out.write(f"kesu build --incremental: 完整构建 / full build ({why})\n")
+    code = run_mkdocs(config, lang, args, out, stamp=env)
+    if code == 0:
+        inc.mark_finished(target, fingerprint)
+        return 0
+    if target.is_dir():
+        inc.forget(target)
+    return 1

@@ -22,6 +22,10 @@ def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
                    help="output folder for the HTML site (default: public/)")
     p.add_argument("--no-strict", dest="strict", action="store_false",
                    help="build even when some records are invalid (they are left out)")
+    p.add_argument("--incremental", action="store_true",
+                   help="re-render only the pages that changed since the last build in the "
+                   "output folder (falls back to a full build when it cannot; previews and "
+                   "local work: the published site is built in full)")
     add_as_of(p)
 
 
@@ -30,7 +34,7 @@ def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.build import run_build
 
     return run_build(config, parse_as_of(args.as_of, config), args.out, lang,
-                     strict=args.strict, out=sys.stderr)
+                     strict=args.strict, out=sys.stderr, incremental=args.incremental)
 
 
 def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -111,7 +111,7 @@ def test_runner_end_to_end_at_ten_records(tmp_path: Path) -> None:
         "build",
         "floor",
         "rebuild",
-        "engine_dirty",
+        "rebuild_incremental",
     }
     assert all(s["rc"] == 0 and not s["timed_out"] for s in steps.values())
     assert doc["results"][0]["pages"] > 10

@@ -11,3 +11,9 @@ from generator.render.mkdocs_hook import (  # noqa: F401
     on_post_page,
     on_pre_build,
 )
+from generator.render.mkdocs_incremental import (  # noqa: F401
+    on_files,
+    on_nav,
+    on_post_build,
+    on_startup,
+)
