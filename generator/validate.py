@@ -6,9 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
 
 from generator.cache import Verdicts, content_key
@@ -17,8 +16,10 @@ from generator.crosscheck import check_identity, check_record
 from generator.diagnostics import Diagnostic
 from generator.load import LoadedFile, discover, load_files
 from generator.model import Record, RecordSet
-from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
 from generator.timeparse import is_datetime_text
+
+if TYPE_CHECKING:
+    import jsonschema
 
 RECORD_CHECK = "record"
 """The schema and the record-local checks of ``crosscheck.check_record``, as one verdict."""
@@ -44,7 +45,14 @@ class ValidationResult:
 
 @cache
 def complaint_validator() -> jsonschema.protocols.Validator:
-    """The authority: its errors become the bilingual diagnostics users read."""
+    """The authority: its errors become the bilingual diagnostics users read.
+
+    Imported on first use: only records the fast pre-check rejects need it.
+    """
+    import jsonschema
+
+    from generator.schemamsg import FORMAT_CHECKER
+
     cls = jsonschema.validators.validator_for(load_schema("complaint"))
     return cls(load_schema("complaint"), format_checker=FORMAT_CHECKER)
 
@@ -68,6 +76,12 @@ def fast_complaint_check() -> Callable[[Any], bool]:
     return validator.is_valid
 
 
+def _schema_diagnostics(lf: LoadedFile) -> list[Diagnostic]:
+    from generator.schemamsg import schema_diagnostics
+
+    return list(schema_diagnostics(complaint_validator(), lf.data, lf.display, lf.text))
+
+
 def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diagnostic]:
     """Schema and cross-record checks for ``files``, which must be the whole record set.
 
@@ -75,7 +89,6 @@ def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diag
     same code and time zone is not checked again (``cache.Verdicts``); links, ids and
     attachments, which depend on the other files, are checked every time.
     """
-    validator = complaint_validator()
     fast_ok = fast_complaint_check()
     verdicts = Verdicts.for_root(config.root)
     key = content_key(config.tz.key)
@@ -91,7 +104,7 @@ def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diag
         errs = (
             []
             if fast_ok(lf.data)
-            else list(schema_diagnostics(validator, lf.data, lf.display, lf.text))
+            else list(_schema_diagnostics(lf))
         )
         diags.extend(errs)
         if not errs:

@@ -86,12 +86,17 @@ def test_fast_check_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     from generator.config import RepoConfig
 
     calls: list[Any] = []
-    real = v.schema_diagnostics
+    real = v._schema_diagnostics
 
-    def spy(*args: Any, **kw: Any) -> Any:
-        calls.append(args[2])
-        return real(*args, **kw)
+    def spy(lf: Any) -> Any:
+        calls.append(lf.display)
+        return real(lf)
 
-    monkeypatch.setattr(v, "schema_diagnostics", spy)
+    from generator.cache import RecordCache, Verdicts
+
+    monkeypatch.setenv("KESU_CACHE", "0")  # no remembered verdicts: every record is checked
+    monkeypatch.setattr(Verdicts, "_open", {})
+    monkeypatch.setattr(RecordCache, "_open", {})
+    monkeypatch.setattr(v, "_schema_diagnostics", spy)
     v.validate_repository(RepoConfig(root=REPO))
     assert calls == []
