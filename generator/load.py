@@ -121,7 +121,8 @@ def discover(paths: Iterable[Path], root: Path) -> tuple[list[Path], list[Diagno
                         )
         else:
             _classify(start, root, found, diags)
-    return sorted(set(found)), diags
+    # Sorted by parts, as Path orders them, without 120,000 Path comparisons at 10,000 files.
+    return sorted(set(found), key=lambda p: p.parts), diags
 
 
 def _classify(p: Path, root: Path, found: list[Path], diags: list[Diagnostic]) -> None:
