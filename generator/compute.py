@@ -4,6 +4,11 @@ Pure: the records, the policy, the working calendar and ``as_of`` are arguments;
 read or written. ``to_json``/``export_json`` give the stable shape ``kesu export --format json``
 prints (``schema_version`` 1, times ISO 8601 with offset); ``explain`` is the text of
 ``kesu show``.
+
+The result types (``Computed``, ``ApprovalStatus``, ``MilestoneResult``, ``GradeResult``,
+``Reason``) are slots dataclasses but not frozen: a computation builds about five per record,
+and a frozen dataclass sets each field through ``object.__setattr__``, which was a fifth of the
+time at 10,000 records. Treat them as immutable all the same.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from generator.deadlines import (
     Calendar,
     MemoCalendar,
     MilestoneResult,
+    Resolver,
     cancellation_state,
     milestone_results,
     span,
@@ -50,7 +56,7 @@ SCHEMA_VERSION = 1
 _OPEN = ("pending", "due_soon", "overdue")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ApprovalStatus:
     id: str
     role: str
@@ -66,7 +72,7 @@ class ApprovalStatus:
     """The date as written in the record."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Computed:
     record_id: str
     grade: GradeResult
@@ -179,9 +185,11 @@ def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
         grade = grades[record.id]
         nac = policy.not_a_complaint
         excluded = (nac[1].zh, nac[1].en) if nac and holds(nac[0], record, grade.grade) else None
-        cancel = NOT_CANCELLED if excluded else cancellation_state(record, policy, calendar, as_of)
+        events = Resolver(record, policy, tz, as_of)
+        cancel = NOT_CANCELLED if excluded else cancellation_state(record, policy, calendar, as_of,
+                                                                   events)
         ms = milestone_results(record, grade.grade, policy, calendar, as_of, due_soon_days,
-                               cancel, excluded)
+                               cancel, excluded, events)
         open_ = [m for m in ms if m.state in _OPEN and m.due_at is not None]
         out[record.id] = Computed(
             record.id, grade, ms, cancel.cancelled, cancel.reason_zh, cancel.reason_en,

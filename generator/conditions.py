@@ -14,6 +14,7 @@ import calendar
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,8 +33,12 @@ class Window:
             return local - timedelta(days=self.days)
         y, m = divmod(local.month - 1 - self.months, 12)
         year, month = local.year + y, m + 1
-        return local.replace(year=year, month=month,
-                             day=min(local.day, calendar.monthrange(year, month)[1]))
+        return local.replace(year=year, month=month, day=min(local.day, _month_days(year, month)))
+
+
+@cache
+def _month_days(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +170,7 @@ def latest_decision(record: Record, role: str, subject: str) -> Mapping[str, Any
     items = record.get("approvals")
     found = None
     for entry in items if isinstance(items, list) else []:
-        if isinstance(entry, Mapping) and entry.get("role") == role \
+        if isinstance(entry, dict | Mapping) and entry.get("role") == role \
                 and entry.get("subject") == subject:
             found = entry
     return found
@@ -181,15 +186,22 @@ def dig(data: Any, parts: Sequence[str]) -> Any:
     return data
 
 
+@cache
+def reader(dotted: str) -> Callable[[Any], Any]:
+    """The value at a dotted path of a record's data (a mapping), or None: ``dig``, with the
+    path split and the walk specialised once per path."""
+    return _getter(tuple(dotted.split(".")))
+
+
 def _getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
-    if len(path) == 1:
-        key = path[0]
-        return lambda data: data.get(key)
+    first, rest = path[0], path[1:]
+    if not rest:
+        return lambda data: data.get(first)
+    second = rest[0]
 
     def get(data: Any) -> Any:
-        node = data.get(path[0])
-        return node.get(path[1]) if node.__class__ is dict and len(path) == 2 \
-            else dig(node, path[1:])
+        node = data.get(first)
+        return node.get(second) if node.__class__ is dict and len(rest) == 1 else dig(node, rest)
     return get
 
 
@@ -224,6 +236,8 @@ def _compile(cond: Condition) -> Callable[[Context], bool]:
     if kind == "grades":
         grades = frozenset(cond.grades)
         return lambda ctx: ctx.grade in grades
+    if kind == "recurrence":  # without a history (no lookup) it never holds
+        return lambda ctx: ctx.lookup is not None and evaluate(cond, ctx)[0]
     return lambda ctx: evaluate(cond, ctx)[0]
 
 
@@ -235,6 +249,12 @@ def test(cond: Condition, ctx: Context) -> bool:
 def evaluate(cond: Condition, ctx: Context) -> tuple[bool, tuple[str, ...]]:
     """Whether ``cond`` holds, and the earlier records a recurrence in it counted."""
     kind = cond.kind
+    if kind == "recurrence":
+        rec = cond.recurrence
+        if rec is None or ctx.lookup is None:
+            return False, ()
+        count, earlier = ctx.lookup(rec)
+        return (True, earlier) if count >= rec.min_count else (False, ())
     if not cond.recurrent and kind not in ("grades", "approval"):
         return test(cond, ctx), ()
     if kind in ("any", "all"):
@@ -246,14 +266,8 @@ def evaluate(cond: Condition, ctx: Context) -> tuple[bool, tuple[str, ...]]:
         return not evaluate(cond.children[0], ctx)[0], ()
     if kind == "grades":
         return ctx.grade in cond.grades, ()
-    if kind == "approval":
-        entry = latest_decision(ctx.record, cond.approval[0], cond.approval[1])
-        return entry is not None and entry.get("decision") == cond.approval[2], ()
-    rec = cond.recurrence
-    if rec is None or ctx.lookup is None:
-        return False, ()
-    count, earlier = ctx.lookup(rec)
-    return (True, earlier) if count >= rec.min_count else (False, ())
+    entry = latest_decision(ctx.record, cond.approval[0], cond.approval[1])  # approval
+    return entry is not None and entry.get("decision") == cond.approval[2], ()
 
 
 def holds(cond: Condition | None, record: Record, grade: str | None = None) -> bool:

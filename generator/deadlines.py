@@ -25,6 +25,7 @@ from generator.conditions import holds
 from generator.events import (
     BUILTIN_EVENTS,
     Event,
+    Resolver,
     first_instant,
     fmt,
     instant,
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BUILTIN_EVENTS", "NOT_CANCELLED", "Calendar", "CancelState", "CancellationRule",
            "Duration", "Event", "EventDef", "MemoCalendar", "Milestone", "MilestoneResult",
-           "Variant", "cancellation_state", "first_instant", "fmt", "instant", "label",
+           "Resolver", "Variant", "cancellation_state", "first_instant", "fmt", "instant", "label",
            "milestone_result", "milestone_results", "parse_cancellation", "parse_event",
            "parse_milestone", "resolve", "span", "values_at"]
 
@@ -68,11 +69,8 @@ class MemoCalendar:
 
     def __init__(self, calendar: Calendar) -> None:
         self._calendar = calendar
+        self.tz: ZoneInfo = calendar.tz
         self._seen: dict[tuple[datetime, float, str], Due] = {}
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return self._calendar.tz
 
     def add(self, start: datetime, amount: float, unit: str) -> Due:
         key = (start, amount, unit)
@@ -84,7 +82,7 @@ _UNITS = {"hours": ("小时", "hours"), "working_hours": ("工作小时", "worki
           "natural_days": ("自然日", "natural days"), "working_days": ("工作日", "working days")}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for speed: see generator.compute
 class MilestoneResult:
     id: str
     name_zh: str
@@ -127,9 +125,9 @@ def _note(n: tuple[Any, ...], en: bool) -> str:
     kind = n[0]
     if kind == "text":
         return str(n[2] if en else n[1])
-    if kind == "start":
-        return (f"Starts at {n[2]}. {n[4].rstrip('.')}" if en
-                else f"起算：{n[1]}。{n[3].rstrip('。')}")
+    if kind == "start":  # the due's own explanation is built only now
+        return (f"Starts at {n[2]}. {n[3].explanation_en.rstrip('.')}" if en
+                else f"起算：{n[1]}。{n[3].explanation.rstrip('。')}")
     if kind == "wait":
         return f"Waiting for {n[2]}" if en else f"等待{n[1]}"
     if kind == "restart":
@@ -179,8 +177,9 @@ NOT_CANCELLED = CancelState(False)
 
 
 def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
-                       as_of: datetime) -> CancelState:
-    """Cancelled by hand (status), by the policy's rule, or restarted after it."""
+                       as_of: datetime, events: Resolver | None = None) -> CancelState:
+    """Cancelled by hand (status), by the policy's rule, or restarted after it. ``events``:
+    the record's resolver, when its milestones will share it."""
     tz = calendar.tz
     if record.get("status") == "cancelled":
         at = try_instant(record.get("cancellation.at"), tz)
@@ -190,11 +189,12 @@ def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
     rule = policy.cancellation
     if rule is None or not holds(rule.applies, record):
         return NOT_CANCELLED
-    start = resolve(rule.start, record, policy, tz, as_of)
+    events = events or Resolver(record, policy, tz, as_of)
+    start = events.resolve(rule.start)
     if start is None:
         return NOT_CANCELLED
     cancel_at = calendar.add(start, rule.duration.amount, rule.duration.unit).at
-    arrived = resolve(rule.unless, record, policy, tz, as_of)
+    arrived = events.resolve(rule.unless)
     what_zh, what_en = label(rule.unless, policy)
     n, (u_zh, u_en) = f"{rule.duration.amount:g}", _UNITS[rule.duration.unit]
     if arrived is not None and arrived <= cancel_at:
@@ -238,17 +238,22 @@ def _na(m: Milestone, why_zh: str, why_en: str) -> MilestoneResult:
 
 def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
                      calendar: Calendar, as_of: datetime, due_soon_days: int,
-                     cancel: CancelState) -> MilestoneResult:
+                     cancel: CancelState, events: Resolver | None = None) -> MilestoneResult:
+    """One milestone's state; ``events``: the record's resolver, when its other milestones
+    share it."""
     tz = calendar.tz
-    if not holds(m.applies, record, grade):
+    if m.applies is not None and not holds(m.applies, record, grade):
         return _na(m, f"不适用于此记录（级别 {grade}）",
                    f"Does not apply to this record (grade {grade})")
-    variant = next((v for v in m.variants if holds(v.applies, record, grade)), None)
-    if variant is None:
+    for variant in m.variants:
+        if variant.applies is None or holds(variant.applies, record, grade):
+            break
+    else:
         return _na(m, f"没有适用的变体（级别 {grade}）", f"No variant applies (grade {grade})")
     done = first_instant(record, m.done, tz)
     done = done.astimezone(tz) if done is not None and done <= as_of else None
-    start = resolve(variant.start, record, policy, tz, as_of)
+    events = events or Resolver(record, policy, tz, as_of)
+    start = events.resolve(variant.start)
     start = start.astimezone(tz) if start is not None else None
     ev_zh, ev_en = label(variant.start, policy)
     notes: list[tuple[Any, ...]] = []
@@ -263,7 +268,7 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
         calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
         policy_due = due = calc.at
         estimated = calc.estimated
-        notes.insert(0, ("start", ev_zh, ev_en, calc.explanation, calc.explanation_en))
+        notes.insert(0, ("start", ev_zh, ev_en, calc))
     else:
         notes.insert(0, ("wait", ev_zh, ev_en))
     customer = _customer_deadline(record, tz) if m.customer_deadline_applies else None
@@ -279,7 +284,6 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
         else:
             notes.append(("ignored", ext[0].astimezone(tz)))
     overdue, late_by = False, None
-    closed = _closed_at(record, tz, as_of)
     if done is not None:
         if due is not None and done > due:
             state, late_by = "done_late", done - due
@@ -290,7 +294,7 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
     elif cancel.cancelled:
         state = "cancelled"
         notes.append(("cancelled",))
-    elif closed is not None and (due is None or due >= closed):
+    elif (closed := events.closed_at()) is not None and (due is None or due >= closed):
         # The record closed before this clock ran out (or started): nothing is owed any more.
         state = "not_applicable"
         notes.append(("closed", closed))
@@ -317,18 +321,14 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
         done, state, overdue, late_by, estimated, tuple(notes), variant.id)
 
 
-def _closed_at(record: Record, tz: ZoneInfo, as_of: datetime) -> datetime | None:
-    """When a closed record's clocks stopped: its closure time, if it is closed as of now."""
-    if record.get("status") != "closed":
-        return None
-    at = try_instant(record.get("d8_closure.closed_at"), tz)
-    return at.astimezone(tz) if at is not None and at <= as_of else None
-
-
 def milestone_results(record: Record, grade: str, policy: Policy, calendar: Calendar,
                       as_of: datetime, due_soon_days: int, cancel: CancelState,
-                      excluded: tuple[str, str] | None = None) -> tuple[MilestoneResult, ...]:
+                      excluded: tuple[str, str] | None = None,
+                      events: Resolver | None = None) -> tuple[MilestoneResult, ...]:
+    """Every milestone of the policy for one record; ``events``: the record's resolver, when
+    its cancellation already used one."""
     if excluded is not None:
         return tuple(_na(m, *excluded) for m in policy.milestones)
-    return tuple(milestone_result(m, record, grade, policy, calendar, as_of, due_soon_days, cancel)
-                 for m in policy.milestones)
+    events = events or Resolver(record, policy, calendar.tz, as_of)
+    return tuple(milestone_result(m, record, grade, policy, calendar, as_of, due_soon_days, cancel,
+                                  events) for m in policy.milestones)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from generator.conditions import dig, parse_optional
+from generator.conditions import dig, parse_optional, reader
 from generator.model import Record
 from generator.policytypes import (
     CancellationRule,
@@ -100,14 +100,9 @@ def _split(path: str) -> tuple[str, ...]:
     return tuple(path.split("."))
 
 
-def instant(value: Any, tz: ZoneInfo) -> datetime | None:
-    """``try_instant``, remembered: a record's times are read by several milestones."""
-    return _instant(value, tz) if isinstance(value, str) else None
-
-
-@lru_cache(maxsize=1 << 16)
-def _instant(value: str, tz: ZoneInfo) -> datetime | None:
-    return try_instant(value, tz)
+instant = try_instant
+"""A time in a record, or None (``try_instant``, which remembers what it parsed: a record's
+times are read by several milestones)."""
 
 
 def values_at(data: Any, path: str) -> list[Any]:
@@ -130,30 +125,72 @@ def values_at(data: Any, path: str) -> list[Any]:
 def first_instant(record: Record, paths: Sequence[str], tz: ZoneInfo) -> datetime | None:
     """The earliest time at the first path that has one."""
     for path in paths:
+        if "[]" not in path:  # one value at most: no list to build
+            if (at := instant(reader(path)(record.data), tz)) is not None:
+                return at
+            continue
         times = [t for v in values_at(record.data, path) if (t := instant(v, tz))]
         if times:
             return min(times)
     return None
 
 
-def _resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo, as_of: datetime,
-             depth: int) -> tuple[bool, datetime | None]:
-    """(recorded at all, the instant if it happened by ``as_of``)."""
-    if event.kind == "ref":
-        definition = policy.events.get(event.value)
-        if definition is None or depth > 20:
-            return False, None
-        return _resolve(definition.at, record, policy, tz, as_of, depth + 1)
-    if event.kind == "field":
-        at = instant(dig(record.data, _split(event.value)), tz)
-        return at is not None, at if at is not None and at <= as_of else None
-    found = [_resolve(c, record, policy, tz, as_of, depth + 1) for c in event.children]
-    if event.kind == "first_of":
-        # the first one recorded decides, even when it lies after as_of: a later hand-over
-        # does not make the arrival the start in the meantime
-        return next((f for f in found if f[0]), (False, None))
-    times = [t for _, t in found if t is not None]
-    return all(p for p, _ in found), max(times) if len(times) == len(found) else None
+Resolved = tuple[bool, datetime | None]
+"""(recorded at all, the instant if it happened by ``as_of``)."""
+
+
+class Resolver:
+    """When one record's events happened as of ``as_of``.
+
+    Made once per record and shared by its cancellation rule and all its milestones, so each
+    field an event reads is looked up and parsed once.
+    """
+
+    __slots__ = ("_as_of", "_closed", "_data", "_events", "_fields", "_tz")
+
+    def __init__(self, record: Record, policy: Policy, tz: ZoneInfo, as_of: datetime) -> None:
+        self._data, self._events, self._tz, self._as_of = record.data, policy.events, tz, as_of
+        self._fields: dict[str, Resolved] = {}
+        self._closed: tuple[datetime | None] | None = None  # (closed_at(),) once asked
+
+    def closed_at(self) -> datetime | None:
+        """When the record's clocks stopped: its closure time in the zone, if it is closed as
+        of ``as_of``; otherwise None."""
+        if self._closed is None:
+            at = None
+            if self._data.get("status") == "closed":
+                at = instant(reader("d8_closure.closed_at")(self._data), self._tz)
+                at = at.astimezone(self._tz) if at is not None and at <= self._as_of else None
+            self._closed = (at,)
+        return self._closed[0]
+
+    def resolve(self, event: Event) -> datetime | None:
+        """See :func:`resolve`."""
+        return self._resolve(event, 0)[1]
+
+    def _field(self, path: str) -> Resolved:
+        found = self._fields.get(path)
+        if found is None:
+            at = instant(reader(path)(self._data), self._tz)
+            found = self._fields[path] = (at is not None,
+                                          at if at is not None and at <= self._as_of else None)
+        return found
+
+    def _resolve(self, event: Event, depth: int) -> Resolved:
+        if event.kind == "ref":
+            definition = self._events.get(event.value)
+            if definition is None or depth > 20:
+                return False, None
+            return self._resolve(definition.at, depth + 1)
+        if event.kind == "field":
+            return self._field(event.value)
+        found = [self._resolve(c, depth + 1) for c in event.children]
+        if event.kind == "first_of":
+            # the first one recorded decides, even when it lies after as_of: a later hand-over
+            # does not make the arrival the start in the meantime
+            return next((f for f in found if f[0]), (False, None))
+        times = [t for _, t in found if t is not None]
+        return all(p for p, _ in found), max(times) if len(times) == len(found) else None
 
 
 def resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo,
@@ -161,8 +198,9 @@ def resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo,
     """When ``event`` happened, or None if it has not (as of ``as_of``).
 
     ``first_of`` takes the first event that is recorded at all; ``later_of`` waits for all.
+    To resolve several events of one record, use one :class:`Resolver`.
     """
-    return _resolve(event, record, policy, tz, as_of, 0)[1]
+    return Resolver(record, policy, tz, as_of).resolve(event)
 
 
 def label(event: Event, policy: Policy) -> tuple[str, str]:

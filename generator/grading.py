@@ -20,6 +20,7 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -68,7 +69,7 @@ def parse_grade(g: Mapping[str, Any]) -> Grade:
         for c in g.get("criteria", [])))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for speed: see generator.compute
 class Reason:
     criterion: str
     """The criterion id, ``declared``, ``reopen``, or empty for the default grade."""
@@ -78,7 +79,7 @@ class Reason:
     """Earlier records that caused an escalation (or the original of a reopening)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for speed: see generator.compute
 class GradeResult:
     grade: str
     name_zh: str
@@ -100,9 +101,20 @@ _KEY_PATHS = {name: tuple(tuple(p.split(".")) for p in paths)
 
 def key_value(record: Record, key: Sequence[str]) -> tuple[str, ...] | None:
     """The record's value of a (composite) key, case-folded; None when a part is missing."""
+    return _key_value(record, _key_paths(tuple(key)))
+
+
+@cache
+def _key_paths(key: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Each part's record paths, split (a named key's aliases, or the dotted path itself)."""
+    return tuple(_KEY_PATHS.get(part) or (tuple(part.split(".")),) for part in key)
+
+
+def _key_value(record: Record, paths: tuple[tuple[tuple[str, ...], ...], ...]
+               ) -> tuple[str, ...] | None:
     out: list[str] = []
-    for part in key:
-        for path in _KEY_PATHS.get(part) or (tuple(part.split(".")),):
+    for part in paths:
+        for path in part:
             value = dig(record.data, path)
             ok = value.__class__ is str or (isinstance(value, int) and not isinstance(value, bool))
             if ok and (text := str(value).strip()):
@@ -126,7 +138,7 @@ class RecurrenceIndex:
         self._info: dict[str, tuple[float, str, dict[tuple[str, ...], tuple[str, ...]]]] = {}
 
     def values(self, record: Record) -> dict[tuple[str, ...], tuple[str, ...] | None]:
-        return {spec: key_value(record, spec) for spec in self._keys}
+        return {spec: _key_value(record, _key_paths(spec)) for spec in self._keys}
 
     def add(self, record: Record, at: datetime, grade: str,
             values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> None:
@@ -140,16 +152,26 @@ class RecurrenceIndex:
                 ids.append(record.id)
         self._info[record.id] = (ts, grade, kept)
 
+    def known(self, values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> bool:
+        """Whether an earlier occurrence shares one of these key values."""
+        for spec, value in values.items():
+            if value is not None and (spec, value) in self._lists:
+                return True
+        return False
+
     def lookup(self, at: datetime, exclude: str | None,
                values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> Lookup:
         """Counting for a record received ``at`` with key ``values`` (from :meth:`values`);
         ``exclude`` is its reopened original."""
+        # this record's history per key, looked up once for all its criteria
+        history = {spec: buckets for spec, value in values.items() if value is not None
+                   and (buckets := self._lists.get((spec, value))) is not None}
         starts: dict[Window, float] = {}
-        lists, info, tz = self._lists, self._info, self._tz
+        tz = self._tz
+        original = self._info.get(exclude) if exclude is not None else None
 
         def find(rec: Recurrence) -> tuple[int, tuple[str, ...]]:
-            value = values.get(rec.key)
-            buckets = lists.get((rec.key, value)) if value is not None else None
+            buckets = history.get(rec.key)
             if buckets is None:
                 return 1, ()
             if (start := starts.get(rec.window)) is None:
@@ -159,23 +181,32 @@ class RecurrenceIndex:
             for g in grades:
                 if (found := buckets.get(g)) is not None:
                     total += len(found[0]) - bisect_right(found[0], start)
-            if exclude is not None and exclude in info:
-                ts, grade, kept = info[exclude]
-                if kept.get(rec.key) == value and ts > start and \
+            if original is not None:
+                ts, grade, kept = original
+                if kept.get(rec.key) == values[rec.key] and ts > start and \
                         (rec.of_grades is None or grade in rec.of_grades):
                     total -= 1
             if total + 1 < rec.min_count:
                 return total + 1, ()  # not met: no need to name anyone
-            hits: list[tuple[float, str]] = []
-            for g in grades:
-                if (found := buckets.get(g)) is not None:
-                    times, ids = found
-                    lo = max(bisect_right(times, start), len(times) - MAX_EVIDENCE - 1)
-                    hits.extend(zip(times[lo:], ids[lo:], strict=True))
-            named = [i for _, i in sorted(hits) if i != exclude][-MAX_EVIDENCE:]
-            return total + 1, tuple(named)
+            return total + 1, _latest(buckets, grades, start, exclude)
 
         return find
+
+
+def _latest(buckets: Mapping[str, tuple[list[float], list[str]]], grades: Sequence[str],
+            start: float, exclude: str | None) -> tuple[str, ...]:
+    """The last ``MAX_EVIDENCE`` records after ``start`` in the buckets of ``grades``."""
+    lists = [found for g in grades if (found := buckets.get(g)) is not None]
+    if len(lists) == 1:  # filled in received order, then id: already sorted
+        times, ids = lists[0]
+        named = ids[max(bisect_right(times, start), len(times) - MAX_EVIDENCE - 1):]
+    else:
+        hits: list[tuple[float, str]] = []
+        for times, ids in lists:
+            lo = max(bisect_right(times, start), len(times) - MAX_EVIDENCE - 1)
+            hits.extend(zip(times[lo:], ids[lo:], strict=True))
+        named = [i for _, i in sorted(hits)]
+    return tuple([i for i in named if i != exclude][-MAX_EVIDENCE:])
 
 
 def _reason(c: Criterion, earlier: tuple[str, ...]) -> Reason:
@@ -199,7 +230,8 @@ def _scan(record: Record, policy: Policy, lookup: Lookup | None) -> tuple[int, i
     for i, grade in enumerate(policy.grades):
         for c in grade.criteria:
             when = c.when
-            if not when.recurrent:
+            # without a history, rank and fact grade read a criterion the same way
+            if not when.recurrent or lookup is None:
                 if when.fn(plain):
                     fact = i if fact < 0 else fact
                     if rank < 0:
@@ -220,10 +252,10 @@ def _scan(record: Record, policy: Policy, lookup: Lookup | None) -> tuple[int, i
 
 
 def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
-               done: Mapping[str, GradeResult]) -> GradeResult:
+               done: Mapping[str, GradeResult], original: str | None) -> GradeResult:
+    """``original``: the record this one reopens (``reopen_of``), if any."""
     fact, rank, reasons = _scan(record, policy, lookup)
-    original = record.get("reopen_of")
-    if policy.reopen_inherits_grade and isinstance(original, str) and original in done:
+    if policy.reopen_inherits_grade and original is not None and original in done:
         inherited = policy.rank(done[original].grade)
         if inherited is not None and inherited < rank:
             g = policy.grades[inherited]
@@ -261,21 +293,27 @@ def is_occurrence(record: Record, policy: Policy) -> bool:
 def grade_all(ordered: Sequence[Record], policy: Policy, tz: ZoneInfo,
               received: Mapping[str, datetime | None]) -> dict[str, GradeResult]:
     """Grade ``ordered`` (from :func:`processing_order`), each with its earlier history."""
-    specs = [c.recurrence.key for g in policy.grades for cr in g.criteria
+    rules = [c.recurrence for g in policy.grades for cr in g.criteria
              for c in walk(cr.when) if c.recurrence is not None]
+    specs = [r.key for r in rules]
     index = RecurrenceIndex(specs, tz)
+    # Without an earlier occurrence that shares a key value every count is 1, which meets no
+    # recurrence (the policy schema asks for two or more): grade such a record without history.
+    alone_counts = any(r.min_count <= 1 for r in rules)
     results: dict[str, GradeResult] = {}
     for record in ordered:
         at = received.get(record.id)
-        if at is None or not specs:
-            results.setdefault(record.id, _grade_one(record, policy, None, results))
-            continue
         original = record.get("reopen_of")
+        original = original if isinstance(original, str) else None
+        if at is None or not specs:
+            results.setdefault(record.id, _grade_one(record, policy, None, results, original))
+            continue
         values = index.values(record)
-        lookup = index.lookup(at, original if isinstance(original, str) else None, values)
-        result = _grade_one(record, policy, lookup, results)
+        lookup = index.lookup(at, original, values) if alone_counts or index.known(values) \
+            else None
+        result = _grade_one(record, policy, lookup, results, original)
         results.setdefault(record.id, result)
-        if is_occurrence(record, policy):
+        if original is None and is_occurrence(record, policy):  # a reopening never is
             basis = result.fact_grade if policy.recurrence_basis == "fact" else result.grade
             index.add(record, at, basis, values)
     return results

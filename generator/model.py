@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 
@@ -25,12 +26,19 @@ class Record:
 
     def get(self, dotted: str) -> Any:
         """Value at a dotted path such as ``sample.received_at``, or ``None``."""
+        if "." not in dotted:
+            return self.data.get(dotted)
         node: Any = self.data
-        for part in dotted.split("."):
-            if not isinstance(node, Mapping):
+        for part in _split(dotted):
+            if node.__class__ is not dict and not isinstance(node, Mapping):  # dicts: fast path
                 return None
             node = node.get(part)
         return node
+
+
+@cache
+def _split(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
 
 
 @dataclass(slots=True)

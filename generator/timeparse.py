@@ -2,18 +2,49 @@
 
 Records keep dates as text (the loader never builds date objects), so every consumer parses
 through here with the repository's zone: a time without an offset is local to that zone.
+
+Parsed values are remembered by (text, zone): validation, the cross-record checks and compute
+read the same times again and again (10,000 records mean a quarter of a million reads).
+Only successes are remembered; invalid text is parsed (and rejected) afresh every time, so
+the errors and their messages are exactly those of the parser.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 _DT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?$")
 _D = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_INSTANT = re.compile(  # _D or _DT in one match
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$")
+_USUAL = re.compile(r"\d{4}-\d{2}-\d{2}[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\Z", re.ASCII)
+"""The usual shape: ASCII digits, a valid time of day, no offset. ``datetime.fromisoformat``
+reads it exactly as :func:`_build` does, only faster; a date that does not exist (02-30) still
+goes to ``_build``, which says why."""
 
 END_OF_DAY = time(23, 59, 59, 999999)  # the same instant workcal uses for "end of a working day"
+_UTC = ZoneInfo("UTC")
+MEMO_LIMIT = 1 << 18
+"""Remembered values per table (keyed by text and zone; zones compare by identity); a full
+table starts again empty, so a long-lived process stays bounded."""
+_Memo = dict[tuple[str, ZoneInfo], datetime]
+_datetimes: _Memo = {}
+_instants: _Memo = {}
+
+
+def _remember(memo: _Memo, key: tuple[str, ZoneInfo], at: datetime) -> datetime:
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = at
+    return at
+
+
+def forget() -> None:
+    """Forget every remembered value (a benchmark measuring first parses calls this)."""
+    _datetimes.clear()
+    _instants.clear()
 
 
 def is_datetime_text(value: object) -> bool:
@@ -21,7 +52,7 @@ def is_datetime_text(value: object) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        parse_datetime(value, ZoneInfo("UTC"))
+        parse_datetime(value, _UTC)
     except ValueError:
         return False
     return True
@@ -29,24 +60,41 @@ def is_datetime_text(value: object) -> bool:
 
 def parse_datetime(text: str, tz: ZoneInfo) -> datetime:
     """Parse ``YYYY-MM-DD HH:MM[:SS][offset]``; naive times are local to ``tz``."""
+    at = _datetimes.get((text, tz))
+    return at if at is not None else _remember(_datetimes, (text, tz), _parse_datetime(text, tz))
+
+
+def _usual(text: str, tz: ZoneInfo) -> datetime | None:
+    if _USUAL.match(text):
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=tz)
+        except ValueError:
+            pass
+    return None
+
+
+def _parse_datetime(text: str, tz: ZoneInfo) -> datetime:
+    if (at := _usual(text, tz)) is not None:
+        return at
     m = _DT.match(text)
     if not m:
         raise ValueError(f"not a date and time: {text!r}")
-    y, mo, d, h, mi, s, off = m.groups()
+    return _build(text, tz, *m.groups())
+
+
+def _build(text: str, tz: ZoneInfo, y: str, mo: str, d: str, h: str, mi: str, s: str | None,
+           off: str | None) -> datetime:
     hour, minute, second = int(h), int(mi), int(s or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise ValueError(f"not a valid time of day: {text!r}")
-    base = datetime(int(y), int(mo), int(d), hour, minute, second)  # raises on 2026-02-30
-    if off is None:
-        return base.replace(tzinfo=tz)
-    if off == "Z":
-        return base.replace(tzinfo=ZoneInfo("UTC"))
+    if off is None or off == "Z":  # raises on 2026-02-30
+        return datetime(int(y), int(mo), int(d), hour, minute, second,
+                        tzinfo=tz if off is None else _UTC)
+    base = datetime(int(y), int(mo), int(d), hour, minute, second)  # the date, then the offset
     sign = 1 if off[0] == "+" else -1
     oh, om = int(off[1:3]), int(off[4:6])
     if oh > 14 or om > 59:
         raise ValueError(f"not a valid offset: {text!r}")
-    from datetime import timezone
-
     return base.replace(tzinfo=timezone(sign * timedelta(hours=oh, minutes=om)))
 
 
@@ -63,16 +111,29 @@ def parse_instant(text: str, tz: ZoneInfo) -> datetime:
     End of day, not start: "done on 2026-01-08" must not make a deadline due that afternoon
     look late, and "due 2026-01-08" gives the whole day.
     """
-    if _D.match(text):
-        return datetime.combine(parse_date(text), END_OF_DAY, tzinfo=tz)
-    return parse_datetime(text, tz)
+    at = _instants.get((text, tz))
+    return at if at is not None else _remember(_instants, (text, tz), _parse_instant(text, tz))
+
+
+def _parse_instant(text: str, tz: ZoneInfo) -> datetime:
+    if (at := _usual(text, tz)) is not None:
+        return at
+    m = _INSTANT.match(text)
+    if not m:
+        raise ValueError(f"not a date and time: {text!r}")
+    y, mo, d, h, *rest = m.groups()
+    if h is None:  # a date alone
+        return datetime.combine(date(int(y), int(mo), int(d)), END_OF_DAY, tzinfo=tz)
+    return _build(text, tz, y, mo, d, h, *rest)
 
 
 def try_instant(value: object, tz: ZoneInfo) -> datetime | None:
     """Parse when possible; ``None`` for absent or malformed values (validation reports those)."""
     if not isinstance(value, str):
         return None
+    if (at := _instants.get((value, tz))) is not None:  # parse_instant's memo, read here
+        return at
     try:
-        return parse_instant(value, tz)
+        return _remember(_instants, (value, tz), _parse_instant(value, tz))
     except ValueError:
         return None

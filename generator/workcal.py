@@ -40,11 +40,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -201,13 +201,48 @@ class WorkingHours:
                              "must be naive, ordered and not overlapping")
 
 
-@dataclass(frozen=True)
+class Why(NamedTuple):
+    """What a due's explanation says, as data: the text is built on first use (most dues of a
+    10,000-record computation are never explained)."""
+
+    calendar: WorkCalendar
+    start: datetime
+    """``start`` in the calendar's zone."""
+    amount: float
+    unit: str
+    touched: tuple[date, ...]
+    """The days the computation looked at, in order."""
+
+
+@dataclass(frozen=True, eq=False)
 class Due:
+    """A due and why; a value: equal when the due and both explanations are."""
+
     at: datetime
     estimated: bool
     unpublished_years: tuple[int, ...]
-    explanation: str
-    explanation_en: str
+    why: Why = field(repr=False)
+
+    @property
+    def explanation(self) -> str:
+        return self._text[0]
+
+    @property
+    def explanation_en(self) -> str:
+        return self._text[1]
+
+    @cached_property
+    def _text(self) -> tuple[str, str]:
+        return _explain(self)
+
+    def _value(self) -> tuple[object, ...]:
+        return self.at, self.estimated, self.unpublished_years, self._text
+
+    def __eq__(self, other: object) -> bool:
+        return self._value() == other._value() if isinstance(other, Due) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._value())
 
 
 def _local(d: date, t: time, tz: ZoneInfo) -> datetime:
@@ -224,12 +259,23 @@ class WorkCalendar:
         self.extra_workdays = frozenset(extra_workdays)
         if both := sorted(self.shutdown_days & self.extra_workdays):
             raise ValueError(f"days both shutdown and extra working days: {both[0]}")
+        # each unit's amount in a day, for the bounds ``add`` checks
+        self._per_day = {"hours": 24.0, "working_hours": self._block_hours(),
+                         "natural_days": 1.0, "working_days": 1.0}
+        # answers that depend on the date alone, kept: many records start on the same day
+        self._kinds: dict[date, str] = {}
+        self._workdays: dict[tuple[date, int], tuple[datetime, tuple[date, ...]]] = {}
 
     def is_published(self, year: int) -> bool:
         return year in self.official.published_years
 
     def day_kind(self, d: date) -> str:
         """One of 'workday', 'weekend', 'holiday', 'makeup' (official 调休), 'shutdown'."""
+        if (kind := self._kinds.get(d)) is None:
+            kind = self._kinds[d] = self._day_kind(d)
+        return kind
+
+    def _day_kind(self, d: date) -> str:
         if d in self.shutdown_days:
             return "shutdown"
         if d in self.extra_workdays:
@@ -255,10 +301,9 @@ class WorkCalendar:
     def add(self, start: datetime, amount: float, unit: str) -> Due:
         if start.tzinfo is None or start.utcoffset() is None:
             raise ValueError(f"start {start.isoformat()} has no time zone")
-        if unit not in UNITS:
+        per_day = self._per_day.get(unit)
+        if per_day is None:
             raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
-        per_day = {"hours": 24.0, "working_hours": self._block_hours(), "natural_days": 1.0,
-                   "working_days": 1.0}[unit]
         if isinstance(amount, bool) or not math.isfinite(amount) or not \
                 0 <= amount <= MAX_DAYS * per_day:
             raise ValueError(f"amount {amount!r} {unit} is outside 0..{MAX_DAYS * per_day:g}")
@@ -276,9 +321,9 @@ class WorkCalendar:
             at = self._add_working_days(local.date(), int(amount), touched)
         else:
             at = self._add_working_hours(local, timedelta(hours=amount), touched)
-        years = tuple(sorted({d.year for d in touched if not self.is_published(d.year)}))
-        zh, en = self._explain(local, amount, unit, at, touched, years)
-        return Due(at, bool(years), years, zh, en)
+        years = tuple(sorted({d.year for d in touched} - self.official.published_years)
+                      ) if touched else ()
+        return Due(at, bool(years), years, Why(self, local, amount, unit, tuple(touched)))
 
     def _block_hours(self) -> float:
         return sum((datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds()
@@ -292,6 +337,15 @@ class WorkCalendar:
         raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days after {d}")
 
     def _add_working_days(self, d0: date, n: int, touched: list[date]) -> datetime:
+        """The end of the ``n``-th working day after ``d0`` (the same for every start time that
+        day, so it is worked out once)."""
+        if (found := self._workdays.get((d0, n))) is None:
+            days: list[date] = []
+            found = self._workdays[(d0, n)] = (self._scan_working_days(d0, n, days), tuple(days))
+        touched.extend(found[1])
+        return found[0]
+
+    def _scan_working_days(self, d0: date, n: int, touched: list[date]) -> datetime:
         for d in self._days_after(d0, touched):
             n -= self.is_working_day(d)
             if n == 0:
@@ -314,31 +368,35 @@ class WorkCalendar:
                     left -= hi - lo
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _explain(self, local: datetime, amount: float, unit: str, at: datetime,
-                 touched: list[date], years: tuple[int, ...]) -> tuple[str, str]:
-        unit_zh, unit_en = _UNIT_NAMES[unit]
-        t0, t1, tz = f"{local:%Y-%m-%d %H:%M}", f"{at:%Y-%m-%d %H:%M}", self.tz.key
-        zh = f"自 {t0}（{tz}）起 {amount:g} {unit_zh}，截止 {t1}"
-        en = f"{amount:g} {unit_en} from {t0} ({tz}): due {t1}"
-        if unit == "working_days" and amount:
-            zh += "（当日结束，起算日不计）"
-            en += " (end of day; the start day does not count)"
-        kinds = [self.day_kind(d) for d in touched if d <= at.date()]
-        names = sorted({self.official.holidays[d] for d in touched
-                        if d <= at.date() and self.day_kind(d) == "holiday"})
-        names_en = [self.official.names_en.get(x, x) for x in names]
-        zh_parts, en_parts = [], []
-        for kind, zh_k, en_k in _KIND_NAMES:
-            if n := kinds.count(kind):
-                zh_parts.append(f"{zh_k} {n} 天")
-                en_parts.append(f"{en_k}: {n}")
-                if kind == "holiday":
-                    zh_parts[-1] += f"（{'、'.join(names)}）"
-                    en_parts[-1] += f" ({', '.join(names_en)})"
-        if zh_parts:
-            zh, en = zh + "；" + "，".join(zh_parts), en + "; " + ", ".join(en_parts)
-        if years:
-            ys = ", ".join(map(str, years))
-            zh += f"。{ys} 年的官方放假安排尚未发布，该年仅按周末估算"
-            en += f". The official calendar for {ys} is not published yet: weekends only, estimate"
-        return zh + "。", en + "."
+
+def _explain(due: Due) -> tuple[str, str]:
+    """The explanation of a due in Chinese and English."""
+    why, at, years = due.why, due.at, due.unpublished_years
+    cal, amount, unit = why.calendar, why.amount, why.unit
+    unit_zh, unit_en = _UNIT_NAMES[unit]
+    t0, t1, tz = f"{why.start:%Y-%m-%d %H:%M}", f"{at:%Y-%m-%d %H:%M}", cal.tz.key
+    zh = f"自 {t0}（{tz}）起 {amount:g} {unit_zh}，截止 {t1}"
+    en = f"{amount:g} {unit_en} from {t0} ({tz}): due {t1}"
+    if unit == "working_days" and amount:
+        zh += "（当日结束，起算日不计）"
+        en += " (end of day; the start day does not count)"
+    counted = [d for d in why.touched if d <= at.date()]
+    kinds = [cal.day_kind(d) for d in counted]
+    names = sorted({cal.official.holidays[d] for d, k in zip(counted, kinds, strict=True)
+                    if k == "holiday"})
+    names_en = [cal.official.names_en.get(x, x) for x in names]
+    zh_parts, en_parts = [], []
+    for kind, zh_k, en_k in _KIND_NAMES:
+        if n := kinds.count(kind):
+            zh_parts.append(f"{zh_k} {n} 天")
+            en_parts.append(f"{en_k}: {n}")
+            if kind == "holiday":
+                zh_parts[-1] += f"（{'、'.join(names)}）"
+                en_parts[-1] += f" ({', '.join(names_en)})"
+    if zh_parts:
+        zh, en = zh + "；" + "，".join(zh_parts), en + "; " + ", ".join(en_parts)
+    if years:
+        ys = ", ".join(map(str, years))
+        zh += f"。{ys} 年的官方放假安排尚未发布，该年仅按周末估算"
+        en += f". The official calendar for {ys} is not published yet: weekends only, estimate"
+    return zh + "。", en + "."

@@ -332,6 +332,11 @@ def test_good_minimal_data_file(tmp_path: Path) -> None:
     assert parse_official_calendar("years: {}\n", "x").published_years == frozenset()
 
 
-def test_due_is_a_value() -> None:
+def test_due_is_a_value(cal: WorkCalendar) -> None:
     at = datetime(2026, 1, 1, tzinfo=SHANGHAI)
-    assert Due(at, False, (), "a", "b") == Due(at, False, (), "a", "b")
+    one, two = cal.add(at, 3, "working_days"), cal.add(at, 3, "working_days")
+    assert one == two and hash(one) == hash(two) and one is not two
+    assert one != cal.add(at, 4, "working_days")
+    assert isinstance(one, Due) and one.explanation == two.explanation
+    other = WorkCalendar(load_official_calendar(), SHANGHAI)  # another calendar, the same days
+    assert other.add(at, 3, "working_days") == one

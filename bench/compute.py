@@ -1,0 +1,129 @@
+"""How long stage 3 (``compute_all``) takes, beyond loading (issue 3).
+
+    python -m bench.compute                       # 10,000 synthetic records, best of 3
+    python -m bench.compute --n 1000 --repeat 5
+    python -m bench.compute --repo /tmp/r10k --as-of "2026-11-24 12:00" --preset 002
+
+Without ``--repo`` it writes a synthetic set (``bench.synth``) into a temporary folder. It loads
+and validates the records once, then times ``compute_all`` over the valid ones ``--repeat``
+times, wall clock and CPU, in two ways:
+
+- **first parse**: the parse memo (``generator.timeparse``) is emptied before each run, as in
+  ``kesu export``, whose validation reads no times when its verdict cache is warm;
+- **memo kept**: the runs after a first one in the same process (what a loop in one process
+  measures).
+
+The target is issue 3's "well under a second at 10,000 records", read as at most half a
+second (``TARGET_S``) for the best first-parse run (wall clock), scaled linearly above 10,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bench import synth
+from generator import timeparse
+from generator.compute import compute_all
+from generator.config import RepoConfig, load_config
+from generator.model import Record
+from generator.pipeline import make_calendar
+from generator.policy import Policy, load_policy
+from generator.validate import validate_repository
+
+TARGET_S = 0.5
+"""Seconds for 10,000 records: "well under a second"."""
+TARGET_N = 10_000
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Timing:
+    wall: float
+    cpu: float
+
+
+def best_of(run: Callable[[], object], repeat: int, before: Callable[[], None]) -> Timing:
+    """The fastest of ``repeat`` runs, wall clock and CPU separately."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        before()
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        run()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return Timing(min(walls), min(cpus))
+
+
+def load(root: Path, preset: str | None) -> tuple[RepoConfig, Policy, list[Record], float]:
+    """The repository's config, policy and valid records, and the seconds loading took."""
+    start = time.perf_counter()
+    config, _ = load_config(root)
+    if preset:
+        config = dataclasses.replace(config, preset=preset, policy_file=None)
+    policy, diagnostics = load_policy(config)
+    if policy is None:
+        raise SystemExit("\n".join(f"{d.file}: {d.message_en}" for d in diagnostics))
+    records = [r for r in validate_repository(config).records.records if r.valid]
+    return config, policy, records, time.perf_counter() - start
+
+
+def measure(root: Path, repeat: int, preset: str | None, as_of_text: str | None) -> str:
+    config, policy, records, loading = load(root, preset)
+    calendar = make_calendar(config)
+    as_of = (timeparse.parse_instant(as_of_text, config.tz) if as_of_text
+             else synth.AS_OF.replace(tzinfo=config.tz))
+
+    def run() -> object:
+        return compute_all(records, policy, calendar, as_of, due_soon_days=config.due_soon_days)
+
+    first = best_of(run, repeat, timeparse.forget)
+    kept = best_of(run, repeat, lambda: None)
+    limit = TARGET_S * max(len(records), TARGET_N) / TARGET_N  # scaled above 10,000 only
+    verdict = ("holds" if first.wall <= limit
+               else "CPU holds, wall not (a busy machine?)" if first.cpu <= limit
+               else "does not hold")
+    rows = [
+        ("records (valid)", f"{len(records):,}", ""),
+        ("loading and validation, once", f"{loading:.2f}", ""),
+        (f"compute_all, first parse, best of {repeat}", f"{first.wall:.3f}", f"{first.cpu:.3f}"),
+        (f"compute_all, memo kept, best of {repeat}", f"{kept.wall:.3f}", f"{kept.cpu:.3f}"),
+        (f"target: well under 1 s at {TARGET_N:,} (≤ {limit:.3f} s here)", verdict, ""),
+    ]
+    lines = [f"policy {policy.id}, as of {as_of:%Y-%m-%d %H:%M}", "",
+             "| measure | wall (s) | CPU (s) |", "|---|---:|---:|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.compute",
+        description="Time compute_all (stage 3) at N records, beyond loading (issue 3).")
+    parser.add_argument("--n", type=int, default=TARGET_N, help="synthetic records (default 10000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per measure (default 3)")
+    parser.add_argument("--seed", type=int, default=20260101, help="synthetic set's seed")
+    parser.add_argument("--repo", type=Path, help="time this repository instead of a synthetic set")
+    parser.add_argument("--preset", help="policy preset (000-004) instead of the configured one")
+    parser.add_argument("--as-of", help='"YYYY-MM-DD HH:MM" (default: the synthetic set\'s end)')
+    args = parser.parse_args(argv)
+    if args.n < 1 or args.repeat < 1:
+        parser.error("--n and --repeat must be at least 1")
+    if args.repo is not None:
+        print(measure(args.repo, args.repeat, args.preset, args.as_of))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="kesu-compute-") as tmp:
+        root = Path(tmp)
+        synth.generate(args.n, args.seed).write(root)
+        print(measure(root, args.repeat, args.preset, args.as_of))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
