@@ -30,6 +30,7 @@ from generator.deadlines import (
     milestone_results,
     span,
 )
+from generator.gcpause import gc_paused
 from generator.grading import (
     MAX_EVIDENCE,
     GradeResult,
@@ -201,6 +202,16 @@ def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
             reopen.get(record.id, ()),
         )
     return {rid: out[rid] for rid in sorted(out)}
+
+
+def compute_grades(records: Sequence[Record], policy: Policy, tz: ZoneInfo,
+                   ) -> dict[str, GradeResult]:  # fmt: skip
+    """Only the grades, exactly as ``compute_all`` gives them (``kesu validate`` needs no
+    deadlines: a third of the computation saved)."""
+    with gc_paused():
+        received = received_at(records, tz)
+        grades = grade_all(processing_order(records, received), policy, tz, received)
+    return {rid: grades[rid] for rid in sorted(grades)}
 
 
 def next_reopen_id(policy: Policy, original: str, existing: Iterable[str]) -> str | None:

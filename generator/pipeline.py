@@ -8,7 +8,7 @@ themselves, so the calendar, the policy and the config knobs are applied the sam
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from generator.validate import ValidationResult, validate_repository
 
 if TYPE_CHECKING:
     from generator.compute import Computed
+    from generator.grading import GradeResult
     from generator.policy import Policy
     from generator.workcal import WorkCalendar
 
@@ -59,18 +60,23 @@ def make_calendar(config: RepoConfig) -> WorkCalendar:
     )
 
 
-def analyse(config: RepoConfig, as_of: datetime, paths: Sequence[Path] = ()) -> Analysis:
+def analyse(
+    config: RepoConfig, as_of: datetime, paths: Sequence[Path] = (), *, deadlines: bool = True
+) -> Analysis:
     """Validate every record, load the policy, compute grades and deadlines for valid records.
 
     Invalid records are left out of the computation (their fields cannot be trusted) but stay
-    in ``validation.records`` so pages can still list them as invalid.
+    in ``validation.records`` so pages can still list them as invalid. Without ``deadlines``
+    only the grades are computed (all that the policy checks read) and ``computed`` is empty.
     """
     with gc_paused():
-        return _analyse(config, as_of, paths)
+        return _analyse(config, as_of, paths, deadlines)
 
 
-def _analyse(config: RepoConfig, as_of: datetime, paths: Sequence[Path]) -> Analysis:
-    from generator.compute import compute_all
+def _analyse(
+    config: RepoConfig, as_of: datetime, paths: Sequence[Path], deadlines: bool
+) -> Analysis:
+    from generator.compute import compute_all, compute_grades
     from generator.policy import load_policy
 
     validation = validate_repository(config, paths)
@@ -80,8 +86,12 @@ def _analyse(config: RepoConfig, as_of: datetime, paths: Sequence[Path]) -> Anal
         return Analysis(validation, as_of, None, None, {}, diags)
     calendar = make_calendar(config)
     valid = [r for r in validation.records.records if r.valid]
-    computed = compute_all(valid, policy, calendar, as_of, due_soon_days=config.due_soon_days)
-    diags.extend(_policy_checks(config, validation, policy, computed))
+    if deadlines:
+        computed = compute_all(valid, policy, calendar, as_of, due_soon_days=config.due_soon_days)
+        grades = {rid: c.grade for rid, c in computed.items()}
+    else:
+        computed, grades = {}, compute_grades(valid, policy, config.tz)
+    diags.extend(_policy_checks(config, validation, policy, grades))
     return Analysis(validation, as_of, policy, calendar, computed, diags)
 
 
@@ -89,7 +99,7 @@ def _policy_checks(
     config: RepoConfig,
     validation: ValidationResult,
     policy: Policy,
-    computed: dict[str, Computed],
+    grades: Mapping[str, GradeResult],
 ) -> list[Diagnostic]:
     """Record checks that need the policy: stage completeness, declared grades, milestone ids.
 
@@ -109,12 +119,12 @@ def _policy_checks(
     for record in validation.records.records:
         if not record.valid or record.path not in validation.reported_files:
             continue
-        result = computed.get(record.id)
+        result = grades.get(record.id)
         if result is None:
             continue
         text = texts.get(record.path)
         out.extend(policy_record_checks(record, text, policy, result, stages=False))
-        grade = result.grade.grade
+        grade = result.grade
         key = keys.get(grade) or keys.setdefault(grade, content_key(policy_key, grade))
         digest = validation.digests.get(record.path)
         if verdicts.passed(STAGE_CHECK, digest, key):
@@ -133,7 +143,7 @@ def validate_with_policy(config: RepoConfig, paths: Sequence[Path] = ()) -> Vali
     ``now`` is passed only because the computation needs an instant.
     """
     now = datetime.now(config.tz)
-    analysis = analyse(config, now, paths)
+    analysis = analyse(config, now, paths, deadlines=False)
     validation = analysis.validation
     validation.diagnostics = analysis.diagnostics
     return validation

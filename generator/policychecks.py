@@ -22,7 +22,7 @@ from generator.policy import preset_ids
 from generator.yamlload import locate, located
 
 if TYPE_CHECKING:
-    from generator.compute import Computed
+    from generator.grading import GradeResult
     from generator.policy import Policy
 
 
@@ -40,11 +40,13 @@ def _diag(
 
 
 def policy_record_checks(
-    record: Record, text: str | None, policy: Policy, result: Computed, *, stages: bool = True
+    record: Record, text: str | None, policy: Policy, grade: GradeResult, *, stages: bool = True
 ) -> list[Diagnostic]:
-    """Declared grade and milestone ids; with ``stages``, also ``stage_checks`` (last)."""
+    """Declared grade and milestone ids; with ``stages``, also ``stage_checks`` (last).
+
+    ``grade`` is the record's computed grade (``compute.compute_grades`` or ``compute_all``).
+    """
     out: list[Diagnostic] = []
-    grade = result.grade
     grades = [g.id for g in policy.grades]
     if grade.declared_status == "looser":
         out.append(
@@ -87,7 +89,7 @@ def policy_record_checks(
         if mid not in known and mid != "customer_deadline" and mid not in elsewhere:
             out.append(_unknown_milestone(record, text, ["extensions", i, "milestone"], mid, known))
     if stages:
-        out.extend(stage_checks(record, text, policy, result))
+        out.extend(stage_checks(record, text, policy, grade))
     return out
 
 
@@ -149,7 +151,7 @@ def _unknown_milestone(
 
 
 def stage_checks(
-    record: Record, text: str | None, policy: Policy, result: Computed
+    record: Record, text: str | None, policy: Policy, grade: GradeResult
 ) -> list[Diagnostic]:
     """What the record's status requires under the policy for its computed grade.
 
@@ -159,7 +161,7 @@ def stage_checks(
     from generator.completeness import check_stage
 
     out: list[Diagnostic] = []
-    for diag in check_stage(record, policy, result.grade.grade):
+    for diag in check_stage(record, policy, grade.grade):
         parts = _split(diag.field)
         # A field that is missing altogether is pointed at through the claim that needs it.
         target = parts if parts and record.get(str(parts[0])) is not None else ["status"]

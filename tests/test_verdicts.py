@@ -156,3 +156,30 @@ def test_an_unreadable_store_is_ignored(tmp_path: Path) -> None:
     (folder,) = (root / CACHE_DIR).glob("verdicts-*")
     (folder / "record.txt").write_bytes(b"\xff\xfe not ascii")
     assert _run(root) == cold
+
+
+@pytest.mark.parametrize("preset", ["000", "001", "002", "003", "004"])
+def test_validate_computes_grades_only_and_reports_the_same(
+    tmp_path: Path, preset: str
+) -> None:
+    from datetime import datetime
+
+    from generator.compute import compute_all, compute_grades
+    from generator.pipeline import analyse, make_calendar
+    from generator.policy import load_policy
+
+    root = _repo(tmp_path)
+    _break_dates_and_stage(root)
+    (root / "kesu.yaml").write_text(f"preset: '{preset}'\n", encoding="utf-8")
+    config, _ = load_config(root)
+    as_of = datetime(2026, 11, 24, 12, 0, tzinfo=config.tz)
+    full = analyse(config, as_of)
+    light = analyse(config, as_of, deadlines=False)
+    assert light.computed == {} and full.computed
+    assert light.diagnostics == full.diagnostics
+    assert light.diagnostics  # the broken records are reported
+    policy, _ = load_policy(config)
+    assert policy is not None
+    valid = [r for r in full.validation.records.records if r.valid]
+    every = compute_all(valid, policy, make_calendar(config), as_of)
+    assert compute_grades(valid, policy, config.tz) == {rid: c.grade for rid, c in every.items()}
