@@ -26,7 +26,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -117,11 +117,8 @@ class RecordCache:
         # Called once per record: the resolved root is remembered per absolute path given.
         key = _resolved(str(root.absolute()))
         if key not in cls._open:
-            off = os.environ.get("KESU_CACHE", "1") == "0"
-            cache = cls(None if off else key / CACHE_DIR / f"records-{_salt()}")
-            cls._open[key] = cache
+            cache = cls._open[key] = cls(_salted_folder(key, "records", _salt))
             if cache.folder is not None:
-                cache._prune_old_salts()
                 atexit.register(cache.save)
         return cls._open[key]
 
@@ -202,11 +199,16 @@ class RecordCache:
         except OSError:
             self.folder = None  # read-only checkout, full disk: run on without a cache
 
-    def _prune_old_salts(self) -> None:
-        if self.folder is None:
-            return
-        for old in _siblings(self.folder):
-            _remove_folder(old)
+
+def _salted_folder(root: Path, kind: str, salt: Callable[[], str]) -> Path | None:
+    """``.kesu-cache/<kind>-<salt>`` under ``root``, older salts of that kind removed; None
+    when ``KESU_CACHE=0``."""
+    if os.environ.get("KESU_CACHE", "1") == "0":
+        return None
+    folder = root / CACHE_DIR / f"{kind}-{salt()}"
+    for old in _siblings(folder, f"{kind}-*"):
+        _remove_folder(old)
+    return folder
 
 
 @lru_cache(maxsize=64)
@@ -292,12 +294,8 @@ class Verdicts:
     def for_root(cls, root: Path) -> Verdicts:
         key = _resolved(str(root.absolute()))
         if key not in cls._open:
-            off = os.environ.get("KESU_CACHE", "1") == "0"
-            verdicts = cls(None if off else key / CACHE_DIR / f"verdicts-{_code_salt()}")
-            cls._open[key] = verdicts
+            verdicts = cls._open[key] = cls(_salted_folder(key, "verdicts", _code_salt))
             if verdicts.folder is not None:
-                for old in _siblings(verdicts.folder, "verdicts-*"):
-                    _remove_folder(old)
                 atexit.register(verdicts.save)
         return cls._open[key]
 
