@@ -13,7 +13,6 @@ time at 10,000 records. Treat them as immutable all the same.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -158,17 +157,11 @@ def compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
     duplicated id wins). ``due_soon_days`` comes from the repository config."""
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
-    # The pass allocates millions of short-lived objects and creates no reference cycles;
-    # the cyclic collector would only rescan every loaded record again and again (about a
-    # third of the time at 10,000 records, docs/performance.md). Reference counting still
-    # frees everything; the collector resumes afterwards.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    # The pass allocates millions of objects and creates no reference cycles; the cyclic
+    # collector would only rescan every loaded record again and again (about a third of the
+    # time at 10,000 records, docs/performance.md).
+    with gc_paused():
         return _compute_all(records, policy, calendar, as_of, due_soon_days)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,

@@ -47,3 +47,16 @@ def built_site(root: Path, out: Path, lang: str = "zh", as_of: datetime = AS_OF)
     code = run_build(config, as_of, out, lang, strict=True, out=err)
     assert code == 0, err.getvalue()
     return out
+
+
+def pinned_build(folder: Path) -> Path:
+    """``built_site`` of a fresh ``site_repo`` in ``folder``, with the build time pinned."""
+    import pytest
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    try:
+        root = site_repo(folder)
+        return built_site(root, root / "public")
+    finally:
+        mp.undo()

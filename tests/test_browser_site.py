@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.site_fixtures import BUILD_EPOCH, REPO, TZ, built_site, site_repo
+from tests.site_fixtures import BUILD_EPOCH, REPO, TZ, built_site, pinned_build, site_repo
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +28,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    try:
-        root = site_repo(tmp_path_factory.mktemp("browser"))
-        return built_site(root, root / "public")
-    finally:
-        mp.undo()
+    return pinned_build(tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="module")

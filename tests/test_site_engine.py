@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.site_fixtures import AS_OF, BUILD_EPOCH, REPO, built_site, site_repo
+from tests.site_fixtures import AS_OF, BUILD_EPOCH, REPO, pinned_build, site_repo
 
 EXCLUDED = ("generated/weekly/2026-W11.md", "generated/ledger/2026.md")
 FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
@@ -57,13 +57,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    try:
-        root = site_repo(tmp_path_factory.mktemp("built"))
-        return built_site(root, root / "public")
-    finally:
-        mp.undo()
+    return pinned_build(tmp_path_factory.mktemp("built"))
 
 
 # ------------------------------------------------------------------ search index
