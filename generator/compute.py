@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from generator.deadlines import (
     NOT_CANCELLED,
     Calendar,
-    MemoCalendar,
+    MilestonePlan,
     MilestoneResult,
     Resolver,
     cancellation_state,
@@ -167,7 +167,7 @@ def compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
 def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
                  as_of: datetime, due_soon_days: int) -> dict[str, Computed]:
     tz = calendar.tz
-    calendar = MemoCalendar(calendar)
+    plan = MilestonePlan(policy)
     received = received_at(records, tz)
     ordered = processing_order(records, received)
     grades = grade_all(ordered, policy, tz, received)
@@ -183,7 +183,7 @@ def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
         cancel = NOT_CANCELLED if excluded else cancellation_state(record, policy, calendar, as_of,
                                                                    events)
         ms = milestone_results(record, grade.grade, policy, calendar, as_of, due_soon_days,
-                               cancel, excluded, events)
+                               cancel, excluded, events, plan)
         open_ = [m for m in ms if m.state in _OPEN and m.due_at is not None]
         out[record.id] = Computed(
             record.id, grade, ms, cancel.cancelled, cancel.reason_zh, cancel.reason_en,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,10 +30,17 @@ class Window:
         """The open start of the window that ends at ``at``."""
         local = at.astimezone(tz)
         if not self.months:
-            return local - timedelta(days=self.days)
+            return local - _days(self.days)
         y, m = divmod(local.month - 1 - self.months, 12)
         year, month = local.year + y, m + 1
-        return local.replace(year=year, month=month, day=min(local.day, _month_days(year, month)))
+        # combine with timetz (zone and fold kept): replace(year=…) gives the same, slower
+        return datetime.combine(date(year, month, min(local.day, _month_days(year, month))),
+                                local.timetz())
+
+
+@cache
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
 
 
 @cache

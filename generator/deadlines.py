@@ -16,12 +16,12 @@ is ignored and said so. ``original_due_at`` always keeps the policy's own due.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from generator.conditions import holds
+from generator.conditions import Context, holds, reader
 from generator.events import (
     BUILTIN_EVENTS,
     Event,
@@ -48,10 +48,10 @@ if TYPE_CHECKING:
     from generator.workcal import Due
 
 __all__ = ["BUILTIN_EVENTS", "NOT_CANCELLED", "Calendar", "CancelState", "CancellationRule",
-           "Duration", "Event", "EventDef", "MemoCalendar", "Milestone", "MilestoneResult",
-           "Resolver", "Variant", "cancellation_state", "first_instant", "fmt", "instant", "label",
-           "milestone_result", "milestone_results", "parse_cancellation", "parse_event",
-           "parse_milestone", "resolve", "span", "values_at"]
+           "Duration", "Event", "EventDef", "Milestone", "MilestonePlan",
+           "MilestoneResult", "Resolver", "Variant", "cancellation_state", "first_instant", "fmt",
+           "instant", "label", "milestone_result", "milestone_results", "parse_cancellation",
+           "parse_event", "parse_milestone", "resolve", "span", "values_at"]
 
 
 class Calendar(Protocol):
@@ -62,21 +62,6 @@ class Calendar(Protocol):
 
     def add(self, start: datetime, amount: float, unit: str) -> Due: ...
 
-
-class MemoCalendar:
-    """A calendar that answers a repeated question once (records often share start times,
-    e.g. every date-only value is the end of its day). One per computation."""
-
-    def __init__(self, calendar: Calendar) -> None:
-        self._calendar = calendar
-        self.tz: ZoneInfo = calendar.tz
-        self._seen: dict[tuple[datetime, float, str], Due] = {}
-
-    def add(self, start: datetime, amount: float, unit: str) -> Due:
-        key = (start, amount, unit)
-        if (due := self._seen.get(key)) is None:
-            due = self._seen[key] = self._calendar.add(start, amount, unit)
-        return due
 
 _UNITS = {"hours": ("小时", "hours"), "working_hours": ("工作小时", "working hours"),
           "natural_days": ("自然日", "natural days"), "working_days": ("工作日", "working days")}
@@ -214,48 +199,128 @@ def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
         f"by {fmt(cancel_at, tz)}, cancelled", cancel_at)
 
 
-def _extension(record: Record, milestone: str, tz: ZoneInfo) -> tuple[datetime, str, str] | None:
-    items = record.data.get("extensions")
-    if not items:
-        return None
-    last = None
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, Mapping) and item.get("milestone") == milestone and \
-                (at := try_instant(item.get("new_due"), tz)) is not None:
-            last = (at, str(item.get("approved_by", "")), str(item.get("reason", "")))
-    return last
-
-
-def _customer_deadline(record: Record, tz: ZoneInfo) -> datetime | None:
-    ext = _extension(record, "customer_deadline", tz)
-    return ext[0] if ext else instant(record.data.get("customer_deadline"), tz)
-
-
 def _na(m: Milestone, why_zh: str, why_en: str) -> MilestoneResult:
     return MilestoneResult(m.id, m.name.zh, m.name.en, "", None, None, None, "policy", None,
                            "not_applicable", False, None, False, (("text", why_zh, why_en),))
+
+
+class _Variant(NamedTuple):
+    applies: Callable[[Context], bool] | None
+    variant: Variant
+    label_zh: str
+    label_en: str
+    start_event: str
+    """The start event's name as the result shows it."""
+
+
+class _Prepared(NamedTuple):
+    m: Milestone
+    applies: Callable[[Context], bool] | None
+    variants: tuple[_Variant, ...]
+    done: tuple[Callable[[Any], Any], ...] | None
+    """Readers of the done paths, or None when a path steps into a list (``first_instant``)."""
+
+
+class MilestonePlan:
+    """A policy's milestones prepared once for a computation: conditions compiled, event
+    labels and path readers looked up, and the not-applicable results (which depend on the
+    milestone and the grade alone) built once per grade and shared."""
+
+    __slots__ = ("_na", "items", "policy")
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.items = tuple(_prepare(m, policy) for m in policy.milestones)
+        self._na: dict[tuple[int, str, str], MilestoneResult] = {}
+
+    def na(self, i: int, grade: str, why: str) -> MilestoneResult:
+        """Milestone ``i`` not applicable at ``grade``: ``why`` is ``milestone`` (its own
+        condition) or ``variant`` (none of its variants)."""
+        key = (i, grade, why)
+        if (found := self._na.get(key)) is None:
+            m = self.items[i].m
+            found = self._na[key] = (
+                _na(m, f"不适用于此记录（级别 {grade}）",
+                    f"Does not apply to this record (grade {grade})") if why == "milestone"
+                else _na(m, f"没有适用的变体（级别 {grade}）",
+                         f"No variant applies (grade {grade})"))
+        return found
+
+
+def _prepare(m: Milestone, policy: Policy) -> _Prepared:
+    variants = []
+    for v in m.variants:
+        zh, en = label(v.start, policy)
+        variants.append(_Variant(v.applies.fn if v.applies is not None else None, v, zh, en,
+                                 v.start.value or en))
+    done = None if any("[]" in path for path in m.done) else tuple(reader(p) for p in m.done)
+    return _Prepared(m, m.applies.fn if m.applies is not None else None, tuple(variants), done)
 
 
 def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
                      calendar: Calendar, as_of: datetime, due_soon_days: int,
                      cancel: CancelState, events: Resolver | None = None) -> MilestoneResult:
     """One milestone's state; ``events``: the record's resolver, when its other milestones
-    share it."""
-    tz = calendar.tz
-    if m.applies is not None and not holds(m.applies, record, grade):
-        return _na(m, f"不适用于此记录（级别 {grade}）",
-                   f"Does not apply to this record (grade {grade})")
-    for variant in m.variants:
-        if variant.applies is None or holds(variant.applies, record, grade):
+    share it. (:func:`milestone_results` computes all of a record's at once.)"""
+    plan = MilestonePlan(replace(policy, milestones=(m,)))
+    return _result(plan, 0, record, Context(record, grade), policy, calendar, as_of,
+                   due_soon_days, cancel, events or Resolver(record, policy, calendar.tz, as_of),
+                   _Deadlines(record, calendar.tz))
+
+
+class _Deadlines:
+    """A record's customer deadline and extensions, read once for all its milestones."""
+
+    __slots__ = ("_customer", "_extensions", "_record", "_tz")
+
+    def __init__(self, record: Record, tz: ZoneInfo) -> None:
+        self._record, self._tz = record, tz
+        self._customer: tuple[datetime | None] | None = None
+        self._extensions: dict[str, tuple[datetime, str, str]] | None = None
+
+    def customer(self) -> datetime | None:
+        if self._customer is None:
+            ext = self.extension("customer_deadline")
+            self._customer = (ext[0] if ext else
+                              instant(self._record.data.get("customer_deadline"), self._tz),)
+        return self._customer[0]
+
+    def extension(self, milestone: str) -> tuple[datetime, str, str] | None:
+        """The last approved extension of ``milestone`` with a valid new due, if any."""
+        if self._extensions is None:
+            self._extensions = {}
+            items = self._record.data.get("extensions")
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, Mapping) and isinstance(ms := item.get("milestone"), str) \
+                        and (at := try_instant(item.get("new_due"), self._tz)) is not None:
+                    self._extensions[ms] = (at, str(item.get("approved_by", "")),
+                                            str(item.get("reason", "")))
+        return self._extensions.get(milestone) if self._extensions else None
+
+
+def _result(plan: MilestonePlan, i: int, record: Record, ctx: Context, policy: Policy,
+            calendar: Calendar, as_of: datetime, due_soon_days: int, cancel: CancelState,
+            events: Resolver, deadlines: _Deadlines) -> MilestoneResult:
+    p = plan.items[i]
+    m, tz = p.m, calendar.tz
+    if p.applies is not None and not p.applies(ctx):
+        return plan.na(i, ctx.grade or "", "milestone")
+    for v in p.variants:
+        if v.applies is None or v.applies(ctx):
             break
     else:
-        return _na(m, f"没有适用的变体（级别 {grade}）", f"No variant applies (grade {grade})")
-    done = first_instant(record, m.done, tz)
+        return plan.na(i, ctx.grade or "", "variant")
+    variant = v.variant
+    if p.done is None:
+        done = first_instant(record, m.done, tz)
+    else:
+        done = None
+        for read in p.done:
+            if (done := instant(read(record.data), tz)) is not None:
+                break
     done = done.astimezone(tz) if done is not None and done <= as_of else None
-    events = events or Resolver(record, policy, tz, as_of)
     start = events.resolve(variant.start)
     start = start.astimezone(tz) if start is not None else None
-    ev_zh, ev_en = label(variant.start, policy)
     notes: list[tuple[Any, ...]] = []
     restart = cancel.restarted_at
     if start is not None and restart is not None and start < restart and \
@@ -268,15 +333,15 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
         calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
         policy_due = due = calc.at
         estimated = calc.estimated
-        notes.insert(0, ("start", ev_zh, ev_en, calc))
+        notes.insert(0, ("start", v.label_zh, v.label_en, calc))
     else:
-        notes.insert(0, ("wait", ev_zh, ev_en))
-    customer = _customer_deadline(record, tz) if m.customer_deadline_applies else None
+        notes.insert(0, ("wait", v.label_zh, v.label_en))
+    customer = deadlines.customer() if m.customer_deadline_applies else None
     if customer is not None and (due is None or policy.customer_deadline_mode == "always"
                                  or customer < due):
         due, source, estimated = customer.astimezone(tz), "customer", False
         notes.append(("customer", due))
-    ext = _extension(record, m.id, tz)
+    ext = deadlines.extension(m.id)
     if ext is not None and due is not None:
         if ext[0] > due:
             notes.append(("extended", ext[0].astimezone(tz), ext[1], ext[2], due))
@@ -317,18 +382,22 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
             warn_at = min(warn_at, calendar.add(start, w.amount, w.unit).at)
         state = "due_soon" if as_of >= warn_at else "pending"
     return MilestoneResult(
-        m.id, m.name.zh, m.name.en, variant.start.value or ev_en, start, due, policy_due, source,
+        m.id, m.name.zh, m.name.en, v.start_event, start, due, policy_due, source,
         done, state, overdue, late_by, estimated, tuple(notes), variant.id)
 
 
 def milestone_results(record: Record, grade: str, policy: Policy, calendar: Calendar,
                       as_of: datetime, due_soon_days: int, cancel: CancelState,
                       excluded: tuple[str, str] | None = None,
-                      events: Resolver | None = None) -> tuple[MilestoneResult, ...]:
+                      events: Resolver | None = None,
+                      plan: MilestonePlan | None = None) -> tuple[MilestoneResult, ...]:
     """Every milestone of the policy for one record; ``events``: the record's resolver, when
-    its cancellation already used one."""
+    its cancellation already used one; ``plan``: the policy's milestones prepared once for
+    many records."""
     if excluded is not None:
         return tuple(_na(m, *excluded) for m in policy.milestones)
+    plan = plan if plan is not None and plan.policy is policy else MilestonePlan(policy)
     events = events or Resolver(record, policy, calendar.tz, as_of)
-    return tuple(milestone_result(m, record, grade, policy, calendar, as_of, due_soon_days, cancel,
-                                  events) for m in policy.milestones)
+    ctx, deadlines = Context(record, grade), _Deadlines(record, calendar.tz)
+    return tuple(_result(plan, i, record, ctx, policy, calendar, as_of, due_soon_days, cancel,
+                         events, deadlines) for i in range(len(plan.items)))

@@ -146,11 +146,14 @@ class Resolver:
     field an event reads is looked up and parsed once.
     """
 
-    __slots__ = ("_as_of", "_closed", "_data", "_events", "_fields", "_tz")
+    __slots__ = ("_as_of", "_closed", "_data", "_events", "_fields", "_resolved", "_tz")
 
     def __init__(self, record: Record, policy: Policy, tz: ZoneInfo, as_of: datetime) -> None:
         self._data, self._events, self._tz, self._as_of = record.data, policy.events, tz, as_of
         self._fields: dict[str, Resolved] = {}
+        self._resolved: dict[int, tuple[Event, datetime | None]] = {}
+        """By the event's identity (milestones share their start events); the event is kept
+        so that its identity stays its own while the resolver lives."""
         self._closed: tuple[datetime | None] | None = None  # (closed_at(),) once asked
 
     def closed_at(self) -> datetime | None:
@@ -166,12 +169,15 @@ class Resolver:
 
     def resolve(self, event: Event) -> datetime | None:
         """See :func:`resolve`."""
-        return self._resolve(event, 0)[1]
+        found = self._resolved.get(id(event))
+        if found is None:
+            found = self._resolved[id(event)] = (event, self._resolve(event, 0)[1])
+        return found[1]
 
     def _field(self, path: str) -> Resolved:
         found = self._fields.get(path)
         if found is None:
-            at = instant(reader(path)(self._data), self._tz)
+            at = try_instant(reader(path)(self._data), self._tz)
             found = self._fields[path] = (at is not None,
                                           at if at is not None and at <= self._as_of else None)
         return found

@@ -166,7 +166,7 @@ class RecurrenceIndex:
         # this record's history per key, looked up once for all its criteria
         history = {spec: buckets for spec, value in values.items() if value is not None
                    and (buckets := self._lists.get((spec, value))) is not None}
-        starts: dict[Window, float] = {}
+        starts: dict[int, float] = {}  # by the window's identity: a policy has one or two
         tz = self._tz
         original = self._info.get(exclude) if exclude is not None else None
 
@@ -174,8 +174,8 @@ class RecurrenceIndex:
             buckets = history.get(rec.key)
             if buckets is None:
                 return 1, ()
-            if (start := starts.get(rec.window)) is None:
-                start = starts[rec.window] = rec.window.start(at, tz).timestamp()
+            if (start := starts.get(id(rec.window))) is None:
+                start = starts[id(rec.window)] = rec.window.start(at, tz).timestamp()
             grades = rec.of_grades or _ALL
             total = 0
             for g in grades:
@@ -237,8 +237,13 @@ def _scan(record: Record, policy: Policy, lookup: Lookup | None) -> tuple[int, i
                     if rank < 0:
                         reasons.append(_reason(c, ()))
                 continue
-            if rank < 0 and (hit := evaluate(when, full))[0]:
-                reasons.append(_reason(c, hit[1]))
+            rec = when.recurrence
+            if rec is not None:  # a recurrence on its own: never met by the facts alone
+                if rank < 0 and (hit := lookup(rec))[0] >= rec.min_count:
+                    reasons.append(_reason(c, hit[1]))
+                continue
+            if rank < 0 and (hit2 := evaluate(when, full))[0]:
+                reasons.append(_reason(c, hit2[1]))
             if fact < 0 and when.fn(plain):
                 fact = i
         rank = i if rank < 0 and reasons else rank

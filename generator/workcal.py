@@ -40,7 +40,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, cached_property
+from functools import cache
 from importlib import resources
 from itertools import chain
 from pathlib import Path
@@ -214,14 +214,21 @@ class Why(NamedTuple):
     """The days the computation looked at, in order."""
 
 
-@dataclass(frozen=True, eq=False)
 class Due:
-    """A due and why; a value: equal when the due and both explanations are."""
+    """A due and why; a value: equal when the due and both explanations are.
 
-    at: datetime
-    estimated: bool
-    unpublished_years: tuple[int, ...]
-    why: Why = field(repr=False)
+    A plain slots class, not a frozen dataclass: a computation builds one per milestone
+    (20,000 at 10,000 records) and frozen construction costs several times as much. Treat it
+    as immutable all the same; the explanation text is built on first use.
+    """
+
+    __slots__ = ("_texts", "at", "estimated", "unpublished_years", "why")
+
+    def __init__(self, at: datetime, estimated: bool, unpublished_years: tuple[int, ...],
+                 why: Why) -> None:
+        self.at, self.estimated, self.unpublished_years, self.why = (
+            at, estimated, unpublished_years, why)
+        self._texts: tuple[str, str] | None = None
 
     @property
     def explanation(self) -> str:
@@ -231,9 +238,11 @@ class Due:
     def explanation_en(self) -> str:
         return self._text[1]
 
-    @cached_property
+    @property
     def _text(self) -> tuple[str, str]:
-        return _explain(self)
+        if self._texts is None:
+            self._texts = _explain(self)
+        return self._texts
 
     def _value(self) -> tuple[object, ...]:
         return self.at, self.estimated, self.unpublished_years, self._text
@@ -243,6 +252,10 @@ class Due:
 
     def __hash__(self) -> int:
         return hash(self._value())
+
+    def __repr__(self) -> str:
+        return (f"Due(at={self.at!r}, estimated={self.estimated!r}, "
+                f"unpublished_years={self.unpublished_years!r})")
 
 
 def _local(d: date, t: time, tz: ZoneInfo) -> datetime:
@@ -265,6 +278,7 @@ class WorkCalendar:
         # answers that depend on the date alone, kept: many records start on the same day
         self._kinds: dict[date, str] = {}
         self._workdays: dict[tuple[date, int], tuple[datetime, tuple[date, ...]]] = {}
+        self._valid: set[tuple[type, float, str]] = set()
 
     def is_published(self, year: int) -> bool:
         return year in self.official.published_years
@@ -299,16 +313,10 @@ class WorkCalendar:
         return sum(self.is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
 
     def add(self, start: datetime, amount: float, unit: str) -> Due:
-        if start.tzinfo is None or start.utcoffset() is None:
+        if start.tzinfo is not self.tz and (start.tzinfo is None or start.utcoffset() is None):
             raise ValueError(f"start {start.isoformat()} has no time zone")
-        per_day = self._per_day.get(unit)
-        if per_day is None:
-            raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
-        if isinstance(amount, bool) or not math.isfinite(amount) or not \
-                0 <= amount <= MAX_DAYS * per_day:
-            raise ValueError(f"amount {amount!r} {unit} is outside 0..{MAX_DAYS * per_day:g}")
-        if unit.endswith("days") and amount != int(amount):
-            raise ValueError(f"{unit} need a whole number, not {amount!r}")
+        if (amount.__class__, amount, unit) not in self._valid:
+            self._check(amount, unit)
         local = start.astimezone(self.tz)
         touched: list[date] = []
         if amount == 0:
@@ -324,6 +332,19 @@ class WorkCalendar:
         years = tuple(sorted({d.year for d in touched} - self.official.published_years)
                       ) if touched else ()
         return Due(at, bool(years), years, Why(self, local, amount, unit, tuple(touched)))
+
+    def _check(self, amount: float, unit: str) -> None:
+        """Raise unless ``amount`` of ``unit`` is a duration ``add`` can count; remember a
+        good pair (a policy has a handful, asked for thousands of times)."""
+        per_day = self._per_day.get(unit)
+        if per_day is None:
+            raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
+        if isinstance(amount, bool) or not math.isfinite(amount) or not \
+                0 <= amount <= MAX_DAYS * per_day:
+            raise ValueError(f"amount {amount!r} {unit} is outside 0..{MAX_DAYS * per_day:g}")
+        if unit.endswith("days") and amount != int(amount):
+            raise ValueError(f"{unit} need a whole number, not {amount!r}")
+        self._valid.add((amount.__class__, amount, unit))
 
     def _block_hours(self) -> float:
         return sum((datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds()
