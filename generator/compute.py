@@ -32,6 +32,7 @@ from generator.deadlines import (
 from generator.gcpause import gc_paused
 from generator.grading import (
     MAX_EVIDENCE,
+    Context,
     GradeResult,
     Reason,
     grade_all,
@@ -99,12 +100,21 @@ def received_at(records: Sequence[Record], tz: ZoneInfo) -> dict[str, datetime |
     return {r.id: try_instant(r.get("received_at"), tz) for r in records}
 
 
-def processing_order(records: Sequence[Record], received: Mapping[str, datetime | None]
-                     ) -> list[Record]:
-    """Received order, then id; records without a valid received time last."""
+def stamps(received: Mapping[str, datetime | None]) -> dict[str, float]:
+    """Each valid received time as a POSIX timestamp, worked out once (ordering and the
+    recurrence index both compare them)."""
+    return {rid: at.timestamp() for rid, at in received.items() if at is not None}
+
+
+def processing_order(records: Sequence[Record], received: Mapping[str, datetime | None],
+                     received_ts: Mapping[str, float] | None = None) -> list[Record]:
+    """Received order, then id; records without a valid received time last.
+    ``received_ts``: ``stamps(received)``, when the caller has it."""
+    ts = stamps(received) if received_ts is None else received_ts
+
     def key(r: Record) -> tuple[bool, float, str]:
-        at = received.get(r.id)
-        return at is None, at.timestamp() if at else 0.0, r.id
+        at = ts.get(r.id)
+        return at is None, at if at is not None else 0.0, r.id
     return sorted(records, key=key)
 
 
@@ -138,9 +148,12 @@ def closure_recurrences(records: Sequence[Record], policy: Policy, tz: ZoneInfo,
 
 
 def _approvals(record: Record, grade: str, policy: Policy) -> tuple[ApprovalStatus, ...]:
+    if not policy.approvals:
+        return ()
     out = []
+    ctx = Context(record, grade)
     for rule in policy.approvals:
-        if not holds(rule.applies, record, grade):
+        if rule.applies is not None and not rule.applies.fn(ctx):
             continue
         entry = latest_decision(record, rule.role, rule.subject) or {}
         by, at = entry.get("name"), entry.get("date")
@@ -169,8 +182,9 @@ def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
     tz = calendar.tz
     plan = MilestonePlan(policy)
     received = received_at(records, tz)
-    ordered = processing_order(records, received)
-    grades = grade_all(ordered, policy, tz, received)
+    received_ts = stamps(received)
+    ordered = processing_order(records, received, received_ts)
+    grades = grade_all(ordered, policy, tz, received, received_ts)
     reopen = closure_recurrences(ordered, policy, tz, received)
     out: dict[str, Computed] = {}
     for record in ordered:
@@ -203,7 +217,9 @@ def compute_grades(records: Sequence[Record], policy: Policy, tz: ZoneInfo,
     deadlines: a third of the computation saved)."""
     with gc_paused():
         received = received_at(records, tz)
-        grades = grade_all(processing_order(records, received), policy, tz, received)
+        received_ts = stamps(received)
+        grades = grade_all(processing_order(records, received, received_ts), policy, tz,
+                           received, received_ts)
     return {rid: grades[rid] for rid in sorted(grades)}
 
 

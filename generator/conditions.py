@@ -28,7 +28,7 @@ class Window:
 
     def start(self, at: datetime, tz: ZoneInfo) -> datetime:
         """The open start of the window that ends at ``at``."""
-        local = at.astimezone(tz)
+        local = at if at.tzinfo is tz else at.astimezone(tz)
         if not self.months:
             return local - _days(self.days)
         y, m = divmod(local.month - 1 - self.months, 12)
@@ -174,11 +174,11 @@ def compare(value: Any, ops: Sequence[tuple[str, Any]]) -> bool:
 
 def latest_decision(record: Record, role: str, subject: str) -> Mapping[str, Any] | None:
     """The last approval entry of ``role`` on ``subject`` (entries are append-only)."""
-    items = record.get("approvals")
+    items = record.data.get("approvals")
     found = None
     for entry in items if isinstance(items, list) else []:
-        if isinstance(entry, dict | Mapping) and entry.get("role") == role \
-                and entry.get("subject") == subject:
+        if (entry.__class__ is dict or isinstance(entry, Mapping)) and \
+                entry.get("role") == role and entry.get("subject") == subject:
             found = entry
     return found
 
@@ -218,6 +218,14 @@ def _compile(cond: Condition) -> Callable[[Context], bool]:
     fns = tuple(child.fn for child in cond.children)
     if kind in ("fact", "field"):
         get = _getter(cond.paths[0])
+        if ops == (("is", True),) and len(cond.paths[0]) == 2:  # the usual fact: one call
+            first, second = cond.paths[0]
+
+            def is_true(ctx: Context) -> bool:
+                node = ctx.record.data.get(first)
+                return (node.get(second) if node.__class__ is dict else get(ctx.record.data)
+                        ) is True
+            return is_true
         if ops == (("is", True),):
             return lambda ctx: get(ctx.record.data) is True
         if len(ops) == 1 and ops[0][0] == "eq" and isinstance(ops[0][1], str):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from generator.conditions import Context, holds, reader
@@ -27,6 +28,7 @@ from generator.events import (
     Event,
     Resolver,
     first_instant,
+    flatten,
     fmt,
     instant,
     label,
@@ -204,6 +206,11 @@ def _na(m: Milestone, why_zh: str, why_en: str) -> MilestoneResult:
                            "not_applicable", False, None, False, (("text", why_zh, why_en),))
 
 
+@cache
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
 class _Variant(NamedTuple):
     applies: Callable[[Context], bool] | None
     variant: Variant
@@ -211,6 +218,8 @@ class _Variant(NamedTuple):
     label_en: str
     start_event: str
     """The start event's name as the result shows it."""
+    start: Event
+    """``variant.start`` with the policy's event names replaced by their definitions."""
 
 
 class _Prepared(NamedTuple):
@@ -252,7 +261,7 @@ def _prepare(m: Milestone, policy: Policy) -> _Prepared:
     for v in m.variants:
         zh, en = label(v.start, policy)
         variants.append(_Variant(v.applies.fn if v.applies is not None else None, v, zh, en,
-                                 v.start.value or en))
+                                 v.start.value or en, flatten(v.start, policy.events)))
     done = None if any("[]" in path for path in m.done) else tuple(reader(p) for p in m.done)
     return _Prepared(m, m.applies.fn if m.applies is not None else None, tuple(variants), done)
 
@@ -318,9 +327,12 @@ def _result(plan: MilestonePlan, i: int, record: Record, ctx: Context, policy: P
         for read in p.done:
             if (done := instant(read(record.data), tz)) is not None:
                 break
-    done = done.astimezone(tz) if done is not None and done <= as_of else None
-    start = events.resolve(variant.start)
-    start = start.astimezone(tz) if start is not None else None
+    # astimezone only when needed: most times are already in the zone, and the call is not free
+    done = (done if done.tzinfo is tz else done.astimezone(tz)) if done is not None and \
+        done <= as_of else None
+    start = events.resolve(v.start)
+    if start is not None and start.tzinfo is not tz:
+        start = start.astimezone(tz)
     notes: list[tuple[Any, ...]] = []
     restart = cancel.restarted_at
     if start is not None and restart is not None and start < restart and \
@@ -373,7 +385,7 @@ def _result(plan: MilestonePlan, i: int, record: Record, ctx: Context, policy: P
         state, overdue, late_by = "overdue", True, as_of - due
         notes.append(("overdue", late_by))
     else:
-        warn_at = due - timedelta(days=due_soon_days)
+        warn_at = due - _days(due_soon_days)
         if m.warn_before is not None:
             unit_delta = timedelta(hours=1) if m.warn_before.unit == "hours" else timedelta(days=1)
             warn_at = min(warn_at, due - m.warn_before.amount * unit_delta)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    kind: str  # ref | field | first_of | later_of
+    kind: str  # ref | field | first_of | later_of | never (see flatten)
     value: str = ""
     children: tuple[Event, ...] = ()
 
@@ -135,6 +135,25 @@ def first_instant(record: Record, paths: Sequence[str], tz: ZoneInfo) -> datetim
     return None
 
 
+NEVER = Event("never")
+"""An event that never happens: what an unknown (or endlessly nested) event name resolves to."""
+
+
+def flatten(event: Event, events: Mapping[str, EventDef], depth: int = 0) -> Event:
+    """``event`` with each policy event name replaced by its definition, as deep as
+    :class:`Resolver` would follow it: the same answer for every record, without looking
+    the names up record by record."""
+    if event.kind == "ref":
+        definition = events.get(event.value)
+        if definition is None or depth > 20:
+            return NEVER
+        return flatten(definition.at, events, depth + 1)
+    if event.kind in ("first_of", "later_of"):
+        return Event(event.kind, children=tuple(flatten(c, events, depth + 1)
+                                                for c in event.children))
+    return event
+
+
 Resolved = tuple[bool, datetime | None]
 """(recorded at all, the instant if it happened by ``as_of``)."""
 
@@ -163,12 +182,15 @@ class Resolver:
             at = None
             if self._data.get("status") == "closed":
                 at = instant(reader("d8_closure.closed_at")(self._data), self._tz)
-                at = at.astimezone(self._tz) if at is not None and at <= self._as_of else None
+                at = (at if at.tzinfo is self._tz else at.astimezone(self._tz)) \
+                    if at is not None and at <= self._as_of else None
             self._closed = (at,)
         return self._closed[0]
 
     def resolve(self, event: Event) -> datetime | None:
         """See :func:`resolve`."""
+        if event.kind == "field":  # the usual start: no recursion, the field is remembered
+            return self._field(event.value)[1]
         found = self._resolved.get(id(event))
         if found is None:
             found = self._resolved[id(event)] = (event, self._resolve(event, 0)[1])
@@ -190,6 +212,8 @@ class Resolver:
             return self._resolve(definition.at, depth + 1)
         if event.kind == "field":
             return self._field(event.value)
+        if event.kind == "never":
+            return False, None
         found = [self._resolve(c, depth + 1) for c in event.children]
         if event.kind == "first_of":
             # the first one recorded decides, even when it lies after as_of: a later hand-over

@@ -17,11 +17,11 @@ fact grade is what the criteria give with every recurrence condition counted as 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from generator.conditions import (
@@ -133,16 +133,20 @@ class RecurrenceIndex:
 
     def __init__(self, keys: Sequence[tuple[str, ...]], tz: ZoneInfo) -> None:
         self._keys, self._tz = tuple(dict.fromkeys(keys)), tz
+        self._paths = tuple((spec, _key_paths(spec)) for spec in self._keys)
         self._lists: dict[tuple[tuple[str, ...], tuple[str, ...]],
                           dict[str, tuple[list[float], list[str]]]] = {}
         self._info: dict[str, tuple[float, str, dict[tuple[str, ...], tuple[str, ...]]]] = {}
 
     def values(self, record: Record) -> dict[tuple[str, ...], tuple[str, ...] | None]:
-        return {spec: _key_value(record, _key_paths(spec)) for spec in self._keys}
+        return {spec: _key_value(record, paths) for spec, paths in self._paths}
 
     def add(self, record: Record, at: datetime, grade: str,
-            values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> None:
-        ts = at.timestamp()
+            values: Mapping[tuple[str, ...], tuple[str, ...] | None],
+            ts: float | None = None) -> None:
+        """``ts``: ``at.timestamp()``, when the caller has it."""
+        if ts is None:
+            ts = at.timestamp()
         kept = {spec: value for spec, value in values.items() if value is not None}
         for spec, value in kept.items():
             buckets = self._lists.setdefault((spec, value), {})
@@ -217,49 +221,75 @@ def _reason(c: Criterion, earlier: tuple[str, ...]) -> Reason:
     return Reason(c.id, zh, en, earlier)
 
 
-def _scan(record: Record, policy: Policy, lookup: Lookup | None) -> tuple[int, int, list[Reason]]:
+class _Entry(NamedTuple):
+    """One criterion, flattened for the scan."""
+
+    rank: int
+    criterion: Criterion
+    fn: Callable[[Context], bool]
+    recurrence: Recurrence | None
+    """Set when the condition is a recurrence on its own."""
+    recurrent: bool
+
+
+def _entries(policy: Policy) -> tuple[_Entry, ...]:
+    return tuple(_Entry(i, c, c.when.fn, c.when.recurrence, c.when.recurrent)
+                 for i, grade in enumerate(policy.grades) for c in grade.criteria)
+
+
+_NO_CRITERION = ("不满足更严重级别的任何条件", "No criterion of a more severe grade holds")
+
+
+def _scan(record: Record, policy: Policy, lookup: Lookup | None,
+          entries: tuple[_Entry, ...] | None = None) -> tuple[int, int, list[Reason]]:
     """(fact rank, rank, reasons) in one pass over the criteria, most severe grade first.
 
     The fact rank counts every recurrence as not met; the rank uses the history. Each is the
     first grade with a criterion that holds; the reasons are all criteria that hold there.
+    ``entries``: the policy's criteria from :func:`_entries`, when many records are scanned.
     """
     plain = Context(record)
     full = Context(record, None, lookup) if lookup is not None else plain
     fact = rank = -1
     reasons: list[Reason] = []
-    for i, grade in enumerate(policy.grades):
-        for c in grade.criteria:
-            when = c.when
-            # without a history, rank and fact grade read a criterion the same way
-            if not when.recurrent or lookup is None:
-                if when.fn(plain):
-                    fact = i if fact < 0 else fact
-                    if rank < 0:
-                        reasons.append(_reason(c, ()))
-                continue
-            rec = when.recurrence
-            if rec is not None:  # a recurrence on its own: never met by the facts alone
-                if rank < 0 and (hit := lookup(rec))[0] >= rec.min_count:
-                    reasons.append(_reason(c, hit[1]))
-                continue
-            if rank < 0 and (hit2 := evaluate(when, full))[0]:
-                reasons.append(_reason(c, hit2[1]))
-            if fact < 0 and when.fn(plain):
-                fact = i
-        rank = i if rank < 0 and reasons else rank
-        if fact >= 0 and rank >= 0:
-            break
+    current = 0
+    for i, c, fn, rec, recurrent in entries if entries is not None else _entries(policy):
+        if i != current:  # the previous grade is complete
+            if rank < 0 and reasons:
+                rank = current
+            if fact >= 0 and rank >= 0:
+                break
+            current = i
+        # without a history, rank and fact grade read a criterion the same way
+        if not recurrent or lookup is None:
+            if fn(plain):
+                if fact < 0:
+                    fact = i
+                if rank < 0:
+                    reasons.append(_reason(c, ()))
+            continue
+        if rec is not None:  # a recurrence on its own: never met by the facts alone
+            if rank < 0 and (hit := lookup(rec))[0] >= rec.min_count:
+                reasons.append(_reason(c, hit[1]))
+            continue
+        if rank < 0 and (hit2 := evaluate(c.when, full))[0]:
+            reasons.append(_reason(c, hit2[1]))
+        if fact < 0 and fn(plain):
+            fact = i
+    else:
+        if rank < 0 and reasons:
+            rank = current
     last = len(policy.grades) - 1
     if rank < 0:
-        reasons = [Reason("", "不满足更严重级别的任何条件",
-                          "No criterion of a more severe grade holds")]
+        reasons = [Reason("", *_NO_CRITERION)]
     return (fact if fact >= 0 else last), (rank if rank >= 0 else last), reasons
 
 
 def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
-               done: Mapping[str, GradeResult], original: str | None) -> GradeResult:
+               done: Mapping[str, GradeResult], original: str | None,
+               entries: tuple[_Entry, ...] | None = None) -> GradeResult:
     """``original``: the record this one reopens (``reopen_of``), if any."""
-    fact, rank, reasons = _scan(record, policy, lookup)
+    fact, rank, reasons = _scan(record, policy, lookup, entries)
     if policy.reopen_inherits_grade and original is not None and original in done:
         inherited = policy.rank(done[original].grade)
         if inherited is not None and inherited < rank:
@@ -268,7 +298,9 @@ def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
                 "reopen", f"重开自 {original}，沿用其级别 {g.id} {g.name.zh}",
                 f"Reopens {original}; keeps its grade {g.id} {g.name.en}", (original,))]
     computed, final = policy.grades[rank].id, rank
-    declared = record.get("grade_declared.grade")
+    declared = record.data.get("grade_declared")
+    declared = declared.get("grade") if declared.__class__ is dict else record.get(
+        "grade_declared.grade")
     status = "none"
     if isinstance(declared, str):
         d = policy.rank(declared)
@@ -290,35 +322,41 @@ def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
 
 def is_occurrence(record: Record, policy: Policy) -> bool:
     """Counts as an occurrence for later records (not cancelled, reopened or excluded)."""
-    if record.get("status") in policy.exclude_statuses or isinstance(record.get("reopen_of"), str):
+    if record.data.get("status") in policy.exclude_statuses or \
+            isinstance(record.data.get("reopen_of"), str):
         return False
     return policy.not_a_complaint is None or not holds(policy.not_a_complaint[0], record)
 
 
 def grade_all(ordered: Sequence[Record], policy: Policy, tz: ZoneInfo,
-              received: Mapping[str, datetime | None]) -> dict[str, GradeResult]:
-    """Grade ``ordered`` (from :func:`processing_order`), each with its earlier history."""
+              received: Mapping[str, datetime | None],
+              received_ts: Mapping[str, float] | None = None) -> dict[str, GradeResult]:
+    """Grade ``ordered`` (from :func:`processing_order`), each with its earlier history.
+    ``received_ts``: the received times as timestamps, when the caller has them."""
     rules = [c.recurrence for g in policy.grades for cr in g.criteria
              for c in walk(cr.when) if c.recurrence is not None]
     specs = [r.key for r in rules]
     index = RecurrenceIndex(specs, tz)
+    entries = _entries(policy)
     # Without an earlier occurrence that shares a key value every count is 1, which meets no
     # recurrence (the policy schema asks for two or more): grade such a record without history.
     alone_counts = any(r.min_count <= 1 for r in rules)
+    basis_fact = policy.recurrence_basis == "fact"
     results: dict[str, GradeResult] = {}
     for record in ordered:
         at = received.get(record.id)
-        original = record.get("reopen_of")
-        original = original if isinstance(original, str) else None
+        original = record.data.get("reopen_of")
+        original = original if original.__class__ is str else None
         if at is None or not specs:
-            results.setdefault(record.id, _grade_one(record, policy, None, results, original))
+            results.setdefault(record.id,
+                               _grade_one(record, policy, None, results, original, entries))
             continue
         values = index.values(record)
         lookup = index.lookup(at, original, values) if alone_counts or index.known(values) \
             else None
-        result = _grade_one(record, policy, lookup, results, original)
+        result = _grade_one(record, policy, lookup, results, original, entries)
         results.setdefault(record.id, result)
         if original is None and is_occurrence(record, policy):  # a reopening never is
-            basis = result.fact_grade if policy.recurrence_basis == "fact" else result.grade
-            index.add(record, at, basis, values)
+            index.add(record, at, result.fact_grade if basis_fact else result.grade, values,
+                      received_ts.get(record.id) if received_ts is not None else None)
     return results

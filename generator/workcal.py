@@ -222,13 +222,18 @@ class Due:
     as immutable all the same; the explanation text is built on first use.
     """
 
-    __slots__ = ("_texts", "at", "estimated", "unpublished_years", "why")
+    __slots__ = ("_texts", "_why", "at", "estimated", "unpublished_years")
 
     def __init__(self, at: datetime, estimated: bool, unpublished_years: tuple[int, ...],
-                 why: Why) -> None:
-        self.at, self.estimated, self.unpublished_years, self.why = (
-            at, estimated, unpublished_years, why)
+                 calendar: WorkCalendar, start: datetime, amount: float, unit: str,
+                 touched: tuple[date, ...]) -> None:
+        self.at, self.estimated, self.unpublished_years = at, estimated, unpublished_years
+        self._why = (calendar, start, amount, unit, touched)  # a Why when asked for
         self._texts: tuple[str, str] | None = None
+
+    @property
+    def why(self) -> Why:
+        return Why(*self._why)
 
     @property
     def explanation(self) -> str:
@@ -256,6 +261,16 @@ class Due:
     def __repr__(self) -> str:
         return (f"Due(at={self.at!r}, estimated={self.estimated!r}, "
                 f"unpublished_years={self.unpublished_years!r})")
+
+
+@cache
+def _hours(amount: float) -> timedelta:
+    return timedelta(hours=amount)
+
+
+@cache
+def _n_days(n: int) -> timedelta:
+    return timedelta(days=n)
 
 
 def _local(d: date, t: time, tz: ZoneInfo) -> datetime:
@@ -317,21 +332,22 @@ class WorkCalendar:
             raise ValueError(f"start {start.isoformat()} has no time zone")
         if (amount.__class__, amount, unit) not in self._valid:
             self._check(amount, unit)
-        local = start.astimezone(self.tz)
+        local = start if start.tzinfo is self.tz else start.astimezone(self.tz)
         touched: list[date] = []
         if amount == 0:
             at = local
         elif unit == "hours":
-            at = (local.astimezone(UTC) + timedelta(hours=amount)).astimezone(self.tz)
+            at = (local.astimezone(UTC) + _hours(amount)).astimezone(self.tz)
         elif unit == "natural_days":
-            at = _local(local.date() + timedelta(days=int(amount)), local.time(), self.tz)
+            at = _local(local.date() + _n_days(int(amount)), local.time(), self.tz)
         elif unit == "working_days":
             at = self._add_working_days(local.date(), int(amount), touched)
         else:
-            at = self._add_working_hours(local, timedelta(hours=amount), touched)
+            at = self._add_working_hours(local, _hours(amount), touched)
         years = tuple(sorted({d.year for d in touched} - self.official.published_years)
                       ) if touched else ()
-        return Due(at, bool(years), years, Why(self, local, amount, unit, tuple(touched)))
+        return Due(at, bool(years), years, self, local, amount, unit,
+                   tuple(touched) if touched else ())
 
     def _check(self, amount: float, unit: str) -> None:
         """Raise unless ``amount`` of ``unit`` is a duration ``add`` can count; remember a
