@@ -272,24 +272,25 @@ def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
     """One milestone's state; ``events``: the record's resolver, when its other milestones
     share it. (:func:`milestone_results` computes all of a record's at once.)"""
     plan = MilestonePlan(replace(policy, milestones=(m,)))
-    return _result(plan, 0, record, Context(record, grade), policy, calendar, as_of,
-                   due_soon_days, cancel, events or Resolver(record, policy, calendar.tz, as_of),
-                   _Deadlines(record, calendar.tz))
+    return _results(plan, record, grade, calendar, as_of, due_soon_days, cancel,
+                    events or Resolver(record, policy, calendar.tz, as_of))[0]
 
 
 class _Deadlines:
     """A record's customer deadline and extensions, read once for all its milestones."""
 
-    __slots__ = ("_customer", "_extensions", "_record", "_tz")
+    __slots__ = ("_customer", "_extensions", "_record", "_tz", "none")
 
     def __init__(self, record: Record, tz: ZoneInfo) -> None:
         self._record, self._tz = record, tz
         self._customer: tuple[datetime | None] | None = None
         self._extensions: dict[str, tuple[datetime, str, str]] | None = None
+        self.none = not record.data.get("extensions")
+        """No extensions at all (most records): nothing to look up."""
 
     def customer(self) -> datetime | None:
         if self._customer is None:
-            ext = self.extension("customer_deadline")
+            ext = None if self.none else self.extension("customer_deadline")
             self._customer = (ext[0] if ext else
                               instant(self._record.data.get("customer_deadline"), self._tz),)
         return self._customer[0]
@@ -307,95 +308,102 @@ class _Deadlines:
         return self._extensions.get(milestone) if self._extensions else None
 
 
-def _result(plan: MilestonePlan, i: int, record: Record, ctx: Context, policy: Policy,
-            calendar: Calendar, as_of: datetime, due_soon_days: int, cancel: CancelState,
-            events: Resolver, deadlines: _Deadlines) -> MilestoneResult:
-    p = plan.items[i]
-    m, tz = p.m, calendar.tz
-    if p.applies is not None and not p.applies(ctx):
-        return plan.na(i, ctx.grade or "", "milestone")
-    for v in p.variants:
-        if v.applies is None or v.applies(ctx):
-            break
-    else:
-        return plan.na(i, ctx.grade or "", "variant")
-    variant = v.variant
-    if p.done is None:
-        done = first_instant(record, m.done, tz)
-    else:
-        done = None
-        for read in p.done:
-            if (done := instant(read(record.data), tz)) is not None:
-                break
-    # astimezone only when needed: most times are already in the zone, and the call is not free
-    done = (done if done.tzinfo is tz else done.astimezone(tz)) if done is not None and \
-        done <= as_of else None
-    start = events.resolve(v.start)
-    if start is not None and start.tzinfo is not tz:
-        start = start.astimezone(tz)
-    notes: list[tuple[Any, ...]] = []
+def _results(plan: MilestonePlan, record: Record, grade: str, calendar: Calendar,
+             as_of: datetime, due_soon_days: int, cancel: CancelState,
+             events: Resolver) -> tuple[MilestoneResult, ...]:
+    """All of ``plan``'s milestones for one record (one loop: this runs for every record)."""
+    policy, tz, data = plan.policy, calendar.tz, record.data
+    ctx, deadlines = Context(record, grade), _Deadlines(record, tz)
     restart = cancel.restarted_at
-    if start is not None and restart is not None and start < restart and \
-            (done is None or done >= restart):
-        start = restart.astimezone(tz)
-        notes.append(("restart", start))
-    policy_due = due = None
-    estimated, source = False, "policy"
-    if start is not None:
-        calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
-        policy_due = due = calc.at
-        estimated = calc.estimated
-        notes.insert(0, ("start", v.label_zh, v.label_en, calc))
-    else:
-        notes.insert(0, ("wait", v.label_zh, v.label_en))
-    customer = deadlines.customer() if m.customer_deadline_applies else None
-    if customer is not None and (due is None or policy.customer_deadline_mode == "always"
-                                 or customer < due):
-        due, source, estimated = customer.astimezone(tz), "customer", False
-        notes.append(("customer", due))
-    ext = deadlines.extension(m.id)
-    if ext is not None and due is not None:
-        if ext[0] > due:
-            notes.append(("extended", ext[0].astimezone(tz), ext[1], ext[2], due))
-            due, source, estimated = ext[0].astimezone(tz), "extension", False
+    out: list[MilestoneResult] = []
+    for i, (m, applies, variants, readers) in enumerate(plan.items):
+        if applies is not None and not applies(ctx):
+            out.append(plan.na(i, grade, "milestone"))
+            continue
+        for v in variants:
+            if v.applies is None or v.applies(ctx):
+                break
         else:
-            notes.append(("ignored", ext[0].astimezone(tz)))
-    overdue, late_by = False, None
-    if done is not None:
-        if due is not None and done > due:
-            state, late_by = "done_late", done - due
-            notes.append(("late", done, late_by))
+            out.append(plan.na(i, grade, "variant"))
+            continue
+        variant = v.variant
+        if readers is None:
+            done = first_instant(record, m.done, tz)
         else:
-            state = "done_on_time"
-            notes.append(("done", done, due))
-    elif cancel.cancelled:
-        state = "cancelled"
-        notes.append(("cancelled",))
-    elif (closed := events.closed_at()) is not None and (due is None or due >= closed):
-        # The record closed before this clock ran out (or started): nothing is owed any more.
-        state = "not_applicable"
-        notes.append(("closed", closed))
-    elif closed is not None and due is not None:
-        # Closed without it: the clock stopped at closure; a miss, not a live overdue item.
-        state, late_by = "missed", closed - due
-        notes.append(("missed", closed, late_by))
-    elif due is None:
-        state = "pending"
-    elif due < as_of:
-        state, overdue, late_by = "overdue", True, as_of - due
-        notes.append(("overdue", late_by))
-    else:
-        warn_at = due - _days(due_soon_days)
-        if m.warn_before is not None:
-            unit_delta = timedelta(hours=1) if m.warn_before.unit == "hours" else timedelta(days=1)
-            warn_at = min(warn_at, due - m.warn_before.amount * unit_delta)
-        if m.warn_after_start is not None and start is not None and as_of < warn_at:
-            w = m.warn_after_start
-            warn_at = min(warn_at, calendar.add(start, w.amount, w.unit).at)
-        state = "due_soon" if as_of >= warn_at else "pending"
-    return MilestoneResult(
-        m.id, m.name.zh, m.name.en, v.start_event, start, due, policy_due, source,
-        done, state, overdue, late_by, estimated, tuple(notes), variant.id)
+            done = None
+            for read in readers:
+                if (done := instant(read(data), tz)) is not None:
+                    break
+        # astimezone only when needed: most times are already in the zone, and it is not free
+        if done is not None:
+            done = (done if done.tzinfo is tz else done.astimezone(tz)) if done <= as_of else None
+        start = events.resolve(v.start)
+        if start is not None and start.tzinfo is not tz:
+            start = start.astimezone(tz)
+        if start is not None and restart is not None and start < restart and \
+                (done is None or done >= restart):
+            start = restart.astimezone(tz)
+            notes: list[tuple[Any, ...]] = [("start", v.label_zh, v.label_en, None),
+                                            ("restart", start)]
+        else:
+            notes = [("wait", v.label_zh, v.label_en)]
+        policy_due = due = None
+        estimated, source = False, "policy"
+        if start is not None:
+            calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
+            policy_due = due = calc.at
+            estimated = calc.estimated
+            notes[0] = ("start", v.label_zh, v.label_en, calc)
+        customer = deadlines.customer() if m.customer_deadline_applies else None
+        if customer is not None and (due is None or policy.customer_deadline_mode == "always"
+                                     or customer < due):
+            due, source, estimated = customer.astimezone(tz), "customer", False
+            notes.append(("customer", due))
+        ext = None if deadlines.none else deadlines.extension(m.id)
+        if ext is not None and due is not None:
+            if ext[0] > due:
+                notes.append(("extended", ext[0].astimezone(tz), ext[1], ext[2], due))
+                due, source, estimated = ext[0].astimezone(tz), "extension", False
+            else:
+                notes.append(("ignored", ext[0].astimezone(tz)))
+        overdue, late_by = False, None
+        if done is not None:
+            if due is not None and done > due:
+                state, late_by = "done_late", done - due
+                notes.append(("late", done, late_by))
+            else:
+                state = "done_on_time"
+                notes.append(("done", done, due))
+        elif cancel.cancelled:
+            state = "cancelled"
+            notes.append(("cancelled",))
+        elif (closed := events.closed_at()) is not None and (due is None or due >= closed):
+            # The record closed before this clock ran out (or started): nothing is owed any more.
+            state = "not_applicable"
+            notes.append(("closed", closed))
+        elif closed is not None and due is not None:
+            # Closed without it: the clock stopped at closure; a miss, not a live overdue item.
+            state, late_by = "missed", closed - due
+            notes.append(("missed", closed, late_by))
+        elif due is None:
+            state = "pending"
+        elif due < as_of:
+            state, overdue, late_by = "overdue", True, as_of - due
+            notes.append(("overdue", late_by))
+        else:
+            warn_at = due - _days(due_soon_days)
+            if m.warn_before is not None:
+                unit_delta = timedelta(hours=1) if m.warn_before.unit == "hours" \
+                    else timedelta(days=1)
+                warn_at = min(warn_at, due - m.warn_before.amount * unit_delta)
+            if m.warn_after_start is not None and start is not None and as_of < warn_at:
+                w = m.warn_after_start
+                warn_at = min(warn_at, calendar.add(start, w.amount, w.unit).at)
+            state = "due_soon" if as_of >= warn_at else "pending"
+        out.append(MilestoneResult(
+            m.id, m.name.zh, m.name.en, v.start_event, start, due, policy_due, source,
+            done, state, overdue, late_by, estimated, tuple(notes), variant.id))
+    return tuple(out)
 
 
 def milestone_results(record: Record, grade: str, policy: Policy, calendar: Calendar,
@@ -409,7 +417,5 @@ def milestone_results(record: Record, grade: str, policy: Policy, calendar: Cale
     if excluded is not None:
         return tuple(_na(m, *excluded) for m in policy.milestones)
     plan = plan if plan is not None and plan.policy is policy else MilestonePlan(policy)
-    events = events or Resolver(record, policy, calendar.tz, as_of)
-    ctx, deadlines = Context(record, grade), _Deadlines(record, calendar.tz)
-    return tuple(_result(plan, i, record, ctx, policy, calendar, as_of, due_soon_days, cancel,
-                         events, deadlines) for i in range(len(plan.items)))
+    return _results(plan, record, grade, calendar, as_of, due_soon_days, cancel,
+                    events or Resolver(record, policy, calendar.tz, as_of))

@@ -299,8 +299,9 @@ def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
                 f"Reopens {original}; keeps its grade {g.id} {g.name.en}", (original,))]
     computed, final = policy.grades[rank].id, rank
     declared = record.data.get("grade_declared")
-    declared = declared.get("grade") if declared.__class__ is dict else record.get(
-        "grade_declared.grade")
+    if declared is not None:
+        declared = declared.get("grade") if declared.__class__ is dict else record.get(
+            "grade_declared.grade")
     status = "none"
     if isinstance(declared, str):
         d = policy.rank(declared)
