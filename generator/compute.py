@@ -36,7 +36,6 @@ from generator.grading import (
     GradeResult,
     Reason,
     grade_all,
-    holds,
     is_occurrence,
     key_value,
     latest_decision,
@@ -97,7 +96,7 @@ class Computed:
 
 
 def received_at(records: Sequence[Record], tz: ZoneInfo) -> dict[str, datetime | None]:
-    return {r.id: try_instant(r.get("received_at"), tz) for r in records}
+    return {r.id: try_instant(r.data.get("received_at"), tz) for r in records}
 
 
 def stamps(received: Mapping[str, datetime | None]) -> dict[str, float]:
@@ -147,11 +146,13 @@ def closure_recurrences(records: Sequence[Record], policy: Policy, tz: ZoneInfo,
     return out
 
 
-def _approvals(record: Record, grade: str, policy: Policy) -> tuple[ApprovalStatus, ...]:
+def _approvals(record: Record, grade: str, policy: Policy,
+               ctx: Context | None = None) -> tuple[ApprovalStatus, ...]:
+    """``ctx``: the record's context at ``grade``, when the caller has one."""
     if not policy.approvals:
         return ()
     out = []
-    ctx = Context(record, grade)
+    ctx = ctx or Context(record, grade)
     for rule in policy.approvals:
         if rule.applies is not None and not rule.applies.fn(ctx):
             continue
@@ -191,20 +192,25 @@ def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
         if record.id in out:
             continue
         grade = grades[record.id]
+        ctx = Context(record, grade.grade)  # one per record, for every condition it meets
         nac = policy.not_a_complaint
-        excluded = (nac[1].zh, nac[1].en) if nac and holds(nac[0], record, grade.grade) else None
+        excluded = (nac[1].zh, nac[1].en) if nac and nac[0].fn(ctx) else None
         events = Resolver(record, policy, tz, as_of)
         cancel = NOT_CANCELLED if excluded else cancellation_state(record, policy, calendar, as_of,
                                                                    events)
         ms = milestone_results(record, grade.grade, policy, calendar, as_of, due_soon_days,
-                               cancel, excluded, events, plan)
-        open_ = [m for m in ms if m.state in _OPEN and m.due_at is not None]
+                               cancel, excluded, events, plan, ctx)
+        overdue, next_due = False, None
+        for m in ms:  # any overdue; the open milestone due first (the first of equals)
+            overdue = overdue or m.overdue
+            if m.due_at is not None and m.state in _OPEN and (
+                    next_due is None or (m.due_at, m.id) < (next_due.due_at, next_due.id)):
+                next_due = m
         out[record.id] = Computed(
             record.id, grade, ms, cancel.cancelled, cancel.reason_zh, cancel.reason_en,
             () if excluded else penalties_for(record, grade.grade, ms, policy, tz),
-            any(m.overdue for m in ms),
-            min(open_, key=lambda m: (m.due_at, m.id)) if open_ else None,
-            _approvals(record, grade.grade, policy), cancel.cancel_at, cancel.restarted_at,
+            overdue, next_due,
+            _approvals(record, grade.grade, policy, ctx), cancel.cancel_at, cancel.restarted_at,
             excluded[0] if excluded else "", excluded[1] if excluded else "",
             reopen.get(record.id, ()),
         )

@@ -310,10 +310,11 @@ class _Deadlines:
 
 def _results(plan: MilestonePlan, record: Record, grade: str, calendar: Calendar,
              as_of: datetime, due_soon_days: int, cancel: CancelState,
-             events: Resolver) -> tuple[MilestoneResult, ...]:
-    """All of ``plan``'s milestones for one record (one loop: this runs for every record)."""
+             events: Resolver, ctx: Context | None = None) -> tuple[MilestoneResult, ...]:
+    """All of ``plan``'s milestones for one record (one loop: this runs for every record).
+    ``ctx``: the record's context at ``grade``, when the caller has one."""
     policy, tz, data = plan.policy, calendar.tz, record.data
-    ctx, deadlines = Context(record, grade), _Deadlines(record, tz)
+    ctx, deadlines = ctx or Context(record, grade), _Deadlines(record, tz)
     restart = cancel.restarted_at
     out: list[MilestoneResult] = []
     for i, (m, applies, variants, readers) in enumerate(plan.items):
@@ -410,12 +411,13 @@ def milestone_results(record: Record, grade: str, policy: Policy, calendar: Cale
                       as_of: datetime, due_soon_days: int, cancel: CancelState,
                       excluded: tuple[str, str] | None = None,
                       events: Resolver | None = None,
-                      plan: MilestonePlan | None = None) -> tuple[MilestoneResult, ...]:
+                      plan: MilestonePlan | None = None,
+                      ctx: Context | None = None) -> tuple[MilestoneResult, ...]:
     """Every milestone of the policy for one record; ``events``: the record's resolver, when
     its cancellation already used one; ``plan``: the policy's milestones prepared once for
-    many records."""
+    many records; ``ctx``: the record's condition context at ``grade``."""
     if excluded is not None:
         return tuple(_na(m, *excluded) for m in policy.milestones)
     plan = plan if plan is not None and plan.policy is policy else MilestonePlan(policy)
     return _results(plan, record, grade, calendar, as_of, due_soon_days, cancel,
-                    events or Resolver(record, policy, calendar.tz, as_of))
+                    events or Resolver(record, policy, calendar.tz, as_of), ctx)

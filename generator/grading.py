@@ -113,11 +113,17 @@ def _key_paths(key: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
 def _key_value(record: Record, paths: tuple[tuple[tuple[str, ...], ...], ...]
                ) -> tuple[str, ...] | None:
     out: list[str] = []
+    data = record.data
     for part in paths:
         for path in part:
-            value = dig(record.data, path)
-            ok = value.__class__ is str or (isinstance(value, int) and not isinstance(value, bool))
-            if ok and (text := str(value).strip()):
+            value = data.get(path[0]) if len(path) == 1 else dig(data, path)
+            if value.__class__ is str:
+                text = value.strip()
+            elif isinstance(value, int) and not isinstance(value, bool):
+                text = str(value).strip()
+            else:
+                continue
+            if text:
                 out.append(text.casefold())
                 break
         else:
@@ -149,11 +155,13 @@ class RecurrenceIndex:
             ts = at.timestamp()
         kept = {spec: value for spec, value in values.items() if value is not None}
         for spec, value in kept.items():
-            buckets = self._lists.setdefault((spec, value), {})
+            if (buckets := self._lists.get((spec, value))) is None:
+                buckets = self._lists[(spec, value)] = {}
             for g in ("*", grade):
-                times, ids = buckets.setdefault(g, ([], []))
-                times.append(ts)
-                ids.append(record.id)
+                if (found := buckets.get(g)) is None:
+                    found = buckets[g] = ([], [])
+                found[0].append(ts)
+                found[1].append(record.id)
         self._info[record.id] = (ts, grade, kept)
 
     def known(self, values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> bool:
@@ -260,6 +268,10 @@ def _scan(record: Record, policy: Policy, lookup: Lookup | None,
             if fact >= 0 and rank >= 0:
                 break
             current = i
+        if rec is not None:  # a recurrence on its own: never met without a history
+            if lookup is not None and rank < 0 and (hit := lookup(rec))[0] >= rec.min_count:
+                reasons.append(_reason(c, hit[1]))
+            continue
         # without a history, rank and fact grade read a criterion the same way
         if not recurrent or lookup is None:
             if fn(plain):
@@ -267,10 +279,6 @@ def _scan(record: Record, policy: Policy, lookup: Lookup | None,
                     fact = i
                 if rank < 0:
                     reasons.append(_reason(c, ()))
-            continue
-        if rec is not None:  # a recurrence on its own: never met by the facts alone
-            if rank < 0 and (hit := lookup(rec))[0] >= rec.min_count:
-                reasons.append(_reason(c, hit[1]))
             continue
         if rank < 0 and (hit2 := evaluate(c.when, full))[0]:
             reasons.append(_reason(c, hit2[1]))
