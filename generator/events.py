@@ -214,11 +214,14 @@ class Resolver:
             return self._field(event.value)
         if event.kind == "never":
             return False, None
-        found = [self._resolve(c, depth + 1) for c in event.children]
         if event.kind == "first_of":
             # the first one recorded decides, even when it lies after as_of: a later hand-over
             # does not make the arrival the start in the meantime
-            return next((f for f in found if f[0]), (False, None))
+            for child in event.children:
+                if (f := self._resolve(child, depth + 1))[0]:
+                    return f
+            return False, None
+        found = [self._resolve(c, depth + 1) for c in event.children]
         times = [t for _, t in found if t is not None]
         return all(p for p, _ in found), max(times) if len(times) == len(found) else None
 

@@ -145,6 +145,9 @@ class RecurrenceIndex:
         self._info: dict[str, tuple[float, str, dict[tuple[str, ...], tuple[str, ...]]]] = {}
 
     def values(self, record: Record) -> dict[tuple[str, ...], tuple[str, ...] | None]:
+        if len(self._paths) == 1:  # the usual single key: no comprehension
+            spec, paths = self._paths[0]
+            return {spec: _key_value(record, paths)}
         return {spec: _key_value(record, paths) for spec, paths in self._paths}
 
     def add(self, record: Record, at: datetime, grade: str,
@@ -153,8 +156,11 @@ class RecurrenceIndex:
         """``ts``: ``at.timestamp()``, when the caller has it."""
         if ts is None:
             ts = at.timestamp()
-        kept = {spec: value for spec, value in values.items() if value is not None}
-        for spec, value in kept.items():
+        kept: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for spec, value in values.items():
+            if value is None:
+                continue
+            kept[spec] = value
             if (buckets := self._lists.get((spec, value))) is None:
                 buckets = self._lists[(spec, value)] = {}
             for g in ("*", grade):
@@ -176,8 +182,10 @@ class RecurrenceIndex:
         """Counting for a record received ``at`` with key ``values`` (from :meth:`values`);
         ``exclude`` is its reopened original."""
         # this record's history per key, looked up once for all its criteria
-        history = {spec: buckets for spec, value in values.items() if value is not None
-                   and (buckets := self._lists.get((spec, value))) is not None}
+        history: dict[tuple[str, ...], dict[str, tuple[list[float], list[str]]]] = {}
+        for spec, value in values.items():
+            if value is not None and (buckets := self._lists.get((spec, value))) is not None:
+                history[spec] = buckets
         starts: dict[int, float] = {}  # by the window's identity: a policy has one or two
         tz = self._tz
         original = self._info.get(exclude) if exclude is not None else None
@@ -208,10 +216,16 @@ class RecurrenceIndex:
 def _latest(buckets: Mapping[str, tuple[list[float], list[str]]], grades: Sequence[str],
             start: float, exclude: str | None) -> tuple[str, ...]:
     """The last ``MAX_EVIDENCE`` records after ``start`` in the buckets of ``grades``."""
-    lists = [found for g in grades if (found := buckets.get(g)) is not None]
+    if len(grades) == 1:
+        found = buckets.get(grades[0])
+        lists = [found] if found is not None else []
+    else:
+        lists = [found for g in grades if (found := buckets.get(g)) is not None]
     if len(lists) == 1:  # filled in received order, then id: already sorted
         times, ids = lists[0]
         named = ids[max(bisect_right(times, start), len(times) - MAX_EVIDENCE - 1):]
+        if exclude is None:
+            return tuple(named[-MAX_EVIDENCE:])
     else:
         hits: list[tuple[float, str]] = []
         for times, ids in lists:
