@@ -39,6 +39,13 @@ class Window:
 
 
 @cache
+def _window(months: int, days: int) -> Window:
+    """One object per window length: grading works a window's start out once per record and
+    recognises the window by identity."""
+    return Window(months=months, days=days)
+
+
+@cache
 def _days(n: int) -> timedelta:
     return timedelta(days=n)
 
@@ -110,7 +117,7 @@ def _parse(node: Mapping[str, Any]) -> Condition:
         return Condition("approval", approval=(a["role"], a["subject"], a["decision"]))
     r = node["recurrence"]
     key = r["key"] if isinstance(r["key"], list) else [r["key"]]
-    window = Window(months=r["window"].get("months", 0), days=r["window"].get("days", 0))
+    window = _window(r["window"].get("months", 0), r["window"].get("days", 0))
     of = tuple(r["of_grades"]) if "of_grades" in r else None
     return Condition("recurrence", recurrence=Recurrence(tuple(key), window, r["min_count"], of),
                      recurrent=True)
@@ -205,11 +212,22 @@ def _getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
     if not rest:
         return lambda data: data.get(first)
     second = rest[0]
+    if len(rest) == 1:
+        def get(data: Any) -> Any:
+            node = data.get(first)
+            return node.get(second) if node.__class__ is dict else dig(node, rest)
+        return get
+    if len(rest) == 2:  # milestones.<id>.done_at
+        third = rest[1]
 
-    def get(data: Any) -> Any:
-        node = data.get(first)
-        return node.get(second) if node.__class__ is dict and len(rest) == 1 else dig(node, rest)
-    return get
+        def get3(data: Any) -> Any:
+            node = data.get(first)
+            if node.__class__ is dict:
+                node = node.get(second)
+                return node.get(third) if node.__class__ is dict else dig(node, rest[1:])
+            return dig(node, rest)
+        return get3
+    return lambda data: dig(data.get(first), rest)
 
 
 def _compile(cond: Condition) -> Callable[[Context], bool]:
