@@ -288,3 +288,168 @@ def test_results_compare_as_values_across_calendars() -> None:
     assert one == two
     assert [m.explanation_zh for m in one["KS-2026-0001"].milestones] == \
         [m.explanation_zh for m in two["KS-2026-0001"].milestones]
+
+
+# ------------------------------------------------------------------ the prepared milestone plan
+
+
+def _events_policy() -> Policy:
+    """Preset 000 with events that name each other, an unknown name and a loop."""
+    from dataclasses import replace
+
+    from generator.deadlines import EventDef
+    from generator.policytypes import Text
+
+    policy = _policy("000")
+    extra = {
+        "first_seen": EventDef(Text("首见", "first seen"), parse_event(
+            {"first_of": ["confirmed", {"field": "seen_at"}, "received"]})),
+        "both": EventDef(Text("两者", "both"), parse_event(
+            {"later_of": ["first_seen", "sample_received"]})),
+        "ghost": EventDef(Text("无", "none"), parse_event("no_such_event")),
+        "loop_a": EventDef(Text("甲", "a"), parse_event("loop_b")),
+        "loop_b": EventDef(Text("乙", "b"), parse_event("loop_a")),
+    }
+    return replace(policy, events={**policy.events, **extra})
+
+
+@pytest.mark.parametrize("name", ["received", "accepted", "first_seen", "both", "ghost",
+                                  "loop_a", "sample_received"])
+@pytest.mark.parametrize("data", [
+    {"received_at": "2026-03-01 09:00", "seen_at": "2026-03-02 10:00",
+     "sample": {"received_at": "2026-03-03 11:00"}},
+    {"received_at": "2026-03-01 09:00", "confirmed_at": "2026-03-20 08:00"},  # after as_of
+    {"accepted_at": "2026-03-01 10:00", "received_at": "2026-03-01 09:00"},
+    {},
+])
+def test_flattened_events_resolve_as_the_names_do(name: str, data: dict[str, Any]) -> None:
+    """The plan resolves each start event with the names replaced once per policy; the answer
+    is the one the names give, record by record: unknown names and loops never happen, and
+    the first recorded event of a ``first_of`` decides even when it lies after ``as_of``."""
+    from generator.events import NEVER, flatten
+
+    policy = _events_policy()
+    as_of = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
+    event = parse_event(name)
+    flat = flatten(event, policy.events)
+    assert "ref" not in {e.kind for e in _walk_events(flat)}
+    r = rec(data)
+    want = Resolver(r, policy, SHANGHAI, as_of)._resolve(event, 0)[1]  # by the names
+    assert Resolver(r, policy, SHANGHAI, as_of).resolve(flat) == want
+    if name in ("ghost", "loop_a"):
+        assert flat is NEVER and want is None
+
+
+def _walk_events(event: Any) -> list[Any]:
+    return [event, *(e for c in event.children for e in _walk_events(c))]
+
+
+def test_the_first_recorded_start_decides_even_after_as_of() -> None:
+    policy = _events_policy()
+    as_of = datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
+    late = rec({"received_at": "2026-03-01 09:00", "confirmed_at": "2026-03-20 08:00"})
+    assert Resolver(late, policy, SHANGHAI, as_of).resolve(parse_event("first_seen")) is None
+    on_time = rec({"received_at": "2026-03-01 09:00", "confirmed_at": "2026-03-05 08:00"})
+    assert Resolver(on_time, policy, SHANGHAI, as_of).resolve(parse_event("first_seen")) == \
+        datetime(2026, 3, 5, 8, 0, tzinfo=SHANGHAI)
+
+
+def test_a_records_extensions_are_read_once_and_the_last_valid_one_counts() -> None:
+    from generator.deadlines import _Deadlines
+
+    r = rec({"customer_deadline": "2026-03-09", "extensions": [
+        {"milestone": "final_report", "new_due": "2026-03-20", "approved_by": "王", "reason": "a"},
+        {"milestone": "final_report", "new_due": "2026-03-25 10:00", "approved_by": "李"},
+        {"milestone": "final_report", "new_due": "2026-02-30"},  # not a date: ignored
+        {"milestone": 7, "new_due": "2026-03-26"},
+        "not a mapping",
+        {"milestone": "customer_deadline", "new_due": "2026-03-12 12:00"},
+    ]})
+    d = _Deadlines(r, SHANGHAI)
+    assert not d.none
+    assert d.extension("final_report") == (datetime(2026, 3, 25, 10, 0, tzinfo=SHANGHAI),
+                                           "李", "")
+    assert d.extension("preliminary_report") is None
+    assert d.customer() == datetime(2026, 3, 12, 12, 0, tzinfo=SHANGHAI)  # extended
+    plain = _Deadlines(rec({"customer_deadline": "2026-03-09"}), SHANGHAI)
+    assert plain.none and plain.extension("final_report") is None
+    assert plain.customer() == datetime(2026, 3, 9, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+    assert _Deadlines(rec({"extensions": "oops"}), SHANGHAI).extension("x") is None
+
+
+def test_not_applicable_results_are_built_once_per_grade() -> None:
+    from generator.deadlines import MilestonePlan
+
+    plan = MilestonePlan(_policy("000"))
+    one = plan.na(0, "3", "milestone")
+    assert plan.na(0, "3", "milestone") is one
+    assert one.state == "not_applicable" and one.explanation_zh == "不适用于此记录（级别 3）。"
+    other = plan.na(0, "3", "variant")
+    assert other is not one and other.explanation_en == "No variant applies (grade 3)."
+    assert plan.na(0, "2", "milestone").explanation_en == \
+        "Does not apply to this record (grade 2)."
+
+
+def test_equal_windows_are_one_object_and_starts_keep_zone_and_fold() -> None:
+    """Grading works a window's start out once per record, recognising windows by identity."""
+    import calendar as cal
+
+    from generator.conditions import parse_condition
+
+    a = parse_condition({"recurrence": {"key": "problem_key", "window": {"months": 12},
+                                        "min_count": 2}})
+    b = parse_condition({"recurrence": {"key": "problem_key", "window": {"months": 12},
+                                        "min_count": 3, "of_grades": ["3"]}})
+    assert a.recurrence is not None and b.recurrence is not None
+    assert a.recurrence.window is b.recurrence.window
+    w = Window(months=3)
+    for at in (datetime(2026, 5, 31, 10, 0, tzinfo=BERLIN),  # → 28 Feb
+               datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=BERLIN),  # the repeated hour
+               datetime(2027, 1, 31, 23, 59, 59, 999999, tzinfo=BERLIN)):
+        y, m = divmod(at.month - 1 - 3, 12)
+        want = at.replace(year=at.year + y, month=m + 1,
+                          day=min(at.day, cal.monthrange(at.year + y, m + 1)[1]))
+        got = w.start(at, BERLIN)
+        assert (got, got.fold, got.tzinfo, got.timestamp()) == \
+            (want, want.fold, want.tzinfo, want.timestamp())
+
+
+def test_a_due_is_a_value_and_says_why() -> None:
+    cal = _calendar(SHANGHAI)
+    start = datetime(2026, 9, 30, 9, 0, tzinfo=SHANGHAI)
+    one, two = cal.add(start, 3, "working_days"), cal.add(start, 3, "working_days")
+    assert one is not two and one == two and hash(one) == hash(two)
+    assert one.why.start == start and one.why.unit == "working_days" and one.why.touched
+    assert one != cal.add(start, 3, "natural_days")
+    assert "国庆节" in one.explanation
+
+
+@pytest.mark.parametrize(("amount", "unit"), [
+    (True, "hours"), (float("nan"), "hours"), (-1, "hours"), (1.5, "working_days"),
+    (1, "fortnights")])
+def test_a_duration_is_checked_on_every_call(amount: Any, unit: str) -> None:
+    """Good (amount, unit) pairs are remembered; a bad one is refused every time, also after
+    a good one that compares equal to it (True == 1)."""
+    cal = _calendar(SHANGHAI)
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    cal.add(start, 1, "hours")
+    cal.add(start, 1, "working_days")
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            cal.add(start, amount, unit)
+
+
+def test_path_readers_walk_three_levels_and_any_mapping() -> None:
+    from types import MappingProxyType
+
+    from generator.conditions import reader
+
+    read = reader("milestones.final_report.done_at")
+    assert read({"milestones": {"final_report": {"done_at": "x"}}}) == "x"
+    assert read({"milestones": MappingProxyType({"final_report": {"done_at": "y"}})}) == "y"
+    assert read({"milestones": {"final_report": MappingProxyType({"done_at": "z"})}}) == "z"
+    assert read(MappingProxyType({"milestones": {"final_report": {"done_at": "w"}}})) == "w"
+    for data in ({}, {"milestones": None}, {"milestones": {"final_report": None}},
+                 {"milestones": ["final_report"]}, {"milestones": {"final_report": "done"}}):
+        assert read(data) is None
+    assert reader("a.b.c.d")({"a": {"b": {"c": {"d": 4}}}}) == 4
