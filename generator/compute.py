@@ -6,9 +6,9 @@ prints (``schema_version`` 1, times ISO 8601 with offset); ``explain`` is the te
 ``kesu show``.
 
 The result types (``Computed``, ``ApprovalStatus``, ``MilestoneResult``, ``GradeResult``,
-``Reason``) are slots dataclasses but not frozen: a computation builds about five per record,
-and a frozen dataclass sets each field through ``object.__setattr__``, which was a fifth of the
-time at 10,000 records. Treat them as immutable all the same.
+``Reason``, ``Penalty``) are slots dataclasses but not frozen: a computation builds about five
+per record, and a frozen dataclass sets each field through ``object.__setattr__``, which was a
+fifth of the time at 10,000 records. Treat them as immutable all the same.
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
         excluded = (nac[1].zh, nac[1].en) if nac and nac[0].fn(ctx) else None
         events = Resolver(record, policy, tz, as_of)
         cancel = NOT_CANCELLED if excluded else cancellation_state(record, policy, calendar, as_of,
-                                                                   events)
+                                                                   events, plan)
         ms = milestone_results(record, grade.grade, policy, calendar, as_of, due_soon_days,
                                cancel, excluded, events, plan, ctx)
         overdue, next_due = False, None

@@ -250,6 +250,8 @@ def _compile(cond: Condition) -> Callable[[Context], bool]:
             want = ops[0][1]
             return lambda ctx: get(ctx.record.data) == want
         return lambda ctx: compare(get(ctx.record.data), ops)
+    if kind in ("any", "all") and any(_leaf(c) for c in cond.children):
+        return _all_any(kind == "all", tuple((_leaf(c), c.fn) for c in cond.children))
     if len(fns) == 2 and kind in ("any", "all"):
         a, b = fns
         return (lambda ctx: a(ctx) or b(ctx)) if kind == "any" else (lambda ctx: a(ctx) and b(ctx))
@@ -274,6 +276,51 @@ def _compile(cond: Condition) -> Callable[[Context], bool]:
     return lambda ctx: evaluate(cond, ctx)[0]
 
 
+_Leaf = tuple[str, str | None, bool, Any]
+"""A fact or field test read inline: (first key, second key or None, is-true test, wanted)."""
+
+
+def _leaf(cond: Condition) -> _Leaf | None:
+    """``cond`` as a leaf, when it is ``is: true`` or ``eq`` a string at a path of at most two
+    steps (most criteria): ``any``/``all`` then read it without a call of its own."""
+    if cond.kind not in ("fact", "field") or len(cond.paths[0]) > 2:
+        return None
+    want: Any
+    if cond.ops == (("is", True),):
+        is_true, want = True, True
+    elif len(cond.ops) == 1 and cond.ops[0][0] == "eq" and isinstance(cond.ops[0][1], str):
+        is_true, want = False, cond.ops[0][1]
+    else:
+        return None
+    path = cond.paths[0]
+    return path[0], path[1] if len(path) == 2 else None, is_true, want
+
+
+def _all_any(every: bool, steps: tuple[tuple[_Leaf | None, Callable[[Context], bool]], ...]
+             ) -> Callable[[Context], bool]:
+    """``all`` (``every``) or ``any`` of children, leaves read in place, in order, stopping at
+    the first that decides."""
+    def run(ctx: Context) -> bool:
+        data = ctx.record.data
+        for leaf, fn in steps:
+            if leaf is None:
+                ok = fn(ctx)
+            else:
+                first, second, is_true, want = leaf
+                value = data.get(first)
+                if second is not None:
+                    value = value.get(second) if value.__class__ is dict else \
+                        dig(value, (second,))
+                ok = value is True if is_true else value == want
+            if ok:
+                if not every:
+                    return True
+            elif every:
+                return False
+        return every
+    return run
+
+
 def test(cond: Condition, ctx: Context) -> bool:
     """Whether ``cond`` holds; a recurrence's evidence is dropped."""
     return cond.fn(ctx)
@@ -290,11 +337,22 @@ def evaluate(cond: Condition, ctx: Context) -> tuple[bool, tuple[str, ...]]:
         return (True, earlier) if count >= rec.min_count else (False, ())
     if not cond.recurrent and kind not in ("grades", "approval"):
         return test(cond, ctx), ()
-    if kind in ("any", "all"):
+    if kind == "all":  # the first child that fails decides; cheap (non-recurrent) ones first
+        for child in cond.children:
+            if not child.recurrent and not child.fn(ctx):
+                return False, ()
+        named: dict[str, None] = {}  # the evidence, in the children's order, each once
+        for child in cond.children:
+            if child.recurrent:
+                ok, earlier = evaluate(child, ctx)
+                if not ok:
+                    return False, ()
+                named.update(dict.fromkeys(earlier))
+        return True, tuple(named)
+    if kind == "any":
         results = [evaluate(c, ctx) for c in cond.children]
-        ok = any(r[0] for r in results) if kind == "any" else all(r[0] for r in results)
-        evidence = tuple(dict.fromkeys(x for r in results if r[0] for x in r[1])) if ok else ()
-        return ok, evidence
+        ok = any(r[0] for r in results)
+        return ok, tuple(dict.fromkeys(x for r in results if r[0] for x in r[1])) if ok else ()
     if kind == "not":
         return not evaluate(cond.children[0], ctx)[0], ()
     if kind == "grades":

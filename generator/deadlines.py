@@ -164,11 +164,13 @@ NOT_CANCELLED = CancelState(False)
 
 
 def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
-                       as_of: datetime, events: Resolver | None = None) -> CancelState:
+                       as_of: datetime, events: Resolver | None = None,
+                       plan: MilestonePlan | None = None) -> CancelState:
     """Cancelled by hand (status), by the policy's rule, or restarted after it. ``events``:
-    the record's resolver, when its milestones will share it."""
+    the record's resolver, when its milestones will share it; ``plan``: the policy prepared
+    once for many records."""
     tz = calendar.tz
-    if record.get("status") == "cancelled":
+    if record.data.get("status") == "cancelled":
         at = try_instant(record.get("cancellation.at"), tz)
         why = record.get("cancellation.reason") or "—"
         if at is None or at <= as_of:
@@ -177,17 +179,18 @@ def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
     if rule is None or not holds(rule.applies, record):
         return NOT_CANCELLED
     events = events or Resolver(record, policy, tz, as_of)
-    start = events.resolve(rule.start)
+    flat = plan.cancel_events if plan is not None and plan.policy is policy else None
+    start = events.resolve(flat[0] if flat else rule.start)
     if start is None:
         return NOT_CANCELLED
     cancel_at = calendar.add(start, rule.duration.amount, rule.duration.unit).at
-    arrived = events.resolve(rule.unless)
-    what_zh, what_en = label(rule.unless, policy)
-    n, (u_zh, u_en) = f"{rule.duration.amount:g}", _UNITS[rule.duration.unit]
+    arrived = events.resolve(flat[1] if flat else rule.unless)
     if arrived is not None and arrived <= cancel_at:
         return NOT_CANCELLED
     if as_of < cancel_at:
         return CancelState(False, cancel_at=cancel_at)
+    what_zh, what_en = label(rule.unless, policy)  # the texts: only for the few that need them
+    n, (u_zh, u_en) = f"{rule.duration.amount:g}", _UNITS[rule.duration.unit]
     if arrived is not None and rule.restart:
         return CancelState(
             False, f"{fmt(cancel_at, tz)} 因{n}{u_zh}内未等到{what_zh}而取消；{what_zh}于 "
@@ -235,12 +238,16 @@ class MilestonePlan:
     labels and path readers looked up, and the not-applicable results (which depend on the
     milestone and the grade alone) built once per grade and shared."""
 
-    __slots__ = ("_na", "items", "policy")
+    __slots__ = ("_na", "cancel_events", "items", "policy")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.items = tuple(_prepare(m, policy) for m in policy.milestones)
         self._na: dict[tuple[int, str, str], MilestoneResult] = {}
+        rule = policy.cancellation
+        self.cancel_events = None if rule is None else (
+            flatten(rule.start, policy.events), flatten(rule.unless, policy.events))
+        """The cancellation rule's start and awaited events, flattened."""
 
     def na(self, i: int, grade: str, why: str) -> MilestoneResult:
         """Milestone ``i`` not applicable at ``grade``: ``why`` is ``milestone`` (its own

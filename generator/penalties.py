@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from generator.grading import Condition, Text, holds, parse_optional, parse_text
+from generator.grading import Condition, Context, Text, parse_optional, parse_text
 from generator.model import Record
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def parse_penalty_rule(r: Mapping[str, Any]) -> PenaltyRule:
                               for a in r["amounts"]))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for speed: see generator.compute
 class Penalty:
     rule: str
     record_id: str
@@ -77,32 +78,45 @@ class PenaltyTotal:
 
 
 def _item(rule: PenaltyRule, record: Record, grade: str, missed: Sequence[MilestoneResult],
-          policy: Policy, tz: ZoneInfo) -> Penalty | None:
-    amount = next((a.amount for a in rule.amounts if holds(a.when, record, grade)), None)
+          policy: Policy, tz: ZoneInfo, ctx: Context) -> Penalty | None:
+    amount = next((a.amount for a in rule.amounts if a.when is None or a.when.fn(ctx)), None)
     dues = [m.due_at for m in missed if m.due_at is not None]
     if amount is None or not dues:
         return None
     who = record.get(rule.charge_to)
-    names_zh = "、".join(f"{m.id} {m.name_zh}" for m in missed)
-    names_en = ", ".join(f"{m.id} {m.name_en}" for m in missed)
+    ids, zh, en, provisional = [], [], [], False
+    for m in missed:  # one loop: nearly every late record has an item
+        ids.append(m.id)
+        zh.append(f"{m.id} {m.name_zh}")
+        en.append(f"{m.id} {m.name_en}")
+        provisional = provisional or m.state == "overdue"
+    first = min(dues)
+    first = first if first.tzinfo is tz else first.astimezone(tz)
     return Penalty(
-        rule.id, record.id, tuple(m.id for m in missed),
-        who if isinstance(who, str) and who.strip() else None,
-        f"{min(dues).astimezone(tz):%Y-%m}", amount, policy.currency,
-        any(m.state == "overdue" for m in missed),
-        f"{rule.text.zh}：{names_zh}（级别 {grade}，{amount:g} {policy.currency}）",
-        f"{rule.text.en}: {names_en} (grade {grade}, {amount:g} {policy.currency})",
+        rule.id, record.id, tuple(ids), who if isinstance(who, str) and who.strip() else None,
+        f"{first.year:04d}-{first.month:02d}", amount, policy.currency, provisional,
+        f"{rule.text.zh}：{'、'.join(zh)}（级别 {grade}，{amount:g} {policy.currency}）",
+        f"{rule.text.en}: {', '.join(en)} (grade {grade}, {amount:g} {policy.currency})",
     )
+
+
+@cache
+def _states(triggers: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(s for t in triggers for s in _TRIGGER_STATES[t])
 
 
 def penalties_for(record: Record, grade: str, milestones: Sequence[MilestoneResult],
                   policy: Policy, tz: ZoneInfo) -> tuple[Penalty, ...]:
+    if not policy.penalty_rules:
+        return ()
     out: list[Penalty] = []
+    ctx = Context(record, grade)
     for rule in policy.penalty_rules:
-        states = {s for t in rule.triggers for s in _TRIGGER_STATES[t]}
-        missed = [m for m in milestones if m.id in rule.milestones and m.state in states]
+        states = _states(rule.triggers)
+        missed = [m for m in milestones if m.state in states and m.id in rule.milestones]
         groups = [missed] if rule.per == "record" else [[m] for m in missed]
-        out.extend(p for g in groups if g and (p := _item(rule, record, grade, g, policy, tz)))
+        out.extend(p for g in groups if g and (p := _item(rule, record, grade, g, policy, tz,
+                                                           ctx)))
     return tuple(out)
 
 

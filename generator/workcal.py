@@ -292,7 +292,8 @@ class WorkCalendar:
                          "natural_days": 1.0, "working_days": 1.0}
         # answers that depend on the date alone, kept: many records start on the same day
         self._kinds: dict[date, str] = {}
-        self._workdays: dict[tuple[date, int], tuple[datetime, tuple[date, ...]]] = {}
+        self._workdays: dict[tuple[date, int],
+                             tuple[datetime, tuple[date, ...], tuple[int, ...]]] = {}
         self._valid: set[tuple[type, float, str]] = set()
 
     def is_published(self, year: int) -> bool:
@@ -333,21 +334,25 @@ class WorkCalendar:
         if (amount.__class__, amount, unit) not in self._valid:
             self._check(amount, unit)
         local = start if start.tzinfo is self.tz else start.astimezone(self.tz)
-        touched: list[date] = []
         if amount == 0:
-            at = local
-        elif unit == "hours":
+            return Due(local, False, (), self, local, amount, unit, ())
+        if unit == "hours":
             at = (local.astimezone(UTC) + _hours(amount)).astimezone(self.tz)
-        elif unit == "natural_days":
+            return Due(at, False, (), self, local, amount, unit, ())
+        if unit == "natural_days":
             at = _local(local.date() + _n_days(int(amount)), local.time(), self.tz)
-        elif unit == "working_days":
-            at = self._add_working_days(local.date(), int(amount), touched)
-        else:
-            at = self._add_working_hours(local, _hours(amount), touched)
-        years = tuple(sorted({d.year for d in touched} - self.official.published_years)
-                      ) if touched else ()
-        return Due(at, bool(years), years, self, local, amount, unit,
-                   tuple(touched) if touched else ())
+            return Due(at, False, (), self, local, amount, unit, ())
+        if unit == "working_days":
+            at, days, years = self._add_working_days(local.date(), int(amount))
+            return Due(at, bool(years), years, self, local, amount, unit, days)
+        touched: list[date] = []
+        at = self._add_working_hours(local, _hours(amount), touched)
+        years = self._unpublished(touched)
+        return Due(at, bool(years), years, self, local, amount, unit, tuple(touched))
+
+    def _unpublished(self, days: Iterable[date]) -> tuple[int, ...]:
+        """The years among ``days`` whose official calendar is not published, in order."""
+        return tuple(sorted({d.year for d in days} - self.official.published_years))
 
     def _check(self, amount: float, unit: str) -> None:
         """Raise unless ``amount`` of ``unit`` is a duration ``add`` can count; remember a
@@ -373,14 +378,16 @@ class WorkCalendar:
             yield touched[-1]
         raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days after {d}")
 
-    def _add_working_days(self, d0: date, n: int, touched: list[date]) -> datetime:
-        """The end of the ``n``-th working day after ``d0`` (the same for every start time that
-        day, so it is worked out once)."""
+    def _add_working_days(self, d0: date, n: int
+                          ) -> tuple[datetime, tuple[date, ...], tuple[int, ...]]:
+        """The end of the ``n``-th working day after ``d0``, the days looked at and the
+        unpublished years among them (the same for every start time that day, so it is worked
+        out once)."""
         if (found := self._workdays.get((d0, n))) is None:
             days: list[date] = []
-            found = self._workdays[(d0, n)] = (self._scan_working_days(d0, n, days), tuple(days))
-        touched.extend(found[1])
-        return found[0]
+            at = self._scan_working_days(d0, n, days)
+            found = self._workdays[(d0, n)] = (at, tuple(days), self._unpublished(days))
+        return found
 
     def _scan_working_days(self, d0: date, n: int, touched: list[date]) -> datetime:
         for d in self._days_after(d0, touched):
