@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from generator.model import Record
@@ -172,8 +172,8 @@ def compare(value: Any, ops: Sequence[tuple[str, Any]]) -> bool:
             ok = any(_eq(value, w) for w in want)
         else:
             n = _num(value)
-            ok = n is not None and {"gte": n >= want, "gt": n > want, "lte": n <= want,
-                                    "lt": n < want}[op]
+            ok = n is not None and (n >= want if op == "gte" else n > want if op == "gt"
+                                    else n <= want if op == "lte" else n < want)
         if not ok:
             return False
     return True
@@ -250,8 +250,8 @@ def _compile(cond: Condition) -> Callable[[Context], bool]:
             want = ops[0][1]
             return lambda ctx: get(ctx.record.data) == want
         return lambda ctx: compare(get(ctx.record.data), ops)
-    if kind in ("any", "all") and any(_leaf(c) for c in cond.children):
-        return _all_any(kind == "all", tuple((_leaf(c), c.fn) for c in cond.children))
+    if kind in ("any", "all", "not") and cond.children and (generated := _generate(cond)):
+        return generated
     if len(fns) == 2 and kind in ("any", "all"):
         a, b = fns
         return (lambda ctx: a(ctx) or b(ctx)) if kind == "any" else (lambda ctx: a(ctx) and b(ctx))
@@ -276,49 +276,76 @@ def _compile(cond: Condition) -> Callable[[Context], bool]:
     return lambda ctx: evaluate(cond, ctx)[0]
 
 
-_Leaf = tuple[str, str | None, bool, Any]
-"""A fact or field test read inline: (first key, second key or None, is-true test, wanted)."""
+_Leaf = tuple[str, str | None, str, Any]
+"""A fact or field test read inline: (first key, second key or None, test, wanted); the test
+is ``is`` (a boolean), ``eq`` (a string) or a numeric ``gte``/``gt``/``lte``/``lt``."""
+_NUMERIC = ("gte", "gt", "lte", "lt")
 
 
 def _leaf(cond: Condition) -> _Leaf | None:
-    """``cond`` as a leaf, when it is ``is: true`` or ``eq`` a string at a path of at most two
-    steps (most criteria): ``any``/``all`` then read it without a call of its own."""
-    if cond.kind not in ("fact", "field") or len(cond.paths[0]) > 2:
+    """``cond`` as a leaf, when it is one such test at a path of at most two steps (most
+    criteria): ``any``/``all`` then read it without a call of its own."""
+    if cond.kind not in ("fact", "field") or len(cond.paths[0]) > 2 or len(cond.ops) != 1:
         return None
-    want: Any
-    if cond.ops == (("is", True),):
-        is_true, want = True, True
-    elif len(cond.ops) == 1 and cond.ops[0][0] == "eq" and isinstance(cond.ops[0][1], str):
-        is_true, want = False, cond.ops[0][1]
-    else:
+    op, want = cond.ops[0]
+    if not ((op == "is" and isinstance(want, bool)) or (op == "eq" and isinstance(want, str))
+            or (op in _NUMERIC and _num(want) is not None)):
         return None
     path = cond.paths[0]
-    return path[0], path[1] if len(path) == 2 else None, is_true, want
+    return path[0], path[1] if len(path) == 2 else None, op, want
 
 
-def _all_any(every: bool, steps: tuple[tuple[_Leaf | None, Callable[[Context], bool]], ...]
-             ) -> Callable[[Context], bool]:
-    """``all`` (``every``) or ``any`` of children, leaves read in place, in order, stopping at
-    the first that decides."""
-    def run(ctx: Context) -> bool:
-        data = ctx.record.data
-        for leaf, fn in steps:
-            if leaf is None:
-                ok = fn(ctx)
-            else:
-                first, second, is_true, want = leaf
-                value = data.get(first)
-                if second is not None:
-                    value = value.get(second) if value.__class__ is dict else \
-                        dig(value, (second,))
-                ok = value is True if is_true else value == want
-            if ok:
-                if not every:
-                    return True
-            elif every:
-                return False
-        return every
-    return run
+_COMPARE = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+
+
+def _generate(cond: Condition) -> Callable[[Context], bool] | None:
+    """``any``/``all``/``not`` over leaves as one generated Python function, so a criterion
+    such as ``all: [{field: origin, eq: external}, {fact: safety, is: true}]`` costs one call
+    instead of one per node. Only names made here enter the source: every key and value of
+    the policy is passed in ``K``, every other node is called through ``F`` (its closure).
+    None when the tree has no leaf to gain on."""
+    consts: list[Any] = []
+    fns: list[Callable[[Context], bool]] = []
+    names = iter(range(1 << 30))
+    leaves = 0
+
+    def const(value: Any) -> str:
+        consts.append(value)
+        return f"K[{len(consts) - 1}]"
+
+    def expr(c: Condition) -> str:
+        nonlocal leaves
+        leaf = _leaf(c)
+        if leaf is not None:
+            leaves += 1
+            first, second, op, want = leaf
+            if second is None:
+                value = f"d.get({const(first)})"
+            else:  # a dict takes the fast path; any other mapping (or none) the walk
+                v = f"v{next(names)}"
+                value = (f"({v}.get({const(second)}) if ({v} := d.get({const(first)}))"
+                         f".__class__ is dict else _dig({v}, {const((second,))}))")
+            if op == "is":
+                return f"(({value} is True) is {const(want)})"
+            if op == "eq":
+                return f"({value} == {const(want)})"
+            n = f"n{next(names)}"
+            return f"(({n} := _num({value})) is not None and {n} {_COMPARE[op]} {const(want)})"
+        if c.kind in ("any", "all") and c.children:
+            return "(" + (" and " if c.kind == "all" else " or ").join(
+                expr(child) for child in c.children) + ")"
+        if c.kind == "not" and c.children:
+            return f"(not {expr(c.children[0])})"
+        fns.append(c.fn)
+        return f"F[{len(fns) - 1}](ctx)"
+
+    body = expr(cond)
+    if not leaves:
+        return None
+    source = f"def condition(ctx):\n    d = ctx.record.data\n    return {body}\n"
+    namespace: dict[str, Any] = {"K": tuple(consts), "F": tuple(fns), "_dig": dig, "_num": _num}
+    exec(compile(source, f"<condition {cond.kind}>", "exec"), namespace)  # noqa: S102
+    return cast(Callable[[Context], bool], namespace["condition"])
 
 
 def test(cond: Condition, ctx: Context) -> bool:

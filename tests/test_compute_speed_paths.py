@@ -453,3 +453,96 @@ def test_path_readers_walk_three_levels_and_any_mapping() -> None:
                  {"milestones": ["final_report"]}, {"milestones": {"final_report": "done"}}):
         assert read(data) is None
     assert reader("a.b.c.d")({"a": {"b": {"c": {"d": 4}}}}) == 4
+
+
+# ------------------------------------------------------------------ generated conditions
+
+_PATHS = ["origin", "facts.safety", "facts.count", "product.quantity", "product.name.part"]
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 200), st.floats(-1, 200),
+                    st.sampled_from(["external", "internal", "", "x"]),
+                    st.lists(st.integers(0, 3), max_size=2))
+
+
+def _leaf_node() -> st.SearchStrategy[dict[str, Any]]:
+    def node(path: str, op: str, want: Any) -> dict[str, Any]:
+        if path.startswith("facts."):
+            return {"fact": path.split(".", 1)[1], op: want}
+        return {"field": path, op: want}
+    ops = st.one_of(
+        st.tuples(st.just("is"), st.booleans()),
+        st.tuples(st.just("eq"), st.sampled_from(["external", "x", 3, True])),
+        st.tuples(st.sampled_from(["gte", "gt", "lte", "lt"]),
+                  st.one_of(st.integers(-2, 150), st.floats(-2, 150))),
+        st.tuples(st.just("in"), st.lists(st.sampled_from(["x", "external", 1]), max_size=2)),
+        st.tuples(st.just("exists"), st.booleans()))
+    return st.builds(lambda p, o: node(p, *o), st.sampled_from(_PATHS), ops)
+
+
+_TREES = st.recursive(
+    st.one_of(_leaf_node(), st.just({"grades": ["1"]}),
+              st.just({"ratio": ["quantity", "count"], "gte": 0.5})),
+    lambda kids: st.one_of(st.builds(lambda k: {"any": k}, st.lists(kids, min_size=1, max_size=3)),
+                           st.builds(lambda k: {"all": k}, st.lists(kids, min_size=1, max_size=3)),
+                           st.builds(lambda k: {"not": k}, kids)),
+    max_leaves=8)
+
+
+def _reference(node: dict[str, Any], data: dict[str, Any], grade: str | None) -> bool:
+    """The vocabulary's meaning, read plainly (the module docstring of conditions)."""
+    from generator.conditions import compare, dig
+
+    if "any" in node:
+        return any(_reference(n, data, grade) for n in node["any"])
+    if "all" in node:
+        return all(_reference(n, data, grade) for n in node["all"])
+    if "not" in node:
+        return not _reference(node["not"], data, grade)
+    if "grades" in node:
+        return grade in node["grades"]
+    ops = [(k, tuple(v) if k == "in" else v) for k, v in node.items()
+           if k not in ("fact", "field", "ratio")]
+    if "ratio" in node:
+        a = dig(data, ("product", node["ratio"][0]))
+        b = dig(data, ("product", node["ratio"][1]))
+        num = [float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
+               for x in (a, b)]
+        return num[0] is not None and num[1] is not None and num[1] > 0 and \
+            compare(num[0] / num[1], ops)
+    path = ("facts", node["fact"]) if "fact" in node else tuple(node["field"].split("."))
+    return compare(dig(data, path), ops)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TREES, st.dictionaries(st.sampled_from(_PATHS), _VALUES),
+       st.sampled_from([None, "1", "2"]), st.booleans())
+def test_generated_conditions_mean_what_the_vocabulary_says(
+        node: dict[str, Any], flat: dict[str, Any], grade: str | None, proxy: bool) -> None:
+    """``any``/``all``/``not`` trees run as one generated function; whatever the tree and the
+    record (missing parts, lists where mappings belong, bools where numbers belong, other
+    mapping types), it answers as the plain reading does."""
+    from types import MappingProxyType
+
+    from generator.conditions import Context, parse_condition
+
+    data: dict[str, Any] = {}
+    for path, value in flat.items():
+        *parents, last = path.split(".")
+        node_ = data
+        for part in parents:
+            node_ = node_.setdefault(part, {}) if isinstance(node_.get(part, {}), dict) else {}
+        node_[last] = value
+    if proxy and isinstance(data.get("facts"), dict):
+        data["facts"] = MappingProxyType(data["facts"])
+    cond = parse_condition(node)
+    assert bool(cond.fn(Context(rec(data), grade))) == _reference(node, data, grade)
+
+
+def test_policy_text_never_enters_the_generated_source() -> None:
+    from generator.conditions import Context, parse_condition
+
+    hostile = "x'); exec('raise SystemExit(3)'); ('\n\"\"\"{K}"  # no dot: one path step
+    cond = parse_condition({"all": [{"field": hostile, "eq": hostile},
+                                    {"fact": hostile, "is": True}]})
+    assert cond.fn.__code__.co_filename == "<condition all>"
+    assert cond.fn(Context(rec({hostile: hostile, "facts": {hostile: True}}))) is True
+    assert not cond.fn(Context(rec({hostile: hostile})))
