@@ -81,6 +81,9 @@ class Condition:
     """A recurrence is inside: only then does evaluation need the history."""
     fn: Callable[[Context], bool] = field(default=lambda ctx: False, compare=False, repr=False)
     """The condition compiled once into a closure (set by :func:`parse_condition`)."""
+    gate: Callable[[Context], bool] | None = field(default=None, compare=False, repr=False)
+    """For an ``all`` with a recurrence inside: its other children compiled into one test,
+    which :func:`evaluate` asks first (most records fail it, and then nothing is counted)."""
 
 
 _OPS = ("is", "eq", "ne", "in", "gte", "gt", "lte", "lt", "exists")
@@ -90,6 +93,10 @@ def parse_condition(node: Mapping[str, Any]) -> Condition:
     """Build a condition from its (schema-validated) mapping, compiled."""
     cond = _parse(node)
     object.__setattr__(cond, "fn", _compile(cond))
+    if cond.kind == "all" and cond.recurrent:
+        rest = tuple(c for c in cond.children if not c.recurrent)
+        if rest:
+            object.__setattr__(cond, "gate", _compile(Condition("all", children=rest)))
     return cond
 
 
@@ -365,9 +372,13 @@ def evaluate(cond: Condition, ctx: Context) -> tuple[bool, tuple[str, ...]]:
     if not cond.recurrent and kind not in ("grades", "approval"):
         return test(cond, ctx), ()
     if kind == "all":  # the first child that fails decides; cheap (non-recurrent) ones first
-        for child in cond.children:
-            if not child.recurrent and not child.fn(ctx):
+        if cond.gate is not None:
+            if not cond.gate(ctx):
                 return False, ()
+        else:  # built without parse_condition
+            for child in cond.children:
+                if not child.recurrent and not child.fn(ctx):
+                    return False, ()
         named: dict[str, None] = {}  # the evidence, in the children's order, each once
         for child in cond.children:
             if child.recurrent:
