@@ -77,6 +77,26 @@ def load(root: Path, preset: str | None) -> tuple[RepoConfig, Policy, list[Recor
     return config, policy, records, time.perf_counter() - start
 
 
+PRESETS = ("000", "001", "002", "003", "004")
+
+
+def measure_all(root: Path, repeat: int, as_of_text: str | None) -> str:
+    """``measure`` for each preset, then one table of the first-parse figures."""
+    parts, rows = [], []
+    for preset in PRESETS:
+        text = measure(root, repeat, preset, as_of_text)
+        parts.append(text)
+        cells = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[1:]
+                 for line in text.splitlines() if line.startswith("| ")}
+        first = next(v for k, v in cells.items() if k.startswith("compute_all, first parse"))
+        kept = next(v for k, v in cells.items() if k.startswith("compute_all, memo kept"))
+        verdict = next(v for k, v in cells.items() if k.startswith("target"))
+        rows.append(f"| {preset} | {first[0]} | {kept[0]} | {verdict[0]} |")
+    table = [f"all presets, best of {repeat} (wall seconds)", "",
+             "| preset | first parse | memo kept | target |", "|---|---:|---:|---|", *rows]
+    return "\n\n".join([*parts, "\n".join(table)])
+
+
 def measure(root: Path, repeat: int, preset: str | None, as_of_text: str | None) -> str:
     config, policy, records, loading = load(root, preset)
     calendar = make_calendar(config)
@@ -113,18 +133,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measure (default 3)")
     parser.add_argument("--seed", type=int, default=20260101, help="synthetic set's seed")
     parser.add_argument("--repo", type=Path, help="time this repository instead of a synthetic set")
-    parser.add_argument("--preset", help="policy preset (000-004) instead of the configured one")
+    parser.add_argument("--preset", help="policy preset (000-004) instead of the configured "
+                        "one, or 'all' for each in turn and a summary table")
     parser.add_argument("--as-of", help='"YYYY-MM-DD HH:MM" (default: the synthetic set\'s end)')
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeat < 1:
         parser.error("--n and --repeat must be at least 1")
+    if args.preset not in (None, "all", *PRESETS):
+        parser.error(f"--preset: one of {', '.join(PRESETS)} or all")
+
+    def run(root: Path) -> str:
+        if args.preset == "all":
+            return measure_all(root, args.repeat, args.as_of)
+        return measure(root, args.repeat, args.preset, args.as_of)
+
     if args.repo is not None:
-        print(measure(args.repo, args.repeat, args.preset, args.as_of))
+        print(run(args.repo))
         return 0
     with tempfile.TemporaryDirectory(prefix="kesu-compute-") as tmp:
         root = Path(tmp)
         synth.generate(args.n, args.seed).write(root)
-        print(measure(root, args.repeat, args.preset, args.as_of))
+        print(run(root))
     return 0
 
 

@@ -180,3 +180,18 @@ def test_cache_off_symlinks_and_unreadable_cache(
     assert RecordCache._open[tmp_path.resolve()].folder is None
     RecordCache._open.pop(tmp_path.resolve(), None)
     assert not (tmp_path / ".kesu-cache").exists()
+
+
+def test_compute_benchmark_runs_every_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m bench.compute --preset all`` times each preset and sums them up; no figure
+    is asserted, only that every preset ran and was judged."""
+    from bench import compute
+
+    assert compute.main(["--n", "20", "--repeat", "1", "--preset", "all"]) == 0
+    out = capsys.readouterr().out
+    for preset in compute.PRESETS:
+        assert f"policy {preset}, as of" in out
+        assert re.search(rf"^\| {preset} \| \d+\.\d{{3}} \| \d+\.\d{{3}} \| [a-z ,()?]+ \|$",
+                         out, re.M), out
+    with pytest.raises(SystemExit):
+        compute.main(["--n", "20", "--preset", "009"])
