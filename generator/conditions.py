@@ -124,7 +124,8 @@ def _parse(node: Mapping[str, Any]) -> Condition:
         return Condition("approval", approval=(a["role"], a["subject"], a["decision"]))
     r = node["recurrence"]
     key = r["key"] if isinstance(r["key"], list) else [r["key"]]
-    window = _window(r["window"].get("months", 0), r["window"].get("days", 0))
+    # whole numbers as int: JSON Schema's "integer" admits 3.0, and windows are shared
+    window = _window(int(r["window"].get("months", 0)), int(r["window"].get("days", 0)))
     of = tuple(r["of_grades"]) if "of_grades" in r else None
     return Condition("recurrence", recurrence=Recurrence(tuple(key), window, r["min_count"], of),
                      recurrent=True)
@@ -351,7 +352,10 @@ def _generate(cond: Condition) -> Callable[[Context], bool] | None:
         return None
     source = f"def condition(ctx):\n    d = ctx.record.data\n    return {body}\n"
     namespace: dict[str, Any] = {"K": tuple(consts), "F": tuple(fns), "_dig": dig, "_num": _num}
-    exec(compile(source, f"<condition {cond.kind}>", "exec"), namespace)  # noqa: S102
+    try:
+        exec(compile(source, f"<condition {cond.kind}>", "exec"), namespace)  # noqa: S102
+    except (SyntaxError, RecursionError, MemoryError):  # nested past what Python compiles
+        return None  # the closures answer the same
     return cast(Callable[[Context], bool], namespace["condition"])
 
 

@@ -7,7 +7,7 @@ replaced; these tests pin that, and that the fast path is really taken.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -546,3 +546,63 @@ def test_policy_text_never_enters_the_generated_source() -> None:
     assert cond.fn.__code__.co_filename == "<condition all>"
     assert cond.fn(Context(rec({hostile: hostile, "facts": {hostile: True}}))) is True
     assert not cond.fn(Context(rec({hostile: hostile})))
+
+
+# ------------------------------------------------------------------ found in review
+
+
+def test_starts_in_the_repeated_hour_of_a_dst_change_get_their_own_dues() -> None:
+    """02:30 on 26 Oct 2025 happens twice in Berlin. The two instants compare equal as wall
+    times, and the removed MemoCalendar (keyed by start) gave the second the first's due."""
+    from generator.compute import compute_all
+
+    policy = _policy("002")  # classification: 4 hours from acceptance
+    records = [rec({"received_at": "2025-10-26 02:30", "status": "registered"}, "KS-2025-0001"),
+               rec({"received_at": "2025-10-26 02:30+01:00", "status": "registered"},
+                   "KS-2025-0002")]
+    out = compute_all(records, policy, _calendar(BERLIN),
+                      datetime(2025, 10, 26, 3, 10, tzinfo=BERLIN))
+    due = {rid: next(m.due_at for m in c.milestones if m.id == "classification")
+           for rid, c in out.items()}
+    utc = UTC
+    assert due["KS-2025-0001"] == datetime(2025, 10, 26, 4, 30, tzinfo=utc)  # 00:30Z + 4 h
+    assert due["KS-2025-0002"] == datetime(2025, 10, 26, 5, 30, tzinfo=utc)  # 01:30Z + 4 h
+
+
+def test_a_penalty_month_is_always_four_digits_and_two() -> None:
+    from generator.compute import compute_all
+
+    r = rec({"received_at": "0999-05-01 10:00", "status": "registered", "category": "quality",
+             "responsibility": {"responsible_department": "QA"}})
+    out = compute_all([r], _policy("003"), _calendar(SHANGHAI),
+                      datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI))
+    months = {p.month for p in out["KS-2026-0001"].penalties}
+    assert months == {"0999-05"}
+
+
+def test_a_whole_number_window_written_as_a_float_is_the_integer_window() -> None:
+    """JSON Schema's "integer" admits 3.0; windows are shared between policies in a process,
+    so 3.0 must not become (or replace) the window of 3."""
+    from generator.conditions import parse_condition
+
+    def window(months: Any) -> Window:
+        c = parse_condition({"recurrence": {"key": "problem_key", "window": {"months": months},
+                                            "min_count": 2}})
+        assert c.recurrence is not None
+        return c.recurrence.window
+
+    as_float, as_int = window(3.0), window(3)
+    assert as_float is as_int and type(as_int.months) is int
+    at = datetime(2026, 5, 31, 10, 0, tzinfo=SHANGHAI)
+    assert as_float.start(at, SHANGHAI) == datetime(2026, 2, 28, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_a_condition_nested_past_what_python_compiles_still_answers() -> None:
+    from generator.conditions import Context, parse_condition
+
+    node: dict[str, Any] = {"fact": "safety", "is": True}
+    for _ in range(251):  # odd: the answer flips
+        node = {"not": node}
+    cond = parse_condition(node)
+    assert cond.fn(Context(rec({"facts": {"safety": True}}))) is False
+    assert cond.fn(Context(rec({}))) is True
