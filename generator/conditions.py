@@ -13,12 +13,13 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from generator.model import Record
+from generator.timeparse import days
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class Window:
         """The open start of the window that ends at ``at``."""
         local = at if at.tzinfo is tz else at.astimezone(tz)
         if not self.months:
-            return local - _days(self.days)
+            return local - days(self.days)
         y, m = divmod(local.month - 1 - self.months, 12)
         year, month = local.year + y, m + 1
         # combine with timetz (zone and fold kept): replace(year=…) gives the same, slower
@@ -43,11 +44,6 @@ def _window(months: int, days: int) -> Window:
     """One object per window length: grading works a window's start out once per record and
     recognises the window by identity."""
     return Window(months=months, days=days)
-
-
-@cache
-def _days(n: int) -> timedelta:
-    return timedelta(days=n)
 
 
 @cache

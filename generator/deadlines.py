@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from generator.conditions import Context, holds, reader
@@ -41,7 +40,7 @@ from generator.events import (
 )
 from generator.model import Record
 from generator.policytypes import CancellationRule, Duration, EventDef, Milestone, Variant
-from generator.timeparse import try_instant
+from generator.timeparse import days, try_instant
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -207,11 +206,6 @@ def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
 def _na(m: Milestone, why_zh: str, why_en: str) -> MilestoneResult:
     return MilestoneResult(m.id, m.name.zh, m.name.en, "", None, None, None, "policy", None,
                            "not_applicable", False, None, False, (("text", why_zh, why_en),))
-
-
-@cache
-def _days(n: int) -> timedelta:
-    return timedelta(days=n)
 
 
 class _Variant(NamedTuple):
@@ -399,7 +393,7 @@ def _results(plan: MilestonePlan, record: Record, grade: str, calendar: Calendar
             state, overdue, late_by = "overdue", True, as_of - due
             notes.append(("overdue", late_by))
         else:
-            warn_at = due - _days(due_soon_days)
+            warn_at = due - days(due_soon_days)
             if m.warn_before is not None:
                 unit_delta = timedelta(hours=1) if m.warn_before.unit == "hours" \
                     else timedelta(days=1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
 from zoneinfo import ZoneInfo
 
 _DT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?$")
@@ -39,6 +40,19 @@ def _remember(memo: _Memo, key: tuple[str, ZoneInfo], at: datetime) -> datetime:
         memo.clear()
     memo[key] = at
     return at
+
+
+@cache
+def days(n: int) -> timedelta:
+    """``timedelta(days=n)``, made once: deadlines and windows ask for the same few lengths
+    tens of thousands of times."""
+    return timedelta(days=n)
+
+
+@cache
+def hours(amount: float) -> timedelta:
+    """``timedelta(hours=amount)``, made once (as :func:`days`)."""
+    return timedelta(hours=amount)
 
 
 def forget() -> None:

@@ -49,6 +49,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from generator.timeparse import days, hours
+
 UNITS = ("hours", "working_hours", "natural_days", "working_days")
 MAX_DAYS = 3660
 _MAX_SCAN_DAYS = MAX_DAYS * 4  # a working-day search that finds nothing in 40 years gives up
@@ -263,16 +265,6 @@ class Due:
                 f"unpublished_years={self.unpublished_years!r})")
 
 
-@cache
-def _hours(amount: float) -> timedelta:
-    return timedelta(hours=amount)
-
-
-@cache
-def _n_days(n: int) -> timedelta:
-    return timedelta(days=n)
-
-
 def _local(d: date, t: time, tz: ZoneInfo) -> datetime:
     """The instant of local wall time ``t`` on ``d``; a time in a DST gap moves forward."""
     return datetime.combine(d, t, tzinfo=tz).astimezone(UTC).astimezone(tz)
@@ -337,16 +329,16 @@ class WorkCalendar:
         if amount == 0:
             return Due(local, False, (), self, local, amount, unit, ())
         if unit == "hours":
-            at = (local.astimezone(UTC) + _hours(amount)).astimezone(self.tz)
+            at = (local.astimezone(UTC) + hours(amount)).astimezone(self.tz)
             return Due(at, False, (), self, local, amount, unit, ())
         if unit == "natural_days":
-            at = _local(local.date() + _n_days(int(amount)), local.time(), self.tz)
+            at = _local(local.date() + days(int(amount)), local.time(), self.tz)
             return Due(at, False, (), self, local, amount, unit, ())
         if unit == "working_days":
-            at, days, years = self._add_working_days(local.date(), int(amount))
-            return Due(at, bool(years), years, self, local, amount, unit, days)
+            at, looked_at, years = self._add_working_days(local.date(), int(amount))
+            return Due(at, bool(years), years, self, local, amount, unit, looked_at)
         touched: list[date] = []
-        at = self._add_working_hours(local, _hours(amount), touched)
+        at = self._add_working_hours(local, hours(amount), touched)
         years = self._unpublished(touched)
         return Due(at, bool(years), years, self, local, amount, unit, tuple(touched))
 
