@@ -302,57 +302,93 @@ def _leaf(cond: Condition) -> _Leaf | None:
 _COMPARE = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
 
 
+class _Source:
+    """Python source for conditions: only names made here enter it. Every key and value of
+    the policy is passed in ``K``, every node that is not a leaf test is called through ``F``
+    (its closure)."""
+
+    def __init__(self) -> None:
+        self.consts: list[Any] = []
+        self.fns: list[Callable[[Context], bool]] = []
+        self.leaves = 0
+        self._names = iter(range(1 << 30))
+
+    def const(self, value: Any) -> str:
+        self.consts.append(value)
+        return f"K[{len(self.consts) - 1}]"
+
+    def expr(self, c: Condition) -> str:
+        """An expression over ``d`` (the record's data) and ``ctx`` that is ``c``'s answer."""
+        leaf = _leaf(c)
+        if leaf is not None:
+            self.leaves += 1
+            first, second, op, want = leaf
+            if second is None:
+                value = f"d.get({self.const(first)})"
+            else:  # a dict takes the fast path; any other mapping (or none) the walk
+                v = f"v{next(self._names)}"
+                value = (f"({v}.get({self.const(second)}) if ({v} := d.get("
+                         f"{self.const(first)})).__class__ is dict else _dig({v}, "
+                         f"{self.const((second,))}))")
+            if op == "is":
+                return f"(({value} is True) is {self.const(want)})"
+            if op == "eq":
+                return f"({value} == {self.const(want)})"
+            n = f"n{next(self._names)}"
+            return (f"(({n} := _num({value})) is not None and {n} {_COMPARE[op]} "
+                    f"{self.const(want)})")
+        if c.kind in ("any", "all") and c.children:
+            return "(" + (" and " if c.kind == "all" else " or ").join(
+                self.expr(child) for child in c.children) + ")"
+        if c.kind == "not" and c.children:
+            return f"(not {self.expr(c.children[0])})"
+        self.fns.append(c.fn)
+        return f"F[{len(self.fns) - 1}](ctx)"
+
+    def function(self, body: str, name: str) -> Callable[[Context], Any] | None:
+        """``def condition(ctx)`` with ``body`` (lines after ``d = ctx.record.data``), or None
+        when Python cannot compile it (nested past what it allows)."""
+        source = f"def condition(ctx):\n    d = ctx.record.data\n{body}"
+        namespace: dict[str, Any] = {"K": tuple(self.consts), "F": tuple(self.fns),
+                                     "_dig": dig, "_num": _num}
+        try:
+            exec(compile(source, name, "exec"), namespace)  # noqa: S102
+        except (SyntaxError, RecursionError, MemoryError):
+            return None
+        return cast(Callable[[Context], Any], namespace["condition"])
+
+
 def _generate(cond: Condition) -> Callable[[Context], bool] | None:
     """``any``/``all``/``not`` over leaves as one generated Python function, so a criterion
     such as ``all: [{field: origin, eq: external}, {fact: safety, is: true}]`` costs one call
-    instead of one per node. Only names made here enter the source: every key and value of
-    the policy is passed in ``K``, every other node is called through ``F`` (its closure).
-    None when the tree has no leaf to gain on."""
-    consts: list[Any] = []
-    fns: list[Callable[[Context], bool]] = []
-    names = iter(range(1 << 30))
-    leaves = 0
-
-    def const(value: Any) -> str:
-        consts.append(value)
-        return f"K[{len(consts) - 1}]"
-
-    def expr(c: Condition) -> str:
-        nonlocal leaves
-        leaf = _leaf(c)
-        if leaf is not None:
-            leaves += 1
-            first, second, op, want = leaf
-            if second is None:
-                value = f"d.get({const(first)})"
-            else:  # a dict takes the fast path; any other mapping (or none) the walk
-                v = f"v{next(names)}"
-                value = (f"({v}.get({const(second)}) if ({v} := d.get({const(first)}))"
-                         f".__class__ is dict else _dig({v}, {const((second,))}))")
-            if op == "is":
-                return f"(({value} is True) is {const(want)})"
-            if op == "eq":
-                return f"({value} == {const(want)})"
-            n = f"n{next(names)}"
-            return f"(({n} := _num({value})) is not None and {n} {_COMPARE[op]} {const(want)})"
-        if c.kind in ("any", "all") and c.children:
-            return "(" + (" and " if c.kind == "all" else " or ").join(
-                expr(child) for child in c.children) + ")"
-        if c.kind == "not" and c.children:
-            return f"(not {expr(c.children[0])})"
-        fns.append(c.fn)
-        return f"F[{len(fns) - 1}](ctx)"
-
-    body = expr(cond)
-    if not leaves:
+    instead of one per node (see :class:`_Source`). None when the tree has no leaf to gain
+    on, or is nested past what Python compiles (the closures answer the same)."""
+    src = _Source()
+    body = src.expr(cond)
+    if not src.leaves:
         return None
-    source = f"def condition(ctx):\n    d = ctx.record.data\n    return {body}\n"
-    namespace: dict[str, Any] = {"K": tuple(consts), "F": tuple(fns), "_dig": dig, "_num": _num}
+    return src.function(f"    return {body}\n", f"<condition {cond.kind}>")
+
+
+def which(conds: Sequence[Condition | None]) -> Callable[[Context], list[int]]:
+    """One function telling which of ``conds`` hold: their positions, ascending; a None is
+    always listed (grading puts its recurrent criteria there, to ask them itself in order).
+    Grading asks every plain criterion of a policy about every record, and one call per
+    record costs a third of one call per criterion."""
+    src = _Source()
     try:
-        exec(compile(source, f"<condition {cond.kind}>", "exec"), namespace)  # noqa: S102
-    except (SyntaxError, RecursionError, MemoryError):  # nested past what Python compiles
-        return None  # the closures answer the same
-    return cast(Callable[[Context], bool], namespace["condition"])
+        tests = [None if c is None else src.expr(c) for c in conds]
+    except RecursionError:  # pragma: no cover - validated policies nest far less
+        tests = None
+    found = None
+    if tests is not None:
+        body = "".join(f"    h.append({i})\n" if t is None else
+                       f"    if {t}:\n        h.append({i})\n" for i, t in enumerate(tests))
+        found = src.function(f"    h = []\n{body}    return h\n", "<criteria>")
+    if found is not None:
+        return cast(Callable[[Context], list[int]], found)
+    fns = tuple(None if c is None else c.fn for c in conds)
+    return lambda ctx: [i for i, fn in enumerate(fns) if fn is None or fn(ctx)]
 
 
 def test(cond: Condition, ctx: Context) -> bool:

@@ -37,8 +37,10 @@ from generator.conditions import (
     latest_decision,
     parse_condition,
     parse_optional,
+    reader,
     test,
     walk,
+    which,
 )
 from generator.model import Record
 from generator.policytypes import Criterion, Grade, Text, parse_text
@@ -69,14 +71,47 @@ def parse_grade(g: Mapping[str, Any]) -> Grade:
         for c in g.get("criteria", [])))
 
 
-@dataclass(slots=True)  # not frozen, for speed: see generator.compute
 class Reason:
-    criterion: str
-    """The criterion id, ``declared``, ``reopen``, or empty for the default grade."""
-    text_zh: str
-    text_en: str
-    records: tuple[str, ...] = ()
-    """Earlier records that caused an escalation (or the original of a reopening)."""
+    """Why a record has its grade: one criterion that holds (or ``declared``, ``reopen``, or
+    the default grade)."""
+
+    __slots__ = ("_en", "_zh", "criterion", "named", "records")
+
+    def __init__(self, criterion: str, text_zh: str, text_en: str,
+                 records: tuple[str, ...] = (), *, named: bool = False) -> None:
+        self.criterion = criterion
+        """The criterion id, ``declared``, ``reopen``, or empty for the default grade."""
+        self._zh, self._en = text_zh, text_en
+        self.records = records
+        """Earlier records that caused an escalation (or the original of a reopening)."""
+        self.named = named
+        """The texts end by naming ``records`` (a recurrence's evidence). They are put
+        together when read: grading 10,000 records names tens of thousands of them, and most
+        texts are never shown."""
+
+    @property
+    def text_zh(self) -> str:
+        if self.named and self.records:
+            return f"{self._zh}（同键较早记录：{'、'.join(self.records)}）"
+        return self._zh
+
+    @property
+    def text_en(self) -> str:
+        if self.named and self.records:
+            return f"{self._en} (earlier records with the same key: {', '.join(self.records)})"
+        return self._en
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reason):
+            return NotImplemented
+        return (self.criterion, self.text_zh, self.text_en, self.records) == \
+            (other.criterion, other.text_zh, other.text_en, other.records)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (f"Reason(criterion={self.criterion!r}, text_zh={self.text_zh!r}, "
+                f"text_en={self.text_en!r}, records={self.records!r})")
 
 
 @dataclass(slots=True)  # not frozen, for speed: see generator.compute
@@ -95,28 +130,26 @@ class GradeResult:
     reasons: tuple[Reason, ...]
 
 
-_KEY_PATHS = {name: tuple(tuple(p.split(".")) for p in paths)
-              for name, paths in KEY_ALIASES.items()}
-
-
 def key_value(record: Record, key: Sequence[str]) -> tuple[str, ...] | None:
     """The record's value of a (composite) key, case-folded; None when a part is missing."""
-    return _key_value(record, _key_paths(tuple(key)))
+    return _key_value(record, _key_readers(tuple(key)))
+
+
+_Readers = tuple[tuple[Callable[[Any], Any], ...], ...]
+"""Per part of a key, a reader per record path (a named key's aliases, or the path itself)."""
 
 
 @cache
-def _key_paths(key: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    """Each part's record paths, split (a named key's aliases, or the dotted path itself)."""
-    return tuple(_KEY_PATHS.get(part) or (tuple(part.split(".")),) for part in key)
+def _key_readers(key: tuple[str, ...]) -> _Readers:
+    return tuple(tuple(reader(p) for p in KEY_ALIASES.get(part, (part,))) for part in key)
 
 
-def _key_value(record: Record, paths: tuple[tuple[tuple[str, ...], ...], ...]
-               ) -> tuple[str, ...] | None:
+def _key_value(record: Record, parts: _Readers) -> tuple[str, ...] | None:
     out: list[str] = []
     data = record.data
-    for part in paths:
-        for path in part:
-            value = data.get(path[0]) if len(path) == 1 else dig(data, path)
+    for readers in parts:
+        for read in readers:
+            value = read(data)
             if value.__class__ is str:
                 text = value.strip()
             elif isinstance(value, int) and not isinstance(value, bool):
@@ -139,7 +172,7 @@ class RecurrenceIndex:
 
     def __init__(self, keys: Sequence[tuple[str, ...]], tz: ZoneInfo) -> None:
         self._keys, self._tz = tuple(dict.fromkeys(keys)), tz
-        self._paths = tuple((spec, _key_paths(spec)) for spec in self._keys)
+        self._paths = tuple((spec, _key_readers(spec)) for spec in self._keys)
         self._lists: dict[tuple[tuple[str, ...], tuple[str, ...]],
                           dict[str, tuple[list[float], list[str]]]] = {}
         self._info: dict[str, tuple[float, str, dict[tuple[str, ...], tuple[str, ...]]]] = {}
@@ -236,11 +269,7 @@ def _latest(buckets: Mapping[str, tuple[list[float], list[str]]], grades: Sequen
 
 
 def _reason(c: Criterion, earlier: tuple[str, ...]) -> Reason:
-    zh, en = c.text.zh, c.text.en
-    if earlier:
-        zh += f"（同键较早记录：{'、'.join(earlier)}）"
-        en += f" (earlier records with the same key: {', '.join(earlier)})"
-    return Reason(c.id, zh, en, earlier)
+    return Reason(c.id, c.text.zh, c.text.en, earlier, named=True)
 
 
 class _Entry(NamedTuple):
@@ -250,68 +279,96 @@ class _Entry(NamedTuple):
     criterion: Criterion
     fn: Callable[[Context], bool]
     recurrence: Recurrence | None
-    """Set when the condition is a recurrence on its own."""
+    """Set when the condition is a recurrence on its own, or an ``all`` of plain tests and
+    this one recurrence (most recurrent criteria): then it is read without :func:`evaluate`."""
+    gate: Callable[[Context], bool] | None
+    """With ``recurrence`` in an ``all``: its plain tests, as one test."""
     recurrent: bool
 
 
-def _entries(policy: Policy) -> tuple[_Entry, ...]:
-    return tuple(_Entry(i, c, c.when.fn, c.when.recurrence, c.when.recurrent)
-                 for i, grade in enumerate(policy.grades) for c in grade.criteria)
+class _Criteria:
+    """A policy's criteria prepared for grading many records: flattened in order (most
+    severe grade first), and every plain criterion (no recurrence inside) asked at once
+    through one generated function (:func:`generator.conditions.which`)."""
+
+    __slots__ = ("entries", "facty", "grades", "which")
+
+    def __init__(self, policy: Policy) -> None:
+        out = []
+        for i, grade in enumerate(policy.grades):
+            for c in grade.criteria:
+                when, rec, gate = c.when, c.when.recurrence, None
+                if when.kind == "all" and when.recurrent:
+                    inner = [k for k in when.children if k.recurrent]
+                    if len(inner) == 1 and inner[0].kind == "recurrence":
+                        # an all needs its recurrence, which never holds without a history:
+                        # its fact reading is false, its full one the gate, then the count
+                        rec, gate = inner[0].recurrence, when.gate
+                out.append(_Entry(i, c, when.fn, rec, gate, when.recurrent))
+        self.entries = tuple(out)
+        self.grades = len(policy.grades)
+        self.which = which([None if e.recurrent else e.criterion.when for e in out])
+        """The positions of the plain criteria that hold and of every recurrent one."""
+        self.facty = tuple(e for e in out if e.recurrent and e.recurrence is None)
+        """Recurrent criteria whose fact reading (recurrences not met) may still hold."""
 
 
 _NO_CRITERION = ("不满足更严重级别的任何条件", "No criterion of a more severe grade holds")
 
 
-def _scan(record: Record, policy: Policy, lookup: Lookup | None,
-          entries: tuple[_Entry, ...] | None = None) -> tuple[int, int, list[Reason]]:
-    """(fact rank, rank, reasons) in one pass over the criteria, most severe grade first.
+def _scan(record: Record, crit: _Criteria, lookup: Lookup | None) -> tuple[int, int, list[Reason]]:
+    """(fact rank, rank, reasons), most severe grade first.
 
     The fact rank counts every recurrence as not met; the rank uses the history. Each is the
     first grade with a criterion that holds; the reasons are all criteria that hold there.
-    ``entries``: the policy's criteria from :func:`_entries`, when many records are scanned.
+    The plain criteria are asked at once; the recurrent ones one by one, in order, only up to
+    the grade where a criterion holds.
     """
     plain = Context(record)
+    listed = crit.which(plain)
+    entries = crit.entries
+    fact = crit.grades
+    for pos in listed:  # the first plain criterion listed holds
+        if not (e := entries[pos]).recurrent:
+            fact = e.rank
+            break
+    for e in crit.facty:  # in order: only a more severe grade than the plain ones matters
+        if e.rank >= fact:
+            break
+        if e.fn(plain):
+            fact = e.rank
+            break
     full = Context(record, None, lookup) if lookup is not None else plain
-    fact = rank = -1
     reasons: list[Reason] = []
-    current = 0
-    for i, c, fn, rec, recurrent in entries if entries is not None else _entries(policy):
-        if i != current:  # the previous grade is complete
-            if rank < 0 and reasons:
-                rank = current
-            if fact >= 0 and rank >= 0:
+    current = -1
+    for pos in listed:
+        i, c, fn, rec, gate, recurrent = entries[pos]
+        if i != current:
+            if reasons:  # the previous grade holds
                 break
             current = i
-        if rec is not None:  # a recurrence on its own: never met without a history
-            if lookup is not None and rank < 0 and (hit := lookup(rec))[0] >= rec.min_count:
+        if not recurrent:  # listed: it holds
+            reasons.append(_reason(c, ()))
+        elif rec is not None:  # a recurrence (after the gate): never met without a history
+            if lookup is not None and (gate is None or gate(plain)) and \
+                    (hit := lookup(rec))[0] >= rec.min_count:
                 reasons.append(_reason(c, hit[1]))
-            continue
-        # without a history, rank and fact grade read a criterion the same way
-        if not recurrent or lookup is None:
+        elif lookup is None:  # without a history, rank and fact grade read it the same way
             if fn(plain):
-                if fact < 0:
-                    fact = i
-                if rank < 0:
-                    reasons.append(_reason(c, ()))
-            continue
-        if rank < 0 and (hit2 := evaluate(c.when, full))[0]:
+                reasons.append(_reason(c, ()))
+        elif (hit2 := evaluate(c.when, full))[0]:
             reasons.append(_reason(c, hit2[1]))
-        if fact < 0 and fn(plain):
-            fact = i
-    else:
-        if rank < 0 and reasons:
-            rank = current
-    last = len(policy.grades) - 1
-    if rank < 0:
-        reasons = [Reason("", *_NO_CRITERION)]
-    return (fact if fact >= 0 else last), (rank if rank >= 0 else last), reasons
+    last = crit.grades - 1
+    if not reasons:
+        return min(fact, last), last, [Reason("", *_NO_CRITERION)]
+    return min(fact, last), current, reasons
 
 
 def _grade_one(record: Record, policy: Policy, lookup: Lookup | None,
                done: Mapping[str, GradeResult], original: str | None,
-               entries: tuple[_Entry, ...] | None = None) -> GradeResult:
+               crit: _Criteria) -> GradeResult:
     """``original``: the record this one reopens (``reopen_of``), if any."""
-    fact, rank, reasons = _scan(record, policy, lookup, entries)
+    fact, rank, reasons = _scan(record, crit, lookup)
     if policy.reopen_inherits_grade and original is not None and original in done:
         inherited = policy.rank(done[original].grade)
         if inherited is not None and inherited < rank:
@@ -360,7 +417,7 @@ def grade_all(ordered: Sequence[Record], policy: Policy, tz: ZoneInfo,
              for c in walk(cr.when) if c.recurrence is not None]
     specs = [r.key for r in rules]
     index = RecurrenceIndex(specs, tz)
-    entries = _entries(policy)
+    crit = _Criteria(policy)
     # Without an earlier occurrence that shares a key value every count is 1, which meets no
     # recurrence (the policy schema asks for two or more): grade such a record without history.
     alone_counts = any(r.min_count <= 1 for r in rules)
@@ -372,12 +429,12 @@ def grade_all(ordered: Sequence[Record], policy: Policy, tz: ZoneInfo,
         original = original if original.__class__ is str else None
         if at is None or not specs:
             results.setdefault(record.id,
-                               _grade_one(record, policy, None, results, original, entries))
+                               _grade_one(record, policy, None, results, original, crit))
             continue
         values = index.values(record)
         lookup = index.lookup(at, original, values) if alone_counts or index.known(values) \
             else None
-        result = _grade_one(record, policy, lookup, results, original, entries)
+        result = _grade_one(record, policy, lookup, results, original, crit)
         results.setdefault(record.id, result)
         if original is None and is_occurrence(record, policy):  # a reopening never is
             index.add(record, at, result.fact_grade if basis_fact else result.grade, values,

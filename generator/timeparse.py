@@ -28,17 +28,24 @@ goes to ``_build``, which says why."""
 END_OF_DAY = time(23, 59, 59, 999999)  # the same instant workcal uses for "end of a working day"
 _UTC = ZoneInfo("UTC")
 MEMO_LIMIT = 1 << 18
-"""Remembered values per table (keyed by text and zone; zones compare by identity); a full
-table starts again empty, so a long-lived process stays bounded."""
-_Memo = dict[tuple[str, ZoneInfo], datetime]
+"""Remembered values per table (one table per zone, keyed by text; zones compare by
+identity); a full table starts again empty, so a long-lived process stays bounded."""
+_Memo = dict[ZoneInfo, dict[str, datetime]]
+"""By zone, then by text: no (text, zone) key to build and hash on every read."""
 _datetimes: _Memo = {}
 _instants: _Memo = {}
 
 
-def _remember(memo: _Memo, key: tuple[str, ZoneInfo], at: datetime) -> datetime:
-    if len(memo) >= MEMO_LIMIT:
-        memo.clear()
-    memo[key] = at
+def _table(memo: _Memo, tz: ZoneInfo) -> dict[str, datetime]:
+    if (table := memo.get(tz)) is None:
+        table = memo[tz] = {}
+    return table
+
+
+def _remember(table: dict[str, datetime], text: str, at: datetime) -> datetime:
+    if len(table) >= MEMO_LIMIT:
+        table.clear()
+    table[text] = at
     return at
 
 
@@ -74,8 +81,9 @@ def is_datetime_text(value: object) -> bool:
 
 def parse_datetime(text: str, tz: ZoneInfo) -> datetime:
     """Parse ``YYYY-MM-DD HH:MM[:SS][offset]``; naive times are local to ``tz``."""
-    at = _datetimes.get((text, tz))
-    return at if at is not None else _remember(_datetimes, (text, tz), _parse_datetime(text, tz))
+    table = _table(_datetimes, tz)
+    at = table.get(text)
+    return at if at is not None else _remember(table, text, _parse_datetime(text, tz))
 
 
 def _usual(text: str, tz: ZoneInfo) -> datetime | None:
@@ -127,8 +135,9 @@ def parse_instant(text: str, tz: ZoneInfo) -> datetime:
     End of day, not start: "done on 2026-01-08" must not make a deadline due that afternoon
     look late, and "due 2026-01-08" gives the whole day.
     """
-    at = _instants.get((text, tz))
-    return at if at is not None else _remember(_instants, (text, tz), _parse_instant(text, tz))
+    table = _table(_instants, tz)
+    at = table.get(text)
+    return at if at is not None else _remember(table, text, _parse_instant(text, tz))
 
 
 def _parse_instant(text: str, tz: ZoneInfo) -> datetime:
@@ -147,8 +156,9 @@ def try_instant(value: object, tz: ZoneInfo) -> datetime | None:
     """Parse when possible; ``None`` for absent or malformed values (validation reports those)."""
     if not isinstance(value, str):
         return None
-    key = (value, tz)
-    if (at := _instants.get(key)) is not None:  # parse_instant's memo, read here
+    if (table := _instants.get(tz)) is None:
+        table = _instants[tz] = {}
+    elif (at := table.get(value)) is not None:  # parse_instant's memo, read here
         return at
     if _USUAL.match(value):  # _usual, inlined: tens of thousands of first reads per run
         try:
@@ -156,11 +166,11 @@ def try_instant(value: object, tz: ZoneInfo) -> datetime | None:
         except ValueError:
             pass
         else:
-            if len(_instants) >= MEMO_LIMIT:
-                _instants.clear()
-            at = _instants[key] = datetime.combine(naive, naive.time(), tz)
+            if len(table) >= MEMO_LIMIT:
+                table.clear()
+            at = table[value] = datetime.combine(naive, naive.time(), tz)
             return at
     try:
-        return _remember(_instants, key, _parse_instant(value, tz))
+        return _remember(table, value, _parse_instant(value, tz))
     except ValueError:
         return None

@@ -187,7 +187,8 @@ def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [f"2026-01-0{d} 10:00" for d in range(1, 8)]
     for text in texts:
         assert parse_instant(text, SHANGHAI).day == int(text[9])
-        assert len(timeparse._instants) <= 3
+        assert all(len(table) <= 3 for table in timeparse._instants.values())
+    assert sum(len(table) for table in timeparse._instants.values()) > 0
     timeparse.forget()
     assert timeparse._instants == {} and timeparse._datetimes == {}
 
@@ -524,6 +525,14 @@ def test_generated_conditions_mean_what_the_vocabulary_says(
 
     from generator.conditions import Context, parse_condition
 
+    data = _record_data(flat)
+    if proxy and isinstance(data.get("facts"), dict):
+        data["facts"] = MappingProxyType(data["facts"])
+    cond = parse_condition(node)
+    assert bool(cond.fn(Context(rec(data), grade))) == _reference(node, data, grade)
+
+
+def _record_data(flat: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for path, value in flat.items():
         *parents, last = path.split(".")
@@ -531,10 +540,76 @@ def test_generated_conditions_mean_what_the_vocabulary_says(
         for part in parents:
             node_ = node_.setdefault(part, {}) if isinstance(node_.get(part, {}), dict) else {}
         node_[last] = value
-    if proxy and isinstance(data.get("facts"), dict):
-        data["facts"] = MappingProxyType(data["facts"])
-    cond = parse_condition(node)
-    assert bool(cond.fn(Context(rec(data), grade))) == _reference(node, data, grade)
+    return data
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), _TREES), max_size=6),
+       st.dictionaries(st.sampled_from(_PATHS), _VALUES), st.sampled_from([None, "1"]))
+def test_which_lists_the_conditions_that_hold(
+        nodes: list[dict[str, Any] | None], flat: dict[str, Any], grade: str | None) -> None:
+    """Grading asks all plain criteria in one generated call: it lists exactly those that
+    hold (and every None), in order."""
+    from generator.conditions import Context, parse_condition, which
+
+    conds = [None if n is None else parse_condition(n) for n in nodes]
+    data = _record_data(flat)
+    want = [i for i, n in enumerate(nodes) if n is None or _reference(n, data, grade)]
+    ctx = Context(rec(data), grade)
+    assert which(conds)(ctx) == want
+    assert which(conds).__code__.co_filename == "<criteria>"
+
+
+_RECURRENCE = st.builds(
+    lambda key, n: {"recurrence": {"key": key, "window": {"months": 3}, "min_count": n}},
+    st.sampled_from(["problem_key", "customer"]), st.integers(2, 3))
+_CRITERION_NODE = st.one_of(
+    _TREES, _RECURRENCE,
+    st.builds(lambda t, r: {"all": [t, r]}, _TREES, _RECURRENCE),  # the usual recurrent form
+    st.builds(lambda t, r: {"all": [r, t, r]}, _TREES, _RECURRENCE),
+    st.builds(lambda t, r: {"any": [t, r]}, _TREES, _RECURRENCE),
+    st.builds(lambda r: {"not": r}, _RECURRENCE))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(_CRITERION_NODE, max_size=4), min_size=1, max_size=3),
+       st.dictionaries(st.sampled_from(_PATHS), _VALUES),
+       st.dictionaries(st.sampled_from(["problem_key", "customer"]), st.integers(1, 4)),
+       st.booleans())
+def test_the_criteria_scan_grades_as_the_plain_reading(
+        grades: list[list[dict[str, Any]]], flat: dict[str, Any], counts: dict[str, int],
+        history: bool) -> None:
+    """The scan (plain criteria at once, recurrences after their gate, early stop) gives the
+    fact grade, grade and reasons of reading every criterion in order with ``evaluate``."""
+    from types import SimpleNamespace
+
+    from generator.conditions import Context, evaluate
+    from generator.grading import _Criteria, _scan, parse_grade
+
+    parsed = [parse_grade({"id": f"g{i}", "name": {"zh": "级", "en": "grade"}, "criteria": [
+        {"id": f"c{i}{j}", "text": {"zh": "条", "en": "criterion"}, "when": node}
+        for j, node in enumerate(nodes)]}) for i, nodes in enumerate(grades)]
+    last = len(parsed) - 1
+
+    def lookup(r: Recurrence) -> tuple[int, tuple[str, ...]]:
+        n = counts.get(r.key[0], 1)
+        return n, (f"KS-2026-{n:04d}", "KS-2026-0009") if n >= r.min_count else ()
+
+    record = rec(_record_data(flat))
+    plain = Context(record)
+    full = Context(record, None, lookup) if history else plain
+    fact = next((i for i, g in enumerate(parsed)
+                 if any(evaluate(c.when, plain)[0] for c in g.criteria)), last)
+    rank, reasons = last, [("", ())]
+    for i, g in enumerate(parsed):
+        held = [(c.id, evaluate(c.when, full)[1]) for c in g.criteria
+                if evaluate(c.when, full)[0]]
+        if held:
+            rank, reasons = i, held
+            break
+    got = _scan(record, _Criteria(SimpleNamespace(grades=parsed)),  # type: ignore[arg-type]
+                lookup if history else None)
+    assert (got[0], got[1], [(r.criterion, r.records) for r in got[2]]) == (fact, rank, reasons)
 
 
 def test_policy_text_never_enters_the_generated_source() -> None:
@@ -606,3 +681,17 @@ def test_a_condition_nested_past_what_python_compiles_still_answers() -> None:
     cond = parse_condition(node)
     assert cond.fn(Context(rec({"facts": {"safety": True}}))) is False
     assert cond.fn(Context(rec({}))) is True
+
+
+def test_a_recurrence_reason_names_its_records_when_read() -> None:
+    """Reason texts that name earlier records are put together on reading; they read as the
+    eager texts did, and compare by what they say."""
+    from generator.grading import Reason
+
+    r = Reason("E", "同一问题", "Same problem", ("KS-2026-0001", "KS-2026-0002"), named=True)
+    assert r.text_zh == "同一问题（同键较早记录：KS-2026-0001、KS-2026-0002）"
+    assert r.text_en == "Same problem (earlier records with the same key: KS-2026-0001, KS-2026-0002)"
+    assert Reason("E", "同一问题", "Same problem", (), named=True).text_en == "Same problem"
+    assert r == Reason("E", r.text_zh, r.text_en, r.records)  # the same words, named or not
+    assert r != Reason("E", "同一问题", "Same problem", r.records)
+    assert "KS-2026-0002" in repr(r)
