@@ -29,6 +29,7 @@ from generator.deadlines import (
     milestone_results,
     span,
 )
+from generator.fixedzone import fixed
 from generator.gcpause import gc_paused
 from generator.grading import (
     MAX_EVIDENCE,
@@ -99,10 +100,17 @@ def received_at(records: Sequence[Record], tz: ZoneInfo) -> dict[str, datetime |
     return {r.id: try_instant(r.data.get("received_at"), tz) for r in records}
 
 
-def stamps(received: Mapping[str, datetime | None]) -> dict[str, float]:
+def stamps(received: Mapping[str, datetime | None], tz: ZoneInfo | None = None
+           ) -> dict[str, float]:
     """Each valid received time as a POSIX timestamp, worked out once (ordering and the
-    recurrence index both compare them)."""
-    return {rid: at.timestamp() for rid, at in received.items() if at is not None}
+    recurrence index both compare them). ``tz``: the repository's zone, whose times take a
+    shortcut when it keeps one offset (:mod:`generator.fixedzone`)."""
+    f = fixed(tz) if tz is not None else None
+    if f is None:
+        return {rid: at.timestamp() for rid, at in received.items() if at is not None}
+    since = f.since
+    return {rid: f.timestamp(at) if at.tzinfo is tz and at >= since else at.timestamp()
+            for rid, at in received.items() if at is not None}
 
 
 def processing_order(records: Sequence[Record], received: Mapping[str, datetime | None],
@@ -183,7 +191,7 @@ def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
     tz = calendar.tz
     plan = MilestonePlan(policy)
     received = received_at(records, tz)
-    received_ts = stamps(received)
+    received_ts = stamps(received, tz)
     ordered = processing_order(records, received, received_ts)
     grades = grade_all(ordered, policy, tz, received, received_ts)
     reopen = closure_recurrences(ordered, policy, tz, received)
@@ -223,7 +231,7 @@ def compute_grades(records: Sequence[Record], policy: Policy, tz: ZoneInfo,
     deadlines: a third of the computation saved)."""
     with gc_paused():
         received = received_at(records, tz)
-        received_ts = stamps(received)
+        received_ts = stamps(received, tz)
         grades = grade_all(processing_order(records, received, received_ts), policy, tz,
                            received, received_ts)
     return {rid: grades[rid] for rid in sorted(grades)}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from generator.conditions import (
@@ -42,6 +42,7 @@ from generator.conditions import (
     walk,
     which,
 )
+from generator.fixedzone import fixed
 from generator.model import Record
 from generator.policytypes import Criterion, Grade, Text, parse_text
 
@@ -168,10 +169,15 @@ _ALL = ("*",)
 
 
 class RecurrenceIndex:
-    """Earlier occurrences by key value and basis grade, filled in received order."""
+    """Earlier occurrences by key value and basis grade, filled in received order.
 
-    def __init__(self, keys: Sequence[tuple[str, ...]], tz: ZoneInfo) -> None:
-        self._keys, self._tz = tuple(dict.fromkeys(keys)), tz
+    ``by_grade``: also list them per basis grade, which only a recurrence with
+    ``of_grades`` reads (counting one without it needs the list of all grades alone)."""
+
+    def __init__(self, keys: Sequence[tuple[str, ...]], tz: ZoneInfo,
+                 by_grade: bool = True) -> None:
+        self._keys, self._tz, self._by_grade = tuple(dict.fromkeys(keys)), tz, by_grade
+        self._fixed = fixed(tz)
         self._paths = tuple((spec, _key_readers(spec)) for spec in self._keys)
         self._lists: dict[tuple[tuple[str, ...], tuple[str, ...]],
                           dict[str, tuple[list[float], list[str]]]] = {}
@@ -190,18 +196,22 @@ class RecurrenceIndex:
         if ts is None:
             ts = at.timestamp()
         kept: dict[tuple[str, ...], tuple[str, ...]] = {}
+        rid = record.id
         for spec, value in values.items():
             if value is None:
                 continue
             kept[spec] = value
             if (buckets := self._lists.get((spec, value))) is None:
-                buckets = self._lists[(spec, value)] = {}
-            for g in ("*", grade):
-                if (found := buckets.get(g)) is None:
-                    found = buckets[g] = ([], [])
+                buckets = self._lists[(spec, value)] = {"*": ([], [])}
+            every = buckets["*"]
+            every[0].append(ts)
+            every[1].append(rid)
+            if self._by_grade:
+                if (found := buckets.get(grade)) is None:
+                    found = buckets[grade] = ([], [])
                 found[0].append(ts)
-                found[1].append(record.id)
-        self._info[record.id] = (ts, grade, kept)
+                found[1].append(rid)
+        self._info[rid] = (ts, grade, kept)
 
     def known(self, values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> bool:
         """Whether an earlier occurrence shares one of these key values."""
@@ -214,13 +224,27 @@ class RecurrenceIndex:
                values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> Lookup:
         """Counting for a record received ``at`` with key ``values`` (from :meth:`values`);
         ``exclude`` is its reopened original."""
+        return cast(Lookup, self._lookup(at, exclude, values, True))
+
+    def lookup_if_known(self, at: datetime, exclude: str | None,
+                        values: Mapping[tuple[str, ...], tuple[str, ...] | None]
+                        ) -> Lookup | None:
+        """:meth:`lookup`, or None when no earlier occurrence shares a key value (then every
+        count is 1)."""
+        return self._lookup(at, exclude, values, False)
+
+    def _lookup(self, at: datetime, exclude: str | None,
+                values: Mapping[tuple[str, ...], tuple[str, ...] | None],
+                alone: bool) -> Lookup | None:
         # this record's history per key, looked up once for all its criteria
         history: dict[tuple[str, ...], dict[str, tuple[list[float], list[str]]]] = {}
         for spec, value in values.items():
             if value is not None and (buckets := self._lists.get((spec, value))) is not None:
                 history[spec] = buckets
+        if not history and not alone:
+            return None
         starts: dict[int, float] = {}  # by the window's identity: a policy has one or two
-        tz = self._tz
+        tz, by_grade, fx = self._tz, self._by_grade, self._fixed
         original = self._info.get(exclude) if exclude is not None else None
 
         def find(rec: Recurrence) -> tuple[int, tuple[str, ...]]:
@@ -228,20 +252,31 @@ class RecurrenceIndex:
             if buckets is None:
                 return 1, ()
             if (start := starts.get(id(rec.window))) is None:
-                start = starts[id(rec.window)] = rec.window.start(at, tz).timestamp()
-            grades = rec.of_grades or _ALL
-            total = 0
-            for g in grades:
-                if (found := buckets.get(g)) is not None:
-                    total += len(found[0]) - bisect_right(found[0], start)
+                w = rec.window.start(at, tz)
+                start = starts[id(rec.window)] = fx.timestamp(w) if fx is not None and \
+                    w.tzinfo is tz and w >= fx.since else w.timestamp()
+            of = rec.of_grades
+            if of is None:  # every grade: one list (the usual case)
+                times, ids = buckets["*"]
+                lo = bisect_right(times, start)
+                total = len(times) - lo
+            else:
+                if not by_grade:
+                    raise ValueError("this index does not list occurrences per grade")
+                total = 0
+                for g in of:
+                    if (found := buckets.get(g)) is not None:
+                        total += len(found[0]) - bisect_right(found[0], start)
             if original is not None:
                 ts, grade, kept = original
                 if kept.get(rec.key) == values[rec.key] and ts > start and \
-                        (rec.of_grades is None or grade in rec.of_grades):
+                        (of is None or grade in of):
                     total -= 1
             if total + 1 < rec.min_count:
                 return total + 1, ()  # not met: no need to name anyone
-            return total + 1, _latest(buckets, grades, start, exclude)
+            if of is None and exclude is None:  # already in order: the last ones
+                return total + 1, tuple(ids[max(lo, len(ids) - MAX_EVIDENCE):])
+            return total + 1, _latest(buckets, of or _ALL, start, exclude)
 
         return find
 
@@ -416,7 +451,7 @@ def grade_all(ordered: Sequence[Record], policy: Policy, tz: ZoneInfo,
     rules = [c.recurrence for g in policy.grades for cr in g.criteria
              for c in walk(cr.when) if c.recurrence is not None]
     specs = [r.key for r in rules]
-    index = RecurrenceIndex(specs, tz)
+    index = RecurrenceIndex(specs, tz, by_grade=any(r.of_grades for r in rules))
     crit = _Criteria(policy)
     # Without an earlier occurrence that shares a key value every count is 1, which meets no
     # recurrence (the policy schema asks for two or more): grade such a record without history.
@@ -432,8 +467,8 @@ def grade_all(ordered: Sequence[Record], policy: Policy, tz: ZoneInfo,
                                _grade_one(record, policy, None, results, original, crit))
             continue
         values = index.values(record)
-        lookup = index.lookup(at, original, values) if alone_counts or index.known(values) \
-            else None
+        lookup = index.lookup(at, original, values) if alone_counts else \
+            index.lookup_if_known(at, original, values)
         result = _grade_one(record, policy, lookup, results, original, crit)
         results.setdefault(record.id, result)
         if original is None and is_occurrence(record, policy):  # a reopening never is

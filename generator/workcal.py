@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from generator.fixedzone import fixed
 from generator.timeparse import days, hours
 
 UNITS = ("hours", "working_hours", "natural_days", "working_days")
@@ -287,6 +288,8 @@ class WorkCalendar:
         self._workdays: dict[tuple[date, int],
                              tuple[datetime, tuple[date, ...], tuple[int, ...]]] = {}
         self._valid: set[tuple[type, float, str]] = set()
+        self._fixed = fixed(tz)
+        """Since when the zone keeps one offset: adding hours or days is wall arithmetic."""
 
     def is_published(self, year: int) -> bool:
         return year in self.official.published_years
@@ -328,11 +331,14 @@ class WorkCalendar:
         local = start if start.tzinfo is self.tz else start.astimezone(self.tz)
         if amount == 0:
             return Due(local, False, (), self, local, amount, unit, ())
+        simple = self._fixed is not None and local >= self._fixed.since  # one offset from here
         if unit == "hours":
-            at = (local.astimezone(UTC) + hours(amount)).astimezone(self.tz)
+            at = local + hours(amount) if simple else \
+                (local.astimezone(UTC) + hours(amount)).astimezone(self.tz)
             return Due(at, False, (), self, local, amount, unit, ())
         if unit == "natural_days":
-            at = _local(local.date() + days(int(amount)), local.time(), self.tz)
+            at = local + days(int(amount)) if simple else \
+                _local(local.date() + days(int(amount)), local.time(), self.tz)
             return Due(at, False, (), self, local, amount, unit, ())
         if unit == "working_days":
             at, looked_at, years = self._add_working_days(local.date(), int(amount))

@@ -258,6 +258,52 @@ def test_a_record_without_earlier_occurrences_needs_no_history() -> None:
     assert not index.known(index.values(rec({}, "KS-2026-0004")))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["K", "L", None]), st.sampled_from(["1", "2"]),
+                          st.integers(0, 40 * 24)), max_size=40),
+       st.sampled_from([None, ("1",), ("1", "2")]), st.integers(1, 3), st.booleans(),
+       st.integers(0, 40))
+def test_index_counts_and_names_as_a_scan_of_the_earlier_records(
+        earlier: list[tuple[str | None, str, int]], of: tuple[str, ...] | None, min_count: int,
+        reopens: bool, pick: int) -> None:
+    """Counting and naming from the index (with or without per-grade lists) agree with
+    reading every earlier record, including a reopened original left out."""
+    base = datetime(2026, 1, 1, tzinfo=SHANGHAI)
+    added = sorted(((base + timedelta(hours=h), f"KS-2026-{i:04d}", key, grade)
+                    for i, (key, grade, h) in enumerate(earlier)), key=lambda x: (x[0], x[1]))
+    indexes = [RecurrenceIndex([("problem_key",)], SHANGHAI)]
+    if of is None:
+        indexes.append(RecurrenceIndex([("problem_key",)], SHANGHAI, by_grade=False))
+    for index in indexes:
+        for at, rid, key, grade in added:
+            r = rec({} if key is None else {"problem_key": key}, rid)
+            index.add(r, at, grade, index.values(r))
+    now = base + timedelta(days=41)
+    window = Window(days=30)
+    exclude = added[pick % len(added)][1] if reopens and added else None
+    start = window.start(now, SHANGHAI)
+    seen = [rid for at, rid, key, grade in added if key == "K" and at > start and rid != exclude
+            and (of is None or grade in of)]
+    rule = Recurrence(("problem_key",), window, min_count, of)
+    me = rec({"problem_key": "K"}, "KS-2026-9999")
+    for index in indexes:
+        count, named = index.lookup(now, exclude, index.values(me))(rule)
+        assert count == len(seen) + 1
+        assert named == (tuple(seen[-20:]) if count >= min_count else ())
+        known = index.lookup_if_known(now, exclude, index.values(me))
+        assert (known is None) == (not any(key == "K" for _, _, key, _ in added))
+
+
+def test_an_index_without_grade_lists_refuses_a_count_by_grade() -> None:
+    index = RecurrenceIndex([("problem_key",)], SHANGHAI, by_grade=False)
+    r = rec({"problem_key": "K"}, "KS-2026-0001")
+    index.add(r, datetime(2026, 1, 1, tzinfo=SHANGHAI), "1", index.values(r))
+    me = rec({"problem_key": "K"}, "KS-2026-0002")
+    find = index.lookup(datetime(2026, 1, 2, tzinfo=SHANGHAI), None, index.values(me))
+    with pytest.raises(ValueError, match="per grade"):
+        find(Recurrence(("problem_key",), Window(days=30), 2, ("1",)))
+
+
 def test_evidence_from_several_grades_is_named_in_received_order() -> None:
     index = RecurrenceIndex([("problem_key",)], SHANGHAI)
     start = datetime(2026, 1, 1, tzinfo=SHANGHAI)
