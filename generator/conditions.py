@@ -197,7 +197,8 @@ def latest_decision(record: Record, role: str, subject: str) -> Mapping[str, Any
 def dig(data: Any, parts: Sequence[str]) -> Any:
     """The value at a split path, or None (plain dicts take the fast path)."""
     for part in parts:
-        if data.__class__ is dict or isinstance(data, Mapping):
+        # None (a missing step, the usual miss) needs no ABC check
+        if data.__class__ is dict or (data is not None and isinstance(data, Mapping)):
             data = data.get(part)
         else:
             return None

@@ -168,6 +168,14 @@ def _key_value(record: Record, parts: _Readers) -> tuple[str, ...] | None:
 _ALL = ("*",)
 
 
+_Buckets = dict[str, tuple[list[float], list[str]]]
+"""One key value's occurrences: received times and ids, for all grades (``*``) and per basis
+grade."""
+Values = tuple[tuple[str, ...] | None, ...]
+"""A record's value of each key of an index, in the index's order
+(:meth:`RecurrenceIndex.values`)."""
+
+
 class RecurrenceIndex:
     """Earlier occurrences by key value and basis grade, filled in received order.
 
@@ -177,32 +185,30 @@ class RecurrenceIndex:
     def __init__(self, keys: Sequence[tuple[str, ...]], tz: ZoneInfo,
                  by_grade: bool = True) -> None:
         self._keys, self._tz, self._by_grade = tuple(dict.fromkeys(keys)), tz, by_grade
+        self._slot = {spec: i for i, spec in enumerate(self._keys)}
+        self._readers = tuple(_key_readers(spec) for spec in self._keys)
+        self._lists: tuple[dict[tuple[str, ...], _Buckets], ...] = tuple(
+            {} for _ in self._keys)
+        """Per key (in order), by key value."""
+        self._info: dict[str, tuple[float, str, Values]] = {}
         self._fixed = fixed(tz)
-        self._paths = tuple((spec, _key_readers(spec)) for spec in self._keys)
-        self._lists: dict[tuple[tuple[str, ...], tuple[str, ...]],
-                          dict[str, tuple[list[float], list[str]]]] = {}
-        self._info: dict[str, tuple[float, str, dict[tuple[str, ...], tuple[str, ...]]]] = {}
 
-    def values(self, record: Record) -> dict[tuple[str, ...], tuple[str, ...] | None]:
-        if len(self._paths) == 1:  # the usual single key: no comprehension
-            spec, paths = self._paths[0]
-            return {spec: _key_value(record, paths)}
-        return {spec: _key_value(record, paths) for spec, paths in self._paths}
+    def values(self, record: Record) -> Values:
+        if len(self._readers) == 1:  # the usual single key: no generator
+            return (_key_value(record, self._readers[0]),)
+        return tuple([_key_value(record, readers) for readers in self._readers])
 
-    def add(self, record: Record, at: datetime, grade: str,
-            values: Mapping[tuple[str, ...], tuple[str, ...] | None],
+    def add(self, record: Record, at: datetime, grade: str, values: Values,
             ts: float | None = None) -> None:
         """``ts``: ``at.timestamp()``, when the caller has it."""
         if ts is None:
             ts = at.timestamp()
-        kept: dict[tuple[str, ...], tuple[str, ...]] = {}
         rid = record.id
-        for spec, value in values.items():
+        for lists, value in zip(self._lists, values, strict=True):
             if value is None:
                 continue
-            kept[spec] = value
-            if (buckets := self._lists.get((spec, value))) is None:
-                buckets = self._lists[(spec, value)] = {"*": ([], [])}
+            if (buckets := lists.get(value)) is None:
+                buckets = lists[value] = {"*": ([], [])}
             every = buckets["*"]
             every[0].append(ts)
             every[1].append(rid)
@@ -211,44 +217,43 @@ class RecurrenceIndex:
                     found = buckets[grade] = ([], [])
                 found[0].append(ts)
                 found[1].append(rid)
-        self._info[rid] = (ts, grade, kept)
+        self._info[rid] = (ts, grade, values)
 
-    def known(self, values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> bool:
+    def known(self, values: Values) -> bool:
         """Whether an earlier occurrence shares one of these key values."""
-        for spec, value in values.items():
-            if value is not None and (spec, value) in self._lists:
-                return True
-        return False
+        return any(value is not None and value in lists
+                   for lists, value in zip(self._lists, values, strict=True))
 
-    def lookup(self, at: datetime, exclude: str | None,
-               values: Mapping[tuple[str, ...], tuple[str, ...] | None]) -> Lookup:
+    def lookup(self, at: datetime, exclude: str | None, values: Values) -> Lookup:
         """Counting for a record received ``at`` with key ``values`` (from :meth:`values`);
         ``exclude`` is its reopened original."""
         return cast(Lookup, self._lookup(at, exclude, values, True))
 
-    def lookup_if_known(self, at: datetime, exclude: str | None,
-                        values: Mapping[tuple[str, ...], tuple[str, ...] | None]
+    def lookup_if_known(self, at: datetime, exclude: str | None, values: Values
                         ) -> Lookup | None:
         """:meth:`lookup`, or None when no earlier occurrence shares a key value (then every
         count is 1)."""
         return self._lookup(at, exclude, values, False)
 
-    def _lookup(self, at: datetime, exclude: str | None,
-                values: Mapping[tuple[str, ...], tuple[str, ...] | None],
+    def _lookup(self, at: datetime, exclude: str | None, values: Values,
                 alone: bool) -> Lookup | None:
         # this record's history per key, looked up once for all its criteria
-        history: dict[tuple[str, ...], dict[str, tuple[list[float], list[str]]]] = {}
-        for spec, value in values.items():
-            if value is not None and (buckets := self._lists.get((spec, value))) is not None:
-                history[spec] = buckets
-        if not history and not alone:
+        if len(values) == 1:
+            value = values[0]
+            history: list[_Buckets | None] = [
+                None if value is None else self._lists[0].get(value)]
+        else:
+            history = [None if value is None else lists.get(value)
+                       for lists, value in zip(self._lists, values, strict=True)]
+        if not alone and not any(history):
             return None
         starts: dict[int, float] = {}  # by the window's identity: a policy has one or two
-        tz, by_grade, fx = self._tz, self._by_grade, self._fixed
+        tz, by_grade, fx, slot = self._tz, self._by_grade, self._fixed, self._slot
         original = self._info.get(exclude) if exclude is not None else None
 
         def find(rec: Recurrence) -> tuple[int, tuple[str, ...]]:
-            buckets = history.get(rec.key)
+            i = slot[rec.key]
+            buckets = history[i]
             if buckets is None:
                 return 1, ()
             if (start := starts.get(id(rec.window))) is None:
@@ -269,8 +274,7 @@ class RecurrenceIndex:
                         total += len(found[0]) - bisect_right(found[0], start)
             if original is not None:
                 ts, grade, kept = original
-                if kept.get(rec.key) == values[rec.key] and ts > start and \
-                        (of is None or grade in of):
+                if kept[i] == values[i] and ts > start and (of is None or grade in of):
                     total -= 1
             if total + 1 < rec.min_count:
                 return total + 1, ()  # not met: no need to name anyone
