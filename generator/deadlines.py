@@ -63,6 +63,8 @@ class Calendar(Protocol):
 
     def add(self, start: datetime, amount: float, unit: str) -> Due: ...
 
+    def adder(self, amount: float, unit: str) -> Callable[[datetime], Due]: ...
+
 
 _UNITS = {"hours": ("小时", "hours"), "working_hours": ("工作小时", "working hours"),
           "natural_days": ("自然日", "natural days"), "working_days": ("工作日", "working days")}
@@ -182,7 +184,8 @@ def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
     start = events.resolve(flat[0] if flat else rule.start)
     if start is None:
         return NOT_CANCELLED
-    cancel_at = calendar.add(start, rule.duration.amount, rule.duration.unit).at
+    cancel_at = (plan.adds(calendar)[-1][0](start) if flat and plan is not None else
+                 calendar.add(start, rule.duration.amount, rule.duration.unit)).at
     arrived = events.resolve(flat[1] if flat else rule.unless)
     if arrived is not None and arrived <= cancel_at:
         return NOT_CANCELLED
@@ -232,16 +235,30 @@ class MilestonePlan:
     labels and path readers looked up, and the not-applicable results (which depend on the
     milestone and the grade alone) built once per grade and shared."""
 
-    __slots__ = ("_na", "cancel_events", "items", "policy")
+    __slots__ = ("_adds", "_calendar", "_na", "cancel_events", "items", "policy")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.items = tuple(_prepare(m, policy) for m in policy.milestones)
         self._na: dict[tuple[int, str, str], MilestoneResult] = {}
+        self._calendar: Calendar | None = None
+        self._adds: tuple[tuple[Callable[[datetime], Due], ...], ...] = ()
         rule = policy.cancellation
         self.cancel_events = None if rule is None else (
             flatten(rule.start, policy.events), flatten(rule.unless, policy.events))
         """The cancellation rule's start and awaited events, flattened."""
+
+    def adds(self, calendar: Calendar) -> tuple[tuple[Callable[[datetime], Due], ...], ...]:
+        """Per milestone, per variant: its duration added on ``calendar`` (``adder``), made
+        once per calendar; then the cancellation rule's, if any, as one more row."""
+        if calendar is not self._calendar:
+            rows = [tuple(calendar.adder(v.variant.duration.amount, v.variant.duration.unit)
+                          for v in item.variants) for item in self.items]
+            rule = self.policy.cancellation
+            if rule is not None:
+                rows.append((calendar.adder(rule.duration.amount, rule.duration.unit),))
+            self._adds, self._calendar = tuple(rows), calendar
+        return self._adds
 
     def na(self, i: int, grade: str, why: str) -> MilestoneResult:
         """Milestone ``i`` not applicable at ``grade``: ``why`` is ``milestone`` (its own
@@ -317,14 +334,17 @@ def _results(plan: MilestonePlan, record: Record, grade: str, calendar: Calendar
     policy, tz, data = plan.policy, calendar.tz, record.data
     ctx, deadlines = ctx or Context(record, grade), _Deadlines(record, tz)
     restart = cancel.restarted_at
+    adds = plan.adds(calendar)
     out: list[MilestoneResult] = []
     for i, (m, applies, variants, readers) in enumerate(plan.items):
         if applies is not None and not applies(ctx):
             out.append(plan.na(i, grade, "milestone"))
             continue
+        j = 0  # the variant's position, for its adder
         for v in variants:
             if v.applies is None or v.applies(ctx):
                 break
+            j += 1
         else:
             out.append(plan.na(i, grade, "variant"))
             continue
@@ -352,7 +372,7 @@ def _results(plan: MilestonePlan, record: Record, grade: str, calendar: Calendar
         policy_due = due = None
         estimated, source = False, "policy"
         if start is not None:
-            calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
+            calc = adds[i][j](start)
             policy_due = due = calc.at
             estimated = calc.estimated
             notes[0] = ("start", v.label_zh, v.label_en, calc)

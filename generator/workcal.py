@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -347,6 +347,35 @@ class WorkCalendar:
         at = self._add_working_hours(local, hours(amount), touched)
         years = self._unpublished(touched)
         return Due(at, bool(years), years, self, local, amount, unit, tuple(touched))
+
+    def adder(self, amount: float, unit: str) -> Callable[[datetime], Due]:
+        """``add`` for one duration: checked once, not on every call. Compute adds the same
+        few durations tens of thousands of times. A duration ``add`` refuses gives a function
+        that refuses it on every call, as ``add`` does."""
+        try:
+            if (amount.__class__, amount, unit) not in self._valid:
+                self._check(amount, unit)
+        except ValueError:
+            return lambda start: self.add(start, amount, unit)
+        if amount == 0 or unit not in ("hours", "natural_days", "working_days"):
+            return lambda start: self.add(start, amount, unit)
+        tz, since = self.tz, self._fixed.since if self._fixed is not None else None
+        if unit == "working_days":
+            n = int(amount)
+
+            def working_days(start: datetime) -> Due:
+                if start.tzinfo is not tz:
+                    return self.add(start, amount, unit)
+                at, looked_at, years = self._add_working_days(start.date(), n)
+                return Due(at, bool(years), years, self, start, amount, unit, looked_at)
+            return working_days
+        step = hours(amount) if unit == "hours" else days(int(amount))
+
+        def hours_or_days(start: datetime) -> Due:
+            if start.tzinfo is not tz or since is None or start < since:
+                return self.add(start, amount, unit)  # the general path
+            return Due(start + step, False, (), self, start, amount, unit, ())
+        return hours_or_days
 
     def _unpublished(self, days: Iterable[date]) -> tuple[int, ...]:
         """The years among ``days`` whose official calendar is not published, in order."""

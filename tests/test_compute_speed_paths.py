@@ -484,6 +484,33 @@ def test_a_duration_is_checked_on_every_call(amount: Any, unit: str) -> None:
     for _ in range(2):
         with pytest.raises(ValueError):
             cal.add(start, amount, unit)
+    add = cal.adder(amount, unit)  # made without complaint, refusing on every call
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            add(start)
+
+
+_ZONES = [SHANGHAI, BERLIN, ZoneInfo("America/New_York"), ZoneInfo("UTC")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1985, 1, 1), max_value=datetime(2028, 12, 31)),
+       st.sampled_from(range(len(_ZONES))), st.sampled_from(range(len(_ZONES))),
+       st.sampled_from([(0, "hours"), (4, "hours"), (24.5, "hours"), (1, "natural_days"),
+                        (60, "natural_days"), (1, "working_days"), (5, "working_days"),
+                        (8, "working_hours"), (0, "working_days")]), st.booleans())
+def test_an_adder_adds_as_add_does(naive: datetime, zone: int, start_zone: int,
+                                   duration: tuple[float, str], fold: bool) -> None:
+    """``adder`` (the duration checked once, the fixed-offset shortcut) gives ``add``'s due,
+    value and explanation, for starts in and out of the calendar's zone, across DST changes
+    and before Shanghai's last one (1991)."""
+    amount, unit = duration
+    cal = _calendar(_ZONES[zone])
+    start = naive.replace(tzinfo=_ZONES[start_zone], fold=int(fold))
+    want, got = cal.add(start, amount, unit), cal.adder(amount, unit)(start)
+    assert got == want
+    assert (got.at.isoformat(), got.at.fold, got.at.tzinfo) == \
+        (want.at.isoformat(), want.at.fold, want.at.tzinfo)
 
 
 def test_path_readers_walk_three_levels_and_any_mapping() -> None:
