@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from generator.fixedzone import fixed
-from generator.timeparse import days, hours
+from generator.timeparse import END_OF_DAY, days, hours
 
 UNITS = ("hours", "working_hours", "natural_days", "working_days")
 MAX_DAYS = 3660
@@ -417,12 +417,20 @@ class WorkCalendar:
         return found
 
     def _scan_working_days(self, d0: date, n: int, touched: list[date]) -> datetime:
-        for d in self._days_after(d0, touched):
-            n -= self.is_working_day(d)
-            if n == 0:
-                next_midnight = _local(d + _DAY, time(0), self.tz).astimezone(UTC)
-                return (next_midnight - _EPS).astimezone(self.tz)
-        raise AssertionError("unreachable")  # pragma: no cover
+        kinds, d = self._kinds, d0
+        for _ in range(_MAX_SCAN_DAYS):  # _days_after, inlined: a few days per distinct start
+            d += _DAY
+            touched.append(d)
+            if (kind := kinds.get(d)) is None:
+                kind = self.day_kind(d)
+            if kind == "workday" or kind == "makeup":
+                n -= 1
+                if n == 0:
+                    if self._fixed is not None and d > self._fixed.since.date():
+                        return datetime.combine(d, END_OF_DAY, self.tz)  # one offset here
+                    next_midnight = _local(d + _DAY, time(0), self.tz).astimezone(UTC)
+                    return (next_midnight - _EPS).astimezone(self.tz)
+        raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days after {d0}")
 
     def _add_working_hours(self, local: datetime, left: timedelta, touched: list[date]) -> datetime:
         now = local.astimezone(UTC)

@@ -673,7 +673,8 @@ def test_the_criteria_scan_grades_as_the_plain_reading(
     full = Context(record, None, lookup) if history else plain
     fact = next((i for i, g in enumerate(parsed)
                  if any(evaluate(c.when, plain)[0] for c in g.criteria)), last)
-    rank, reasons = last, [("", ())]
+    rank = last
+    reasons: list[tuple[str, tuple[str, ...]]] = [("", ())]
     for i, g in enumerate(parsed):
         held = [(c.id, evaluate(c.when, full)[1]) for c in g.criteria
                 if evaluate(c.when, full)[0]]
@@ -768,3 +769,23 @@ def test_a_recurrence_reason_names_its_records_when_read() -> None:
     assert r == Reason("E", r.text_zh, r.text_en, r.records)  # the same words, named or not
     assert r != Reason("E", "同一问题", "Same problem", r.records)
     assert "KS-2026-0002" in repr(r)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(1985, 1, 1), max_value=date(2028, 12, 31)),
+       st.integers(1, 12), st.sampled_from(range(len(_ZONES))))
+def test_working_days_end_where_a_day_by_day_count_ends(d0: date, n: int, zone: int) -> None:
+    """The inlined scan (and its end of day without a UTC round trip where the zone keeps one
+    offset) against counting day by day and ending 1 µs before the next local midnight."""
+    tz = _ZONES[zone]
+    cal = _calendar(tz)
+    d, left, seen = d0, n, []
+    while left:
+        d += timedelta(days=1)
+        seen.append(d)
+        left -= cal.is_working_day(d)
+    midnight = datetime.combine(d + timedelta(days=1), datetime.min.time(), tz)
+    end = (midnight.astimezone(UTC) - timedelta(microseconds=1)).astimezone(tz)
+    at, touched, _ = cal._add_working_days(d0, n)
+    assert (at.isoformat(), at.fold, at.tzinfo) == (end.isoformat(), end.fold, end.tzinfo)
+    assert touched == tuple(seen)
