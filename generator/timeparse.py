@@ -86,8 +86,18 @@ def parse_datetime(text: str, tz: ZoneInfo) -> datetime:
     return at if at is not None else _remember(table, text, _parse_datetime(text, tz))
 
 
+def _usual_shape(text: str) -> bool:
+    """``_USUAL`` without the regular expression (twice as fast): the separators, an hour
+    below 24 and ASCII here; ``fromisoformat`` then insists on digits everywhere else and
+    refuses minutes and seconds past 59. A property test pins that the two agree."""
+    n = len(text)
+    return (n == 16 or (n == 19 and text[16] == ":")) and text[4] == "-" and \
+        text[7] == "-" and text[13] == ":" and (text[10] == " " or text[10] == "T") and \
+        (text[11] < "2" or (text[11] == "2" and text[12] < "4")) and text.isascii()
+
+
 def _usual(text: str, tz: ZoneInfo) -> datetime | None:
-    if _USUAL.match(text):
+    if _usual_shape(text):
         try:
             naive = datetime.fromisoformat(text)
         except ValueError:
@@ -160,7 +170,10 @@ def try_instant(value: object, tz: ZoneInfo) -> datetime | None:
         table = _instants[tz] = {}
     elif (at := table.get(value)) is not None:  # parse_instant's memo, read here
         return at
-    if _USUAL.match(value):  # _usual, inlined: tens of thousands of first reads per run
+    n = len(value)  # _usual and _usual_shape, inlined: tens of thousands of first reads a run
+    if (n == 16 or (n == 19 and value[16] == ":")) and value[4] == "-" and value[7] == "-" \
+            and value[13] == ":" and (value[10] == " " or value[10] == "T") \
+            and (value[11] < "2" or (value[11] == "2" and value[12] < "4")) and value.isascii():
         try:
             naive = datetime.fromisoformat(value)
         except ValueError:

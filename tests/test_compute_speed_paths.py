@@ -223,6 +223,33 @@ def test_the_fromisoformat_shortcut_agrees_with_the_full_parser(text: str) -> No
             assert got.tzinfo is want.tzinfo and got.fold == want.fold
 
 
+_NEAR = st.lists(st.sampled_from([*list("0123456789-: T+Z/x"), "٣", "２", "\n", "é"]),
+                 min_size=15, max_size=20).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(_SHAPES, _NEAR, st.builds(
+    lambda base, i, c: base[:i] + c + base[i + 1:],
+    st.sampled_from(["2026-03-04 05:06", "2026-03-04T23:59:59", "2024-02-29 24:00",
+                     "2026-12-31 19:60", "2026-02-30 10:00"]),
+    st.integers(0, 18), st.sampled_from([*list("09-: T+xZ٣"), "２"]))))
+def test_the_usual_shape_check_agrees_with_its_regular_expression(text: str) -> None:
+    """The character checks that replaced ``_USUAL`` (with ``fromisoformat`` after them) take
+    exactly the texts the regular expression took; every reader parses as the full parser."""
+    try:
+        want: datetime | None = _slow(text, SHANGHAI)
+    except ValueError:
+        want = None
+    timeparse.forget()
+    got = try_instant(text, SHANGHAI)
+    assert got == want and (got is None or (got.tzinfo, got.fold) == (want.tzinfo, want.fold))
+    if timeparse._USUAL.match(text):
+        assert timeparse._usual_shape(text)
+    elif timeparse._usual_shape(text):  # the shape alone is looser: fromisoformat refuses
+        with pytest.raises(ValueError):
+            datetime.fromisoformat(text)
+
+
 # ------------------------------------------------------------------ events and grading
 
 
