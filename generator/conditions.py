@@ -305,8 +305,10 @@ _COMPARE = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
 
 class _Source:
     """Python source for conditions: only names made here enter it. Every key and value of
-    the policy is passed in ``K``, every node that is not a leaf test is called through ``F``
-    (its closure)."""
+    the policy is passed in ``K``, every node that is not a leaf test through ``F`` (its
+    closure); the function takes them as defaults ``k0``, ``f0``, … of parameters no caller
+    passes, and reads them as locals. Booleans to test against are written as ``is True`` or
+    ``is not True``."""
 
     def __init__(self) -> None:
         self.consts: list[Any] = []
@@ -315,8 +317,10 @@ class _Source:
         self._names = iter(range(1 << 30))
 
     def const(self, value: Any) -> str:
+        """A name for ``value`` in the source: a parameter default of the function (read as
+        a local), never the value's text."""
         self.consts.append(value)
-        return f"K[{len(self.consts) - 1}]"
+        return f"k{len(self.consts) - 1}"
 
     def expr(self, c: Condition) -> str:
         """An expression over ``d`` (the record's data) and ``ctx`` that is ``c``'s answer."""
@@ -331,8 +335,8 @@ class _Source:
                 value = (f"({v}.get({self.const(second)}) if ({v} := d.get("
                          f"{self.const(first)})).__class__ is dict else _dig({v}, "
                          f"{self.const((second,))}))")
-            if op == "is":
-                return f"(({value} is True) is {self.const(want)})"
+            if op == "is":  # want is a bool (see _leaf)
+                return f"({value} is True)" if want is True else f"({value} is not True)"
             if op == "eq":
                 return f"({value} == {self.const(want)})"
             n = f"n{next(self._names)}"
@@ -344,12 +348,15 @@ class _Source:
         if c.kind == "not" and c.children:
             return f"(not {self.expr(c.children[0])})"
         self.fns.append(c.fn)
-        return f"F[{len(self.fns) - 1}](ctx)"
+        return f"f{len(self.fns) - 1}(ctx)"
 
     def function(self, body: str, name: str) -> Callable[[Context], Any] | None:
         """``def condition(ctx)`` with ``body`` (lines after ``d = ctx.record.data``), or None
         when Python cannot compile it (nested past what it allows)."""
-        source = f"def condition(ctx):\n    d = ctx.record.data\n{body}"
+        defaults = "".join([*(f", k{i}=K[{i}]" for i in range(len(self.consts))),
+                            *(f", f{i}=F[{i}]" for i in range(len(self.fns)))])
+        head = f"def condition(ctx{defaults}):"  # defaults: filled from a tuple per call
+        source = f"{head}\n    d = ctx.record.data\n{body}"
         namespace: dict[str, Any] = {"K": tuple(self.consts), "F": tuple(self.fns),
                                      "_dig": dig, "_num": _num}
         try:
