@@ -108,9 +108,7 @@ def stamps(received: Mapping[str, datetime | None], tz: ZoneInfo | None = None
     f = fixed(tz) if tz is not None else None
     if f is None:
         return {rid: at.timestamp() for rid, at in received.items() if at is not None}
-    since = f.since
-    return {rid: f.timestamp(at) if at.tzinfo is tz and at >= since else at.timestamp()
-            for rid, at in received.items() if at is not None}
+    return {rid: f.stamp(at) for rid, at in received.items() if at is not None}
 
 
 def processing_order(records: Sequence[Record], received: Mapping[str, datetime | None],

@@ -55,6 +55,13 @@ class Fixed:
         (the same whole microseconds, divided the same way)."""
         return (at - self.epoch).total_seconds()
 
+    def stamp(self, at: datetime) -> float:
+        """``at.timestamp()``, through :meth:`timestamp` when ``at`` is in the zone at or
+        after ``since`` (the general path otherwise)."""
+        if at.tzinfo is self.since.tzinfo and at >= self.since:
+            return self.timestamp(at)
+        return at.timestamp()
+
 
 @cache
 def fixed(tz: ZoneInfo) -> Fixed | None:

@@ -258,8 +258,8 @@ class RecurrenceIndex:
                 return 1, ()
             if (start := starts.get(id(rec.window))) is None:
                 w = rec.window.start(at, tz)
-                start = starts[id(rec.window)] = fx.timestamp(w) if fx is not None and \
-                    w.tzinfo is tz and w >= fx.since else w.timestamp()
+                start = starts[id(rec.window)] = fx.stamp(w) if fx is not None \
+                    else w.timestamp()
             of = rec.of_grades
             if of is None:  # every grade: one list (the usual case)
                 times, ids = buckets["*"]

@@ -32,6 +32,10 @@ def test_shanghai_keeps_utc_plus_8_since_1991_and_berlin_never() -> None:
     # China's daylight saving time ended on 1991-09-15 (02:00 back to 01:00); two days on
     assert date(1991, 9, 15) < f.since.date() <= date(1991, 9, 18)
     assert f.since.tzinfo is SHANGHAI
+    for at in (datetime(1988, 6, 1, 12, 0, tzinfo=SHANGHAI),  # daylight saving time then
+               datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")),  # another zone
+               datetime(2026, 6, 1, 12, 0, tzinfo=SHANGHAI)):  # the shortcut
+        assert f.stamp(at) == at.timestamp()
     for key in ("Europe/Berlin", "America/New_York", "Australia/Sydney"):
         assert fixed(ZoneInfo(key)) is None
 
@@ -83,17 +87,22 @@ def test_zones_it_cannot_read_take_the_general_path(tmp_path: Path) -> None:
         assert bool(fixedzone._STD_ONLY.match(rule)) is simple, rule
 
 
+def _fixed_reading(monkeypatch: pytest.MonkeyPatch, key: str, data: bytes) -> object:
+    """``fixed(ZoneInfo(key))`` when its zone file reads as ``data``."""
+    monkeypatch.setattr(fixedzone, "_tzif", lambda _: data)
+    fixedzone.fixed.cache_clear()
+    try:
+        return fixed(ZoneInfo(key))
+    finally:
+        fixedzone.fixed.cache_clear()
+
+
 def test_a_rule_with_daylight_saving_after_the_last_transition_is_not_fixed(
         monkeypatch: pytest.MonkeyPatch) -> None:
     data = fixedzone._tzif("Asia/Shanghai")
     assert data is not None
     dst = data.replace(b"\nCST-8\n", b"\nCST-8CDT,M4.2.0,M9.2.0\n")
-    monkeypatch.setattr(fixedzone, "_tzif", lambda key: dst)
-    fixedzone.fixed.cache_clear()
-    try:
-        assert fixed(ZoneInfo("Asia/Shanghai")) is None
-    finally:
-        fixedzone.fixed.cache_clear()
+    assert _fixed_reading(monkeypatch, "Asia/Shanghai", dst) is None
 
 
 def test_a_zone_zoneinfo_reads_differently_is_not_trusted(
@@ -101,12 +110,7 @@ def test_a_zone_zoneinfo_reads_differently_is_not_trusted(
     """The file read says one offset, zoneinfo another (another tzdata): no shortcut."""
     tokyo = fixedzone._tzif("Asia/Tokyo")
     assert tokyo is not None
-    monkeypatch.setattr(fixedzone, "_tzif", lambda key: tokyo)
-    fixedzone.fixed.cache_clear()
-    try:
-        assert fixed(ZoneInfo("Asia/Kolkata")) is None
-    finally:
-        fixedzone.fixed.cache_clear()
+    assert _fixed_reading(monkeypatch, "Asia/Kolkata", tokyo) is None
 
 
 @pytest.mark.parametrize(("start", "amount", "unit"), [
