@@ -8,12 +8,13 @@ module only says what may never change once merged.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from generator.crosscheck import Emitter
-from generator.diagnostics import format_path
+from generator.diagnostics import Severity, format_path
 from generator.model import Record
 from generator.timeparse import try_instant
 
@@ -24,6 +25,7 @@ IMMUTABLE: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("id",), "编号", "id"),
     (("received_at",), "接收时间", "received time"),
     (("customer", "company"), "客户", "customer"),
+    (("imported",), "导入标记", "imported marker"),
 )
 # What a closed record may still gain without reopening: the month-end archive date and links
 # to later records (a recurrence links back to the closed original).
@@ -60,7 +62,7 @@ def check_immutable(old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitte
     """Id, received time and customer never change after the first merge."""
     for path, zh, en in IMMUTABLE:
         was, now = _get(old, path), _get(new, path)
-        if was != now and was is not None:
+        if was != now and (was is not None or path == ("imported",)):
             emit(
                 "change-immutable",
                 list(path),
@@ -237,6 +239,198 @@ def check_extensions(
             "approved_at（原期限保留在历史中）。",
             f"Append to extensions: milestone: {key}, new_due, reason, approved_by, approved_at "
             "(the original due stays in the history).",
+        )
+
+
+COMPLETION_KEYS = frozenset(
+    {"done_at", "closed_at", "final_report_at", "verified_at", "implemented_at",
+     "customer_accepted_at"}
+)  # fmt: skip
+"""Fields that say when something was finished: a milestone's or an action's ``done_at``,
+closure, the final report, verification, implementation, the customer's acceptance."""
+_LATE_STATES = frozenset({"overdue", "done_late", "missed"})
+
+
+def completion_times(data: Any, path: list[str | int] | None = None,
+                     ) -> Iterator[tuple[list[str | int], str]]:  # fmt: skip
+    """Every completion time in a record (``COMPLETION_KEYS``), with its path."""
+    here = path or []
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if isinstance(value, str) and key in COMPLETION_KEYS:
+                yield [*here, key], value
+            elif isinstance(value, (Mapping, list)):
+                yield from completion_times(value, [*here, key])
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from completion_times(value, [*here, i])
+
+
+@dataclass(frozen=True, slots=True)
+class LateEntry:
+    """A completion time a change adds that lies before the base commit: it was entered
+    after the fact (the base branch did not hold it then)."""
+
+    path: tuple[str | int, ...]
+    value: str
+    at: datetime
+
+
+def late_entries(old: Mapping[str, Any] | None, new: Mapping[str, Any], tz: ZoneInfo,
+                 base_time: datetime) -> list[LateEntry]:  # fmt: skip
+    """Completion times ``new`` adds or changes against ``old`` that are before
+    ``base_time`` (the base commit's date)."""
+    before = {tuple(p): v for p, v in completion_times(old)} if old is not None else {}
+    out = []
+    for path, value in completion_times(new):
+        if before.get(tuple(path)) == value:
+            continue
+        when = try_instant(value, tz)
+        if when is not None and when < base_time:
+            out.append(LateEntry(tuple(path), value, when))
+    return out
+
+
+def added_approvals(old: Mapping[str, Any] | None, new: Mapping[str, Any]
+                    ) -> list[Mapping[str, Any]]:  # fmt: skip
+    """Approval entries ``new`` has that ``old`` does not (append-only: the new ones)."""
+    before = list((old or {}).get("approvals") or [])
+    out = []
+    for entry in new.get("approvals") or []:
+        if entry in before:
+            before.remove(entry)
+        elif isinstance(entry, Mapping):
+            out.append(entry)
+    return out
+
+
+def _approved(added: Sequence[Mapping[str, Any]], role: str, subject: str,
+              milestone: str | None = None) -> bool:  # fmt: skip
+    return any(
+        a.get("role") == role and a.get("subject") == subject and a.get("decision") == "approved"
+        and (milestone is None or a.get("milestone") == milestone)
+        for a in added
+    )  # fmt: skip
+
+
+MilestoneState = tuple[str, datetime | None]
+"""A milestone's computed state and done time."""
+
+
+def _action_states(
+    data: Mapping[str, Any], tz: ZoneInfo
+) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """Action key → (due, done) for every action with an id."""
+    out: dict[str, tuple[datetime | None, datetime | None]] = {}
+    for spot in _ACTION_SPOTS:
+        items = _get(data, spot)
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                due = try_instant(item.get("due"), tz)
+                if due is not None and len(str(item.get("due"))) == 10:  # a date: end of day
+                    due = due.replace(hour=23, minute=59)
+                out[action_key(item["id"])] = (due, try_instant(item.get("done_at"), tz))
+    return out
+
+
+def check_late_entries(
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any],
+    emit: Emitter,
+    tz: ZoneInfo,
+    base: tuple[str, datetime],
+    states: tuple[Mapping[str, MilestoneState], Mapping[str, MilestoneState]],
+    role: str,
+) -> list[LateEntry]:
+    """Completion times entered after the fact: each shown (a warning naming the commit);
+    one that turns an overdue or late milestone or action into an on-time one needs an
+    ``approvals`` entry by ``role`` with ``subject: extension`` and that ``milestone``.
+
+    ``states``: (base, new) milestone id → (state, done time), as computed as of now.
+    """
+    ref, base_time = base
+    found = late_entries(old, new, tz, base_time)
+    if not found:
+        return found
+    added = added_approvals(old, new)
+    flipped: dict[str, datetime] = {}
+    old_states, new_states = states
+    for mid, (state, done) in new_states.items():
+        was = old_states.get(mid)
+        late_before = was is not None and was[0] in _LATE_STATES and done != was[1]
+        if state == "done_on_time" and late_before and done is not None and done < base_time:
+            flipped[mid] = done
+    if old is not None:
+        old_actions = _action_states(old, tz)
+        for key, (due, done) in _action_states(new, tz).items():
+            was_due, was_done = old_actions.get(key, (None, None))
+            if was_due is None or due is None or done is None or done == was_done:
+                continue
+            late_before = was_done > was_due if was_done is not None else was_due < base_time
+            if late_before and done <= due and done < base_time:
+                flipped[key] = done
+    stamp = f"{base_time.astimezone(tz):%Y-%m-%d %H:%M}"
+    shown = "、".join(f"{format_path(list(e.path))} = {e.value}" for e in found)
+    shown_en = "; ".join(f"{format_path(list(e.path))} = {e.value}" for e in found)
+    emit(
+        "late-entry",
+        list(found[0].path),
+        f"补录 {len(found)} 项完成时间，均早于基准提交（{ref}，{stamp}）：{shown}",
+        f"{len(found)} completion time(s) entered after the fact, before the base commit "
+        f"({ref}, {stamp}): {shown_en}",
+        "补录是允许的；8D 页面和导出会注明它们录入的提交日期。",
+        "Late entries are allowed; the 8D page and the export show the commit date they were "
+        "recorded on.",
+    )
+    emit.out[-1] = replace(emit.out[-1], severity=Severity.WARNING)
+    for key, done in sorted(flipped.items()):
+        if _approved(added, role, "extension", key):
+            continue
+        emit(
+            "late-entry-unapproved",
+            ["milestones", key] if key in new_states else ["approvals"],
+            f"补录的完成时间（{done:%Y-%m-%d %H:%M}）把 {ref} 上已逾期或延误的 {key} "
+            "变成了按时完成，须经批准",
+            f"A completion time entered after the fact ({done:%Y-%m-%d %H:%M}) turns {key}, "
+            f"overdue or late on {ref}, into done on time: it needs approval",
+            f"在 approvals 中追加：role: {role}、subject: extension、milestone: {key}、name、"
+            "date、decision: approved（说明补录理由），并请此人在 PR 上 Approve。",
+            f"Append to approvals: role: {role}, subject: extension, milestone: {key}, name, "
+            "date, decision: approved (say why it was entered late), and ask that person to "
+            "approve the pull request.",
+        )
+    return found
+
+
+def check_new(new: Mapping[str, Any], emit: Emitter, first_status: str, role: str) -> None:
+    """A record new on this branch enters at the first status, unless it is imported
+    history (``imported``) with the import approved by ``role``."""
+    imported = new.get("imported")
+    if isinstance(imported, Mapping):
+        if not _approved(added_approvals(None, new), role, "import"):
+            emit(
+                "import-unapproved",
+                ["imported"],
+                "导入的历史记录须经批准",
+                "An imported historical record needs approval",
+                f"在 approvals 中追加：role: {role}、subject: import、name、date、"
+                "decision: approved，并请此人在 PR 上 Approve。",
+                f"Append to approvals: role: {role}, subject: import, name, date, "
+                "decision: approved, and ask that person to approve the pull request.",
+            )
+        return
+    status = new.get("status")
+    if isinstance(status, str) and status != first_status:
+        emit(
+            "new-record-status",
+            ["status"],
+            f"新记录应以 {first_status} 状态进入，而不是 {status}",
+            f"A new record enters at {first_status}, not at {status}",
+            f"先以 status: {first_status} 合并登记，再逐阶段推进；从原台账导入的历史记录写 "
+            "imported（source、imported_at）并经批准。",
+            f"Merge the registration with status: {first_status} first, then advance it stage "
+            "by stage; history imported from an old ledger carries imported (source, "
+            "imported_at) and its approval.",
         )
 
 

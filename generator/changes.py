@@ -15,6 +15,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -69,6 +70,11 @@ class BaseSnapshot:
     there is no common history (or HEAD has no commit yet)."""
     read_blob: Callable[[str], bytes] = field(repr=False)
     """A blob's bytes by id: only called for records whose working file differs."""
+    fork_commit: str | None = None
+    """The merge base of base and HEAD (None as for ``fork``)."""
+    committed_at: datetime | None = None
+    """When the base commit was made (committer date): what the main branch knew then is
+    all the change can build on; a completion dated before it was entered afterwards."""
     _cache: dict[str, Loaded] = field(default_factory=dict)
 
     def load(self, display: str) -> Loaded:
@@ -187,6 +193,7 @@ def read_base(root: Path, records_dir: str, ref: str) -> BaseSnapshot:
     shown = PurePosixPath(records_dir)
     blobs = tree_blobs(repo, base.hexsha, in_repo, shown)
     fork: dict[str, str] | None = None
+    fork_commit: str | None = None
     try:
         head = repo.head.commit
     except ValueError:  # no commit yet: everything in the working tree is new
@@ -194,11 +201,15 @@ def read_base(root: Path, records_dir: str, ref: str) -> BaseSnapshot:
     if head is not None:
         bases = repo.merge_base(base, head)
         if bases and isinstance(bases[0], git.Commit):
+            fork_commit = bases[0].hexsha
             fork = (dict(blobs) if bases[0].hexsha == base.hexsha
                     else tree_blobs(repo, bases[0].hexsha, in_repo, shown))  # fmt: skip
     else:
         fork = {}
-    return BaseSnapshot(ref, base.hexsha, blobs, fork, partial(_read_blob, repo))
+    return BaseSnapshot(
+        ref, base.hexsha, blobs, fork, partial(_read_blob, repo), fork_commit=fork_commit,
+        committed_at=base.committed_datetime,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ data; the CLI prints it through the shared reporters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from generator.changerules import (
@@ -21,17 +21,24 @@ from generator.changerules import (
     check_future,
     check_history,
     check_immutable,
+    check_late_entries,
+    check_new,
     check_transition,
 )
 from generator.changes import BaseSnapshot, RecordChange, compare_worktree, read_base, worktree
 from generator.checkscope import dependency_scope
+from generator.completeness import LIFECYCLE
 from generator.config import RepoConfig
 from generator.crosscheck import Emitter
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, Severity
 from generator.gcpause import gc_paused
+from generator.ids import same_key
 from generator.load import RECORD_SUFFIX
 from generator.model import Record
 from generator.newrecord import next_id
+from generator.policytypes import ChangeControl
+from generator.rulechanges import RuleFile
+from generator.ruleeffects import Moved, moved
 
 if TYPE_CHECKING:
     from generator.compute import Computed
@@ -82,6 +89,12 @@ class CheckResult:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     needs: list[ApprovalNeed] = field(default_factory=list)
+    rule_files: list[RuleFile] = field(default_factory=list)
+    """Rule files the change edits (``rulechanges``)."""
+    moved: list[Moved] = field(default_factory=list)
+    """Grades and dues of existing records that the proposed rules move."""
+    not_evaluated: list[str] = field(default_factory=list)
+    """Changed rule files whose effect the gate does not compute (code: never run)."""
 
     @property
     def ok(self) -> bool:
@@ -112,7 +125,7 @@ def _same_record(new: dict[str, Any] | None, old: dict[str, Any], rid: str) -> b
 
 def structural(
     snapshot: BaseSnapshot, changes: list[RecordChange], removed: list[str], wt: list[str],
-    prefix: str,
+    prefix: str, digits: int = 4,
 ) -> list[Diagnostic]:  # fmt: skip
     """Deleted and renamed records, and ids the merge result would hold twice."""
     out: list[Diagnostic] = []
@@ -143,17 +156,17 @@ def structural(
             ))  # fmt: skip
     # Ids after the merge: this branch's files plus records the base gained since the fork.
     here = set(wt)
-    base_new = {_stem(d).casefold(): d for d in snapshot.blobs
+    base_new = {same_key(_stem(d)): d for d in snapshot.blobs
                 if d not in here and not snapshot.existed_at_fork(d)}  # fmt: skip
     taken = {_stem(d) for d in snapshot.blobs} | {_stem(d) for d in wt}
     for c in added + [c for c in changes if c.clash]:
         rid = c.new.stem
-        other = c.new.display if c.clash else base_new.get(rid.casefold())
+        other = c.new.display if c.clash else base_new.get(same_key(rid))
         if other is None:
             continue
         parts = rid.split("-")
         year = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
-        free = next_id(prefix, year, taken) if parts[0] == prefix and year else "…"
+        free = next_id(prefix, year, taken, digits) if parts[0] == prefix and year else "…"
         new_path = str(PurePosixPath(c.new.display).with_name(f"{free}{RECORD_SUFFIX}"))
         out.append(_diag(
             c.new.display, "id-taken",
@@ -192,6 +205,10 @@ def _base_dues(analysis: Analysis, changes: list[RecordChange], as_of: datetime,
     return {rid: c for rid, c in computed.items() if rid in seeds}
 
 
+def _states(computed: Computed | None) -> dict[str, tuple[str, datetime | None]]:
+    return {m.id: (m.state, m.done_at) for m in computed.milestones} if computed else {}
+
+
 def _dues(computed: Computed | None) -> dict[str, datetime | None]:
     return {m.id: m.due_at for m in computed.milestones} if computed else {}
 
@@ -217,16 +234,130 @@ def _needs(policy: Policy, change: RecordChange, computed: Computed | None) -> l
     return out
 
 
-def run_check(config: RepoConfig, base: str, as_of: datetime) -> CheckResult:
-    """Check the working tree against ``base``; raises ChangeError for a bad repository/ref."""
+def run_check(
+    config: RepoConfig, base: str, as_of: datetime, preset: str | None = None
+) -> CheckResult:
+    """Check the working tree against ``base``, judged by ``base``'s rules.
+
+    ``config`` is the working tree's ``kesu.yaml`` (what the change proposes); the judge is
+    the base revision's ``kesu.yaml`` and policy file, read from Git (design decision 12).
+    ``preset`` (``kesu --preset``) replaces the preset of both. Raises ChangeError for a bad
+    repository or reference.
+    """
     from generator.pipeline import analyse
 
-    snapshot = read_base(config.root, config.records_dir, base)
-    analysis = analyse(config, as_of)
+    judge, judge_diags = judge_config(config, base, preset)
+    snapshot = read_base(config.root, judge.records_dir, base)
+    if judge_diags:
+        # The base's own rules do not load: nothing can be judged by them.
+        return CheckResult(judge_diags, 0, base, snapshot.commit)
+    analysis = analyse(judge, as_of)
     # After analyse the process holds millions of long-lived objects; the check makes no
     # reference cycles, and full collections rescanning them all cost about 1 s at 10,000.
     with gc_paused():
-        return _check_change(config, snapshot, analysis, base, as_of)
+        result = _check_change(judge, snapshot, analysis, base, as_of)
+        rules = _rule_changes(judge, config, snapshot, analysis, as_of)
+    result.diagnostics += rules.diagnostics
+    result.diagnostics.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+    result.rule_files = rules.files
+    result.moved = rules.moved
+    result.not_evaluated = rules.not_evaluated
+    return result
+
+
+def judge_config(
+    config: RepoConfig, base: str, preset: str | None = None
+) -> tuple[RepoConfig, list[Diagnostic]]:
+    """The base revision's config for the records under ``config.root``."""
+    from generator.changes import open_repo, resolve
+    from generator.config import load_config_from
+    from generator.rulesource import GitRules
+
+    repo = open_repo(config.root)
+    commit = resolve(repo, base)
+    top = Path(repo.working_tree_dir or config.root).resolve()
+    try:
+        prefix = PurePosixPath(config.root.resolve().relative_to(top).as_posix())
+    except ValueError:
+        prefix = PurePosixPath()
+    judge, diags = load_config_from(config.root, GitRules(top, prefix, commit.hexsha, base))
+    if preset:
+        judge = replace(judge, preset=preset, policy_file=None)
+    return judge, diags
+
+
+@dataclass(slots=True)
+class _Rules:
+    files: list[RuleFile]
+    diagnostics: list[Diagnostic]
+    moved: list[Moved]
+    not_evaluated: list[str]
+
+
+def _rule_changes(
+    judge: RepoConfig,
+    proposed: RepoConfig,
+    snapshot: BaseSnapshot,
+    analysis: Analysis,
+    as_of: datetime,
+) -> _Rules:
+    """The rule files the change edits, whether they are approved, and what they move."""
+    from generator.changes import open_repo
+    from generator.rulechanges import (
+        EVALUATED,
+        REGISTER,
+        changed_rule_files,
+        read_register,
+        rule_findings,
+    )
+    from generator.rulesource import GitRules, WorkTreeRules
+
+    repo = open_repo(judge.root)
+    top = Path(repo.working_tree_dir or judge.root).resolve()
+    assert isinstance(judge.rules, GitRules)
+    policy_files = [p for p in (judge.policy_file, proposed.policy_file) if p]
+    files = changed_rule_files(
+        top, judge.rules.prefix, snapshot.commit, snapshot.fork_commit, judge.records_dir,
+        policy_files,
+    )
+    register = read_register(
+        judge.rules.read(REGISTER), WorkTreeRules(judge.root).read(REGISTER), snapshot.ref
+    )
+    policy = analysis.policy
+    role = policy.change_control.rule_changes if policy is not None else "quality_manager"
+    name = policy.roles.get(role) if policy is not None else None
+    names = (name.zh, name.en) if name is not None else (role, role)
+    diags = rule_findings(files, register, role, names)
+    moves: list[Moved] = []
+    if any(f.kind in EVALUATED for f in files):
+        after, found = _computed_with(proposed, analysis, as_of)
+        diags += found
+        if after is not None:
+            moves = moved(analysis.computed, after)
+    skipped = sorted({f.path for f in files if f.kind not in EVALUATED})
+    return _Rules(files, diags, moves, skipped)
+
+
+def _computed_with(
+    proposed: RepoConfig, analysis: Analysis, as_of: datetime
+) -> tuple[dict[str, Computed] | None, list[Diagnostic]]:
+    """Every valid record computed with the proposed rules (by the judging engine)."""
+    from generator.compute import compute_all
+    from generator.pipeline import make_calendar
+    from generator.policy import load_policy, policy_from_preset_file
+    from generator.rulesource import WorkTreeRules
+
+    rules = WorkTreeRules(proposed.root)
+    policy, diags = policy_from_preset_file(proposed, rules) if not proposed.policy_file else (
+        load_policy(proposed)
+    )
+    if policy is None:
+        return None, [
+            replace(d, code=f"proposed-{d.code}", severity=Severity.ERROR) for d in diags
+        ]
+    valid = [r for r in analysis.validation.records.records if r.valid]
+    calendar = make_calendar(proposed)
+    return compute_all(valid, policy, calendar, as_of, due_soon_days=proposed.due_soon_days), []
 
 
 def _check_change(config: RepoConfig, snapshot: BaseSnapshot, analysis: Analysis, base: str,
@@ -236,7 +367,7 @@ def _check_change(config: RepoConfig, snapshot: BaseSnapshot, analysis: Analysis
     changes, removed = compare_worktree(snapshot, files)
     wt = [f.display for f in files]
     diags = list(analysis.diagnostics)
-    diags += structural(snapshot, changes, removed, wt, config.id_prefix)
+    diags += structural(snapshot, changes, removed, wt, config.id_prefix, config.id_digits)
     old_computed = _base_dues(analysis, changes, as_of)
     needs: list[ApprovalNeed] = []
     for change in changes:
@@ -246,6 +377,17 @@ def _check_change(config: RepoConfig, snapshot: BaseSnapshot, analysis: Analysis
         emit = Emitter(change.new)
         check_future(new, emit, as_of, config.tz)
         computed = analysis.computed.get(change.new.stem)
+        policy = analysis.policy
+        control = policy.change_control if policy is not None else ChangeControl()
+        is_new = change.old is None and not snapshot.existed_at_fork(change.new.display)
+        if is_new:
+            check_new(new, emit, LIFECYCLE[0], control.imports)
+        if snapshot.committed_at is not None and (is_new or not change.clash):
+            old_states = _states(old_computed.get(change.new.stem)) if change.old else {}
+            check_late_entries(
+                change.old, new, emit, config.tz, (snapshot.ref, snapshot.committed_at),
+                (old_states, _states(computed)), control.extensions,
+            )
         if change.old is not None and not change.clash:
             old = change.old
             grade = computed.grade.grade if computed is not None else None
@@ -291,6 +433,31 @@ def summary_markdown(result: CheckResult, lang: str) -> str:
     if result.needs:
         lines += ["", "### Approvals this pull request needs" if en else "### 本 PR 需要的审批", ""]
         lines += [f"- {n.text(lang)}" for n in result.needs]
+    if result.rule_files:
+        lines += ["", "### Rule changes" if en else "### 规则变更", ""]
+        lines += ["| file | kind | change |" if en else "| 文件 | 类别 | 改动 |", "|---|---|---|"]
+        from generator.rulechanges import KIND_NAMES
+
+        for f in result.rule_files:
+            kind = KIND_NAMES[f.kind][1 if en else 0]
+            lines.append(f"| `{_cell(f.path)}` | {kind} | {f.status} |")
+        if result.moved:
+            lines += ["", "Records the proposed rules move (base rules → proposed rules):" if en
+                      else "拟议规则改变的现有记录（基准规则 → 拟议规则）：", ""]  # fmt: skip
+            lines += ["| record | what | before | after |" if en
+                      else "| 记录 | 项目 | 之前 | 之后 |", "|---|---|---|---|"]  # fmt: skip
+            for m in result.moved[:SUMMARY_ROWS]:
+                name = m.name_en if en else m.name_zh
+                lines.append(f"| `{m.record}` | {_cell(name)} | {_when(m.before)} | "
+                             f"{_when(m.after)} |")  # fmt: skip
+            if len(result.moved) > SUMMARY_ROWS:
+                more = len(result.moved) - SUMMARY_ROWS
+                lines.append(f"| … | {more} more in the log | | |" if en
+                             else f"| … | 另有 {more} 条，见日志 | | |")  # fmt: skip
+        else:
+            lines += ["", *moved_lines(result, lang)[:1]]
+        if result.not_evaluated:
+            lines += ["", moved_lines(result, lang)[-1]]
     if result.diagnostics:
         head = ("| file | line | field | rule | problem |" if en
                 else "| 文件 | 行 | 字段 | 规则 | 问题 |")  # fmt: skip
@@ -304,6 +471,48 @@ def summary_markdown(result: CheckResult, lang: str) -> str:
             lines.append(f"| … | | | | {more} more in the log |" if en
                          else f"| … | | | | 另有 {more} 条，见日志 |")  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _when(value: datetime | str | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, datetime) else value
+
+
+def moved_lines(result: CheckResult, lang: str) -> list[str]:
+    """The rule change's effect on existing records, one line each (text reporters)."""
+    en = lang == "en"
+    lines = []
+    if result.moved:
+        lines.append("The proposed rules move these records (base rules → proposed rules):"
+                     if en else "拟议的规则会改变以下记录（基准规则 → 拟议规则）：")  # fmt: skip
+        for m in result.moved:
+            name = m.name_en if en else m.name_zh
+            lines.append(f"  - {m.record} {name}: {_when(m.before)} → {_when(m.after)}")
+    elif any(f.kind in ("config", "policy", "calendar") for f in result.rule_files):
+        lines.append("The proposed rules move no grade or due of an existing record."
+                     if en else "拟议的规则不改变现有记录的级别与期限。")  # fmt: skip
+    if result.not_evaluated:
+        files = ", ".join(result.not_evaluated)
+        lines.append(
+            f"Not computed (code is reviewed, never run by the gate): {files}" if en
+            else f"未计算影响（代码由人评审，检查从不运行改动中的代码）：{files}"
+        )  # fmt: skip
+    return lines
+
+
+def rule_files_json(result: CheckResult) -> list[dict[str, str]]:
+    return [{"path": f.path, "kind": f.kind, "status": f.status} for f in result.rule_files]
+
+
+def moved_json(result: CheckResult) -> list[dict[str, str | None]]:
+    def iso(v: datetime | str | None) -> str | None:
+        return v.isoformat() if isinstance(v, datetime) else v
+
+    return [
+        {"record": m.record, "what": m.what, "before": iso(m.before), "after": iso(m.after)}
+        for m in result.moved
+    ]
 
 
 def needs_json(result: CheckResult) -> list[dict[str, Any]]:

@@ -64,22 +64,31 @@ def _setup_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 @command(_setup_check)
 def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.changes import ChangeError
-    from generator.check import needs_json, run_check, summary_markdown
+    from generator.check import (
+        moved_json,
+        moved_lines,
+        needs_json,
+        rule_files_json,
+        run_check,
+        summary_markdown,
+    )
 
     try:
-        result = run_check(config, args.base, _as_of(args, config))
+        result = run_check(config, args.base, _as_of(args, config), preset=args.preset)
     except ChangeError as exc:
         raise UsageError(exc.message(lang)) from exc
     out = REPORTERS[args.format](result.diagnostics, result.files_checked, lang)
     if args.format == "json":
         doc: dict[str, Any] = json.loads(out)
         doc.update(base=result.base, base_commit=result.base_commit, changed=result.changed,
-                   approvals_needed=needs_json(result))  # fmt: skip
+                   approvals_needed=needs_json(result), rule_files=rule_files_json(result),
+                   moved_by_rules=moved_json(result))  # fmt: skip
         out = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     else:
         head = "Approvals this change needs:" if lang == "en" else "本次改动需要的审批："
         notes = [n.text(lang) for n in result.needs]
         _print_notes([head, *(f"  - {n}" for n in notes)] if notes else [], args.format, "kesu")
+        _print_notes(moved_lines(result, lang), args.format, "kesu rules")
     sys.stdout.write(out)
     summary = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

@@ -12,7 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from generator.diagnostics import Diagnostic
-from generator.yamlload import load_yaml_file, located
+from generator.rulesource import RuleSource, WorkTreeRules
+from generator.yamlload import load_yaml_bytes, load_yaml_file, located
 
 CONFIG_NAME = "kesu.yaml"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
@@ -59,6 +60,15 @@ class RepoConfig:
     due_soon_days: int = 2
     notifications_enabled: bool = False
     notifications_kind: str | None = None
+    id_digits: int = 4
+    """The width of an id's sequence number: ``KS-2026-0025`` (numbers past 9999 grow)."""
+    rules: RuleSource | None = field(default=None, compare=False)
+    """Where ``kesu.yaml`` and the policy file were read: the working tree (None) or a Git
+    revision (``kesu check`` judges a change by the base branch's rules)."""
+
+    @property
+    def rule_source(self) -> RuleSource:
+        return self.rules if self.rules is not None else WorkTreeRules(self.root)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,9 +105,15 @@ def _parse_hours(items: list[str]) -> tuple[tuple[time, time], ...]:
 
 
 def _value_error(
-    text: str | None, path: list[str | int], zh: str, en: str, hint_zh: str, hint_en: str
+    text: str | None,
+    path: list[str | int],
+    zh: str,
+    en: str,
+    hint_zh: str,
+    hint_en: str,
+    shown: str = CONFIG_NAME,
 ) -> Diagnostic:
-    return located(CONFIG_NAME, text, path, "config-value", zh, en, hint_zh, hint_en)
+    return located(shown, text, path, "config-value", zh, en, hint_zh, hint_en)
 
 
 def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
@@ -105,9 +121,27 @@ def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
     path = root / CONFIG_NAME
     if not path.exists():
         return RepoConfig(root=root), []
-    loaded = load_yaml_file(path, CONFIG_NAME)
+    return _parse(root, load_yaml_file(path, CONFIG_NAME), None)
+
+
+def load_config_from(root: Path, rules: RuleSource) -> tuple[RepoConfig, list[Diagnostic]]:
+    """``kesu.yaml`` as ``rules`` hold it (a Git revision), for the records under ``root``.
+
+    The policy file the config names is read from the same source (``policy.load_policy``).
+    A revision without ``kesu.yaml`` means all defaults, as a missing file does.
+    """
+    raw = rules.read(CONFIG_NAME)
+    if raw is None:
+        return RepoConfig(root=root, rules=rules), []
+    return _parse(root, load_yaml_bytes(raw, rules.display(CONFIG_NAME)), rules)
+
+
+def _parse(
+    root: Path, loaded: Any, rules: RuleSource | None
+) -> tuple[RepoConfig, list[Diagnostic]]:
+    shown = rules.display(CONFIG_NAME) if rules is not None else CONFIG_NAME
     if loaded.data is None:
-        return RepoConfig(root=root), loaded.diagnostics
+        return RepoConfig(root=root, rules=rules), loaded.diagnostics
     data: dict[str, Any] = loaded.data
     import jsonschema  # only when there is a kesu.yaml to check (50 ms to import)
 
@@ -116,9 +150,9 @@ def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
     validator = jsonschema.Draft202012Validator(
         load_schema("config"), format_checker=FORMAT_CHECKER
     )
-    diags = list(schema_diagnostics(validator, data, CONFIG_NAME, loaded.text))
+    diags = list(schema_diagnostics(validator, data, shown, loaded.text))
     if diags:
-        return RepoConfig(root=root), diags
+        return RepoConfig(root=root, rules=rules), diags
     cal = data.get("calendar", {})
     site = data.get("site", {})
     notes = data.get("notifications", {})
@@ -128,7 +162,7 @@ def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
         extra = _expand_days(cal.get("extra_workdays", []))
         hours = _parse_hours(cal["working_hours"]) if "working_hours" in cal else None
     except ZoneInfoNotFoundError:
-        return RepoConfig(root=root), [
+        return RepoConfig(root=root, rules=rules), [
             _value_error(
                 loaded.text,
                 ["timezone"],
@@ -136,10 +170,11 @@ def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
                 f"Unknown time zone {data.get('timezone')!r}",
                 "用 IANA 时区名，如 Asia/Shanghai。",
                 "Use an IANA zone name, e.g. Asia/Shanghai.",
+                shown,
             )
         ]
     except ValueError as exc:
-        return RepoConfig(root=root), [
+        return RepoConfig(root=root, rules=rules), [
             _value_error(
                 loaded.text,
                 ["calendar"],
@@ -147,6 +182,7 @@ def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
                 f"Invalid calendar setting: {exc}",
                 "日期用 YYYY-MM-DD，区间写 2026-02-10..2026-02-24，工作时间写 08:30-12:00。",
                 "Dates as YYYY-MM-DD, ranges as 2026-02-10..2026-02-24, hours as 08:30-12:00.",
+                shown,
             )
         ]
     people = tuple(
@@ -179,6 +215,8 @@ def load_config(root: Path) -> tuple[RepoConfig, list[Diagnostic]]:
             due_soon_days=site.get("due_soon_days", 2),
             notifications_enabled=notes.get("enabled", False),
             notifications_kind=notes.get("kind"),
+            id_digits=data.get("id_digits", defaults.id_digits),
+            rules=rules,
         ),
         [],
     )

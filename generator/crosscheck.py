@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.diagnostics import Diagnostic, format_path
+from generator.ids import id_value, same_key, spelled, width_ok
 from generator.load import LoadedFile
 from generator.timeparse import try_instant
 from generator.yamlload import located
@@ -69,8 +70,9 @@ def _actions(data: Mapping[str, Any]) -> Iterator[tuple[tuple[str | int, ...], M
                     yield (*spot, i), item
 
 
-def check_identity(files: Sequence[LoadedFile]) -> list[Diagnostic]:
-    """id equals the file name; ids unique (also ignoring case, for Windows and macOS)."""
+def check_identity(files: Sequence[LoadedFile], digits: int = 4) -> list[Diagnostic]:
+    """id equals the file name and has the configured width; ids unique by value
+    (``KS-2026-00025`` is ``KS-2026-0025``) and ignoring case (for Windows and macOS)."""
     out: list[Diagnostic] = []
     seen: dict[str, str] = {}
     for lf in files:
@@ -87,8 +89,24 @@ def check_identity(files: Sequence[LoadedFile]) -> list[Diagnostic]:
                 f"把文件改名为 {rid}.yaml，或把 id 改为 {lf.stem}。",
                 f"Rename the file to {rid}.yaml or set id: {lf.stem}.",
             )
+        if isinstance(rid, str) and not width_ok(rid, digits):
+            value = id_value(rid)
+            right = spelled(rid.split("-")[0], value.year, value.number, digits) if value else rid
+            if value is not None and value.reopen:
+                right += f"-{value.reopen}"
+            emit(
+                "id-width",
+                ["id"],
+                f"编号 {rid} 的序号位数不对：本仓库的编号为 {digits} 位（如 {right}）",
+                f"Id {rid} has a number of the wrong width: ids here have {digits} digits "
+                f"(e.g. {right})",
+                f"改为 {right}（文件名同样改为 {right}.yaml）；"
+                "位数由 kesu.yaml 的 id_digits 决定。",
+                f"Write {right} (and rename the file to {right}.yaml); kesu.yaml's id_digits "
+                "sets the width.",
+            )
         if isinstance(rid, str):
-            key = rid.casefold()
+            key = same_key(rid)
             if key in seen:
                 emit(
                     "id-duplicate",

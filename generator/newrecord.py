@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from generator.config import RepoConfig
 from generator.diagnostics import Diagnostic
+from generator.ids import spelled
 from generator.load import RECORD_SUFFIX, discover
 
 if TYPE_CHECKING:
@@ -64,14 +65,15 @@ class Created:
 
 
 def _id_pattern(prefix: str, year: int) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(prefix)}-{year:04d}-([0-9]{{3,6}})(?:-[0-9]{{1,2}})?$")
+    return re.compile(rf"^{re.escape(prefix)}-{year:04d}-([0-9]+)(?:-[0-9]{{1,2}})?$")
 
 
-def next_id(prefix: str, year: int, taken: Iterable[str]) -> str:
-    """``PREFIX-YEAR-NNNN`` one above the highest number of that prefix and year."""
+def next_id(prefix: str, year: int, taken: Iterable[str], digits: int = 4) -> str:
+    """``PREFIX-YEAR-NNNN`` one above the highest number of that prefix and year, however
+    the taken ids spell their numbers (``id_digits`` wide)."""
     pattern = _id_pattern(prefix, year)
     numbers = [int(m[1]) for name in taken if (m := pattern.match(name))]
-    return f"{prefix}-{year:04d}-{max(numbers, default=0) + 1:04d}"
+    return spelled(prefix, year, max(numbers, default=0) + 1, digits)
 
 
 def default_base(repo: git.Repo) -> str | None:
@@ -170,7 +172,7 @@ def create(
     """Write ``records/<next id>.yaml``; raises FileExistsError rather than overwrite."""
     taken, used = taken_ids(config, base)
     local = received_at.astimezone(config.tz)
-    rid = next_id(config.id_prefix, local.year, taken)
+    rid = next_id(config.id_prefix, local.year, taken, config.id_digits)
     config.records_path.mkdir(parents=True, exist_ok=True)
     path = config.records_path / f"{rid}{RECORD_SUFFIX}"
     text = render(rid, fields, local, schema_ref(config))

@@ -43,6 +43,7 @@ from generator.grading import parse_grade
 from generator.penalties import PenaltyAmount, PenaltyRule, parse_penalty_rule
 from generator.policytypes import (
     CancellationRule,
+    ChangeControl,
     Criterion,
     Duration,
     EventDef,
@@ -54,8 +55,9 @@ from generator.policytypes import (
     Variant,
     parse_text,
 )
+from generator.rulesource import RuleSource
 from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
-from generator.yamlload import load_yaml_file, locate
+from generator.yamlload import load_yaml_bytes, load_yaml_file, locate
 
 __all__ = ["ApprovalRule", "CancellationRule", "Condition", "Criterion", "Duration", "EventDef",
            "Grade", "JsonPath", "Milestone", "PenaltyAmount", "PenaltyRule", "Policy", "Reopen",
@@ -144,14 +146,16 @@ def _parse_field(field: str) -> list[str | int]:
 def load_policy(config: RepoConfig) -> tuple[Policy | None, list[Diagnostic]]:
     """The repository's policy, or None with diagnostics that say what to fix."""
     if config.policy_file:
-        display = config.policy_file
-        path = config.root / config.policy_file
-        if not path.is_file():
+        rules = config.rule_source
+        display = rules.display(config.policy_file)
+        raw = rules.read(config.policy_file)
+        if raw is None:
             return None, [_diag(
-                CONFIG_NAME, "policy-file-missing", ["policy_file"], f"找不到策略文件 {display}",
-                f"Policy file not found: {display}", "路径相对于仓库根目录。",
-                "The path is relative to the repository root.", _config_text(config))]
-        loaded = load_yaml_file(path, display, root=config.root)
+                rules.display(CONFIG_NAME), "policy-file-missing", ["policy_file"],
+                f"找不到策略文件 {display}", f"Policy file not found: {display}",
+                "路径相对于仓库根目录。", "The path is relative to the repository root.",
+                _config_text(config))]
+        loaded = load_yaml_bytes(raw, display)
     else:
         if config.preset not in preset_ids():
             ids = ", ".join(preset_ids())
@@ -168,9 +172,26 @@ def load_policy(config: RepoConfig) -> tuple[Policy | None, list[Diagnostic]]:
                             lambda: _config_text(config))
 
 
+def policy_from_preset_file(
+    config: RepoConfig, tree: RuleSource
+) -> tuple[Policy | None, list[Diagnostic]]:
+    """``load_policy`` for a preset config, reading the preset from ``tree`` when the tree
+    holds one (a Kesu checkout whose change edits a preset: the preset is data, so the
+    proposed version can be loaded without running the change's code)."""
+    display = f"generator/presets/{config.preset}.yaml"
+    raw = tree.read(display) if config.preset in preset_ids() else None
+    if raw is None:
+        return load_policy(config)
+    loaded = load_yaml_bytes(raw, display)
+    if loaded.data is None:
+        return None, loaded.diagnostics
+    return policy_from_data(loaded.data, display, loaded.text, config.policy_overrides,
+                            lambda: _config_text(config))
+
+
 def _config_text(config: RepoConfig) -> str | None:
-    path = config.root / CONFIG_NAME
-    return load_yaml_file(path, CONFIG_NAME).text if path.is_file() else None
+    raw = config.rule_source.read(CONFIG_NAME)
+    return load_yaml_bytes(raw, CONFIG_NAME).text if raw is not None else None
 
 
 def policy_from_data(base: Any, display: str, text: str | None,
@@ -306,7 +327,8 @@ def _semantic(data: Mapping[str, Any], file: str, text: str | None) -> list[Diag
             for name, p in _events(value, path):
                 if name not in events:
                     unknown(p, "事件", name, events)
-        if key == "role" and roles and path[0] == "approvals" and value not in roles:
+        if key == "role" and roles and path[0] in ("approvals", "change_control") \
+                and value not in roles:
             unknown(path, "角色", value, roles)
         if len(path) == 5 and path[0] == "penalties" and path[3] == "milestones" \
                 and value not in milestone_ids:
@@ -378,4 +400,7 @@ def _build(data: Mapping[str, Any]) -> Policy:
         reopen=Reopen(**data.get("reopen", {})),
         roles={r["id"]: parse_text(r["name"]) for r in data.get("roles", [])},
         raw=json.loads(json.dumps(data)),
+        change_control=ChangeControl(
+            **{k: v["role"] for k, v in data.get("change_control", {}).items()}
+        ),
     )

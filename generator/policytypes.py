@@ -104,6 +104,20 @@ class Reopen:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeControl:
+    """Who approves what the Git workflow adds to the procedure (``change_control``)."""
+
+    rule_changes: str = "quality_manager"
+    """A change to a rule file: engine, policy, schemas, ``kesu.yaml``, site, workflows."""
+    extensions: str = "quality_manager"
+    """A completion entered after the fact that turns an overdue milestone into an on-time one."""
+    imports: str = "quality_manager"
+    """A record that enters as imported history instead of at the first status."""
+    corrections: str = "quality_manager"
+    """A correction of a registration field (received time, customer, id)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     id: str
     name: Text
@@ -129,6 +143,7 @@ class Policy:
     roles: Mapping[str, Text]
     raw: Mapping[str, Any]
     """The merged, validated document (reporting, routing, readings, … for the site)."""
+    change_control: ChangeControl = ChangeControl()
 
     def rank(self, grade_id: str) -> int | None:
         """0 for the most severe grade; ``None`` for an id the policy does not have."""

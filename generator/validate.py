@@ -109,7 +109,7 @@ def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diag
         diags.extend(errs)
         if not errs:
             schema_ok.append((lf, False))
-    diags.extend(check_identity(files))
+    diags.extend(check_identity(files, config.id_digits))
     known = {
         lf.data["id"] for lf in files if lf.data is not None and isinstance(lf.data.get("id"), str)
     }

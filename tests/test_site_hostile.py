@@ -104,6 +104,7 @@ def hostile_record() -> tuple[dict[str, Any], list[str]]:
     data["d4_root_cause"]["fishbone"] = "attachments/fishbone.png"
     data["d2_problem"]["photos"] = ["attachments/p1.jpg"]
     data["grade_declared"] = {"grade": "1", "reason": "x", "by": "x"}
+    data["imported"] = {"source": "x", "row": "x", "imported_at": "2025-01-15"}
     # A closed record has no cancellation: that block goes to a cancelled copy of it.
     data["cancellation"] = {"reason": "x", "at": "2025-01-20", "by": "x"}
     missed = []
