@@ -205,18 +205,19 @@ _REQUIRED = ("date", "summary", "role", "name", "decision")
 
 def _entries(loaded: Loaded, file: str) -> tuple[tuple[Mapping[str, Any], ...], list[Diagnostic]]:
     """The register's entries, and what is wrong with its shape (located)."""
-    data = loaded.data
-    if data is None:
+    if loaded.data is None:
         return (), list(loaded.diagnostics)
-    if not isinstance(data, list):
+    data = loaded.data.get("changes")
+    if not isinstance(data, list) or set(loaded.data) != {"changes"}:
         return (), [
             _at(
                 loaded,
                 file,
                 [],
                 "rule-register-shape",
-                "rule-changes.yaml 应为条目列表（每条以 - 开头）",
-                "rule-changes.yaml must be a list of entries (each starting with -)",
+                "rule-changes.yaml 应只有一个键 changes，其下为条目列表（每条以 - 开头）",
+                "rule-changes.yaml must hold one key, changes, with a list of entries "
+                "(each starting with -)",
             )
         ]
     diags: list[Diagnostic] = []
@@ -227,7 +228,7 @@ def _entries(loaded: Loaded, file: str) -> tuple[tuple[Mapping[str, Any], ...], 
                 _at(
                     loaded,
                     file,
-                    [i],
+                    ["changes", i],
                     "rule-register-shape",
                     f"第 {i + 1} 条不是映射（键: 值）",
                     f"Entry {i + 1} is not a mapping (key: value)",
@@ -241,7 +242,7 @@ def _entries(loaded: Loaded, file: str) -> tuple[tuple[Mapping[str, Any], ...], 
                 _at(
                     loaded,
                     file,
-                    [i],
+                    ["changes", i],
                     "rule-register-entry",
                     f"第 {i + 1} 条不完整或有未知字段（缺少：{', '.join(missing) or '无'}；"
                     f"未知：{', '.join(unknown) or '无'}；decision 须为 approved 或 rejected）",
