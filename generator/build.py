@@ -30,6 +30,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from generator.config import RepoConfig
+from generator.recorded import by_record, late_recorded
 from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.history import head_commit, record_histories
@@ -83,6 +84,7 @@ def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool
         config, records, computed, policy=policy, as_of=as_of,
         built_at=build_time(config.tz), lang=lang, commit=head_commit(config.root),
         history=record_histories(config.root, config.records_dir),
+        late=by_record(late_recorded(config.root, config.records_dir, records, config.tz)),
     )
 
 

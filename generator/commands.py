@@ -124,7 +124,11 @@ def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     analysis = _analyse_or_fail(config, args.as_of, lang)
     if analysis is None or analysis.policy is None:
         return EXIT_INVALID
-    doc = export_json(analysis.computed, analysis.policy, analysis.as_of)
+    from generator.recorded import late_recorded
+
+    valid = [r for r in analysis.validation.records.records if r.valid]
+    late = late_recorded(config.root, config.records_dir, valid, config.tz)
+    doc = export_json(analysis.computed, analysis.policy, analysis.as_of, late)
     text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from generator.policy import Policy
+    from generator.recorded import LateRecorded
 
 __all__ = ["ApprovalStatus", "Computed", "GradeResult", "MilestoneResult", "Penalty",
            "PenaltyTotal", "Reason", "compute_all", "explain", "export_json", "next_reopen_id",
@@ -302,7 +303,8 @@ def to_json(c: Computed) -> dict[str, Any]:
     }
 
 
-def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime) -> dict[str, Any]:
+def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime,
+                late: Sequence[LateRecorded] = ()) -> dict[str, Any]:
     """The whole ``kesu export --format json`` document (``schema_version`` 1).
 
     Times are ISO 8601 with the repository zone's offset (working-day deadlines keep their
@@ -325,6 +327,7 @@ def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime
           required_approvals[] {id, role, subject, stage, text, decision, by, at}
           reopen_suggested[]
         penalty_totals[] {charged_to, month, amount, currency, count, records[]}
+        late_entries[] {record, field, value, recorded_at, recorded_commit, base_at}
     """
     totals = penalty_totals(p for c in results.values() for p in c.penalties)
     return {
@@ -336,6 +339,12 @@ def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime
             "charged_to": t.charged_to, "month": t.month, "amount": t.amount,
             "currency": t.currency, "count": t.count, "records": list(t.records),
         } for t in totals],
+        "late_entries": [{
+            "record": e.record, "field": e.field, "value": e.value,
+            "recorded_at": e.recorded_at.astimezone(as_of.tzinfo).isoformat(),
+            "recorded_commit": e.recorded_commit,
+            "base_at": e.base_at.astimezone(as_of.tzinfo).isoformat(),
+        } for e in late if e.record in results],
     }
 
 

@@ -271,7 +271,7 @@ def test_a_back_dated_action_that_was_overdue_needs_approval(repo: PlayRepo) -> 
     repo.commit("E1 done on time, recorded now")
     code, doc = repo.check()
     assert code == 1
-    errors = [d for d in _by_code(doc, "late-entry-unapproved")]
+    errors = list(_by_code(doc, "late-entry-unapproved"))
     assert errors and "e1" in errors[0]["message_en"]
 
 

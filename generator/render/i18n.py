@@ -49,6 +49,16 @@ _UI: dict[str, tuple[str, str]] = {
     "grade_reasons": ("定级理由", "Why this grade"),
     "deadlines": ("期限", "Deadlines"),
     "history": ("修订历史", "Revision history"),
+    "late_entries": ("补录的完成时间", "Completion times entered after the fact"),
+    "late_entries_note": (
+        "这些完成时间早于录入它们的改动所依据的主分支版本：是事后补录的，"
+        "下表注明主分支首次记录它们的提交。",
+        "These completion times are earlier than the main-branch version the change that "
+        "entered them was based on: they were written down afterwards; the table shows the "
+        "commit that first recorded them on the main branch.",
+    ),
+    "recorded_on": ("录入于", "Recorded on"),
+    "field": ("字段", "Field"),
     "no_history": (
         "无 Git 历史（不是 Git 仓库或尚未提交）。",
         "No Git history (not a Git repository, or not committed yet).",

@@ -63,6 +63,7 @@ def record_pages(site: SiteData, files: Mapping[str, str]) -> Iterator[Page]:
             "images": images,
             "roles": roles,
             "history": site.history.get(row.id, []),
+            "late": site.late.get(row.id, []),
             "referenced_by": site.referenced_by.get(row.id, []),
             "reopened_as": site.reopened_as.get(row.id, []),
             "same_key": [i for i in by_key.get(key, []) if i != row.id]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from generator.config import RepoConfig
 from generator.model import Record
+from generator.recorded import LateRecorded
 from generator.render.history import Revision
 from generator.render.i18n import pick
 from generator.timeparse import try_instant
@@ -115,6 +116,8 @@ class SiteData:
     penalties: list[Any] = field(default_factory=list)
     referenced_by: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     reopened_as: dict[str, list[str]] = field(default_factory=dict)
+    late: Mapping[str, list[LateRecorded]] = field(default_factory=dict)
+    """Completion times entered after the fact, by record id (``generator.recorded``)."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -216,6 +219,7 @@ def build_site_data(
     lang: str,
     commit: str,
     history: Mapping[str, list[Revision]],
+    late: Mapping[str, list[LateRecorded]] | None = None,
 ) -> SiteData:
     tz = config.tz
     as_of = as_of.astimezone(tz)
@@ -244,6 +248,7 @@ def build_site_data(
         by_id={r.id: r for r in rows},
         policy=policy,
         history=history,
+        late=late or {},
         penalties=penalties,
         referenced_by=dict(referenced),
         reopened_as=dict(reopened),
