@@ -214,7 +214,9 @@ def mkdocs_env(config: RepoConfig, lang: str,
 def run_mkdocs(config: RepoConfig, lang: str, args: list[str], out: TextIO,
                capture: bool = True, stamp: Mapping[str, str] | None = None) -> int:
     paths = build_paths(config)
-    cmd = [sys.executable, "-m", "mkdocs", *args, "-f", str(paths.mkdocs_yml)]
+    # -P: the repository (the working directory) is not put on sys.path, so a module file a
+    # change adds at its root (mkdocs.py, material/) is never imported in place of the engine.
+    cmd = [sys.executable, "-P", "-m", "mkdocs", *args, "-f", str(paths.mkdocs_yml)]
     proc = subprocess.run(cmd, cwd=config.root, env=mkdocs_env(config, lang, stamp),
                           capture_output=capture, text=True, check=False)
     if proc.returncode != 0 and capture:

@@ -182,15 +182,23 @@ def _setup_init(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p = sub.add_parser(
         "init",
         help="start a company's own records repository from this one",
-        description="Copy generator, schemas, site, workflows, CODEOWNERS and templates into "
-        "DIR (which must not exist or be empty), without the demo records; write kesu.yaml "
-        "for the chosen policy preset; git init.",
+        description="Copy schemas, site, workflows, CODEOWNERS and templates into DIR "
+        "(which must not exist or be empty), without the demo records; pin Kesu in "
+        "requirements/kesu.txt (default: this clone's origin at its current commit); write "
+        "kesu.yaml for the chosen policy preset; git init.",
     )
     p.add_argument("dir", type=Path, metavar="DIR")
     p.add_argument("--preset", default="000", help="policy preset id (default 000)")
     p.add_argument("--id-prefix", default="KS", help="record id prefix (default KS)")
     p.add_argument("--title", default="客诉与8D", help="site title")
     p.add_argument("--no-git", action="store_true", help="do not run git init")
+    p.add_argument(
+        "--kesu-spec",
+        metavar="REQUIREMENT",
+        help="the Kesu the new repository installs, e.g. 'kesu==0.2.0' or "
+        "'kesu @ git+https://git.example.com/tools/kesu@v0.2.0' (default: this clone's "
+        "origin remote at its current commit)",
+    )
 
 
 @command(_setup_init)
@@ -199,7 +207,7 @@ def cmd_init(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
 
     try:
         started = start(args.dir, args.preset, id_prefix=args.id_prefix, title=args.title,
-                        with_git=not args.no_git)  # fmt: skip
+                        with_git=not args.no_git, kesu_spec=args.kesu_spec)  # fmt: skip
     except InitError as exc:
         raise UsageError(exc.message(lang)) from exc
     sys.stdout.write(next_steps(started, lang))

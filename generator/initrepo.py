@@ -1,15 +1,20 @@
 """``kesu init DIR --preset NAME``: a company's own records repository, started from this one.
 
-Everything a records repository needs is copied from the Kesu checkout (generator, schemas,
-site, workflows, CODEOWNERS, templates, editor settings); the demo records, attachments, tests
-and benchmarks are not. The workflows then run unchanged in both repositories, so what the
-README documents is what CI runs.
+The new repository pins Kesu as a dependency (``requirements/kesu.txt``: one requirement such
+as ``kesu @ git+https://git.example.com/tools/kesu@<commit>``) instead of carrying a copy of
+``generator/``: a company upgrades by changing that one line in a reviewed pull request, and
+the pull-request workflows install the pin of the *base* commit, so a change is never judged
+by a Kesu it brings itself. What a records repository configures (schemas for the editor, the
+site, workflows, CODEOWNERS, templates, editor settings) is copied; the demo records,
+attachments, tests and benchmarks are not.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +27,27 @@ from generator.policy import preset_ids
 
 SOURCE = Path(generator.__file__).resolve().parent.parent
 COPY: tuple[str, ...] = (
-    "generator", "schema", "site", "docs", "requirements", ".github", ".vscode",
-    "mkdocs.yml", "pyproject.toml", "README.md", "LICENSE", ".editorconfig", ".gitignore",
+    "schema",
+    "site",
+    "docs",
+    "requirements/constraints.txt",
+    ".github",
+    ".vscode",
+    ".ci/install-kesu",
+    ".ci/commit-status",
+    ".ci/preview-tree",
+    "mkdocs.yml",
+    "README.md",
+    "LICENSE",
+    ".editorconfig",
+    ".gitignore",
     ".pre-commit-config.yaml",
-)  # fmt: skip
+)
+PIN = "requirements/kesu.txt"
+# One requirement on the kesu distribution: a version (from the company's package index) or a
+# direct reference (a Git URL at a commit or tag, a wheel URL).
+_OP = r"(===?|[<>~!]=|[<>])\s*[\w.*+!-]+"
+SPEC = re.compile(rf"kesu\s*(@\s*[^\s;#]+|{_OP}(\s*,\s*{_OP})*)")
 SKIP_NAMES = frozenset({"__pycache__", ".DS_Store"})
 SKIP_PATHS = frozenset({"site/generated"})
 EMPTY_DIRS = ("records", "attachments")
@@ -33,6 +55,64 @@ EMPTY_DIRS = ("records", "attachments")
 
 class InitError(BilingualError):
     """kesu init will not do this (unknown preset, target not empty, no Kesu checkout)."""
+
+
+def _git(source: Path, *args: str) -> str | None:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(source), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+def default_spec(source: Path) -> str | None:
+    """``kesu @ git+<origin>@<HEAD commit>`` for a clean clone with an ``origin`` remote."""
+    url = _git(source, "remote", "get-url", "origin")
+    commit = _git(source, "rev-parse", "--verify", "HEAD^{commit}")
+    if url is None or commit is None or _git(source, "status", "--porcelain") is not None:
+        return None
+    if "://" not in url and not url.startswith("/"):  # git@host:owner/repo -> ssh://
+        host, _, path = url.partition(":")
+        url = f"ssh://{host}/{path}"
+    elif url.startswith("/"):
+        url = f"file://{url}"
+    return f"kesu @ git+{url}@{commit}"
+
+
+def _spec(kesu_spec: str | None, source: Path) -> str:
+    spec = kesu_spec.strip() if kesu_spec is not None else default_spec(source)
+    if spec is None:
+        raise InitError(
+            f"{source} 不是带 origin 远程仓库且没有未提交改动的 Kesu 克隆，"
+            "无法确定要固定的 Kesu 版本；"
+            "请用 --kesu-spec 指定，例如 'kesu @ git+https://git.example.com/tools/kesu@v0.2.0'",
+            f"cannot tell which Kesu to pin: {source} is not a clean clone with an origin "
+            "remote; pass --kesu-spec, e.g. 'kesu @ git+https://git.example.com/tools/kesu@v0.2.0'",
+        )
+    if not SPEC.fullmatch(spec):
+        raise InitError(
+            f"--kesu-spec {spec!r} 不是对 kesu 的单个依赖声明（例如 'kesu==0.2.0' 或 "
+            "'kesu @ git+https://…@<提交>'）",
+            f"--kesu-spec {spec!r} is not one requirement on kesu (e.g. 'kesu==0.2.0' or "
+            "'kesu @ git+https://…@<commit>')",
+        )
+    return spec
+
+
+def pin_text(spec: str) -> str:
+    return (
+        "# 本仓库使用的 Kesu 版本：合并请求的检查总是安装基准分支上的这一行（.ci/install-kesu）。\n"
+        "# 升级 Kesu = 在合并请求中修改这一行（属于规则变更，需 rule-changes.yaml 中的批准）。\n"
+        "# The Kesu this repository runs: pull-request checks install the BASE branch's line\n"
+        "# (.ci/install-kesu). Upgrading Kesu is a reviewed rule change to this one line.\n"
+        f"{spec}\n"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +176,7 @@ def start(
     with_git: bool = True,
     source: Path = SOURCE,
     entries: Sequence[str] = COPY,
+    kesu_spec: str | None = None,
 ) -> Started:
     """Create the repository at ``target``; raises InitError on anything it will not do."""
     source = source.resolve()
@@ -110,6 +191,7 @@ def start(
             f"{source} is not a full Kesu checkout: run kesu init from a git clone of Kesu",
         )
     _check_target(target, source)
+    spec = _spec(kesu_spec, source)
     target.mkdir(parents=True, exist_ok=True)
     copied = 0
     for name in entries:
@@ -118,8 +200,12 @@ def start(
             shutil.copytree(src, target / name, ignore=_ignore(source), symlinks=False)
             copied += sum(1 for p in (target / name).rglob("*") if p.is_file())
         elif src.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target / name)
             copied += 1
+    with (target / PIN).open("x", encoding="utf-8", newline="\n") as fh:
+        fh.write(pin_text(spec))
+        copied += 1
     for folder in EMPTY_DIRS:
         (target / folder).mkdir(exist_ok=True)
         (target / folder / ".gitkeep").touch()
