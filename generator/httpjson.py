@@ -16,36 +16,54 @@ What the answer of a server can do to a CI job is bounded here, once for every c
 Every failure is an :class:`HttpProblem` subclass with a Chinese and an English message that
 names the host, never the path or query (a webhook's key lives there).
 
-An ``https_proxy`` / ``HTTPS_PROXY`` from the environment is used through ``CONNECT``, as urllib
-did (``no_proxy`` is honoured); loopback hosts never go through a proxy.
+The socket level (deadline, proxy, TLS) is :mod:`generator.httpconn`.
 """
 
 from __future__ import annotations
 
-import base64
 import http.client
-import io
-import ipaddress
 import json
-import select
-import socket
 import ssl
-import threading
-import time
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from generator.httpconn import (
+    LOOPBACK,
+    Clock,
+    Expired,
+    ProxyProblem,
+    is_loopback,
+    open_socket,
+    response_class,
+)
+
+__all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_BYTES",
+    "LOOPBACK",
+    "BadAnswer",
+    "DeadlineExceeded",
+    "HttpProblem",
+    "HttpStatus",
+    "NotAllowed",
+    "NotJson",
+    "NotUtf8",
+    "Redirected",
+    "TooLarge",
+    "Unreachable",
+    "allowed",
+    "is_loopback",
+    "parse_target",
+    "request_json",
+]
 
 DEFAULT_DEADLINE = 20.0
 """Seconds for one whole request, from name lookup to the last byte of the answer."""
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 """The largest answer accepted (8 MiB): a page of 100 reviews is about 300 KiB."""
-LOOPBACK = frozenset({"localhost"})
-"""Host names taken as loopback besides literal loopback addresses (127.0.0.0/8, ::1)."""
 _CHUNK = 64 * 1024
-_MAX_PROXY_HEAD = 64 * 1024
 
 
 class HttpProblem(Exception):
@@ -57,10 +75,6 @@ class HttpProblem(Exception):
         super().__init__(en)
         self.zh, self.en = zh, en
         self.status = status
-
-    @property
-    def reason(self) -> str:
-        return self.en
 
     def message(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
@@ -115,15 +129,6 @@ class Target:
     """Path and query, as sent in the request line."""
 
 
-def is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def parse_target(url: str) -> Target:
     """The parts of an allowed URL; raises NotAllowed (the message names the host only)."""
     try:
@@ -157,180 +162,6 @@ def allowed(url: str) -> bool:
     except NotAllowed:
         return False
     return True
-
-
-class _Expired(Exception):
-    """The deadline passed inside a read (turned into DeadlineExceeded with the host)."""
-
-
-class _Clock:
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def left(self) -> float:
-        remaining = self.end - time.monotonic()
-        if remaining <= 0:
-            raise _Expired
-        return remaining
-
-
-class _DeadlineReader(io.RawIOBase):
-    """Socket reads that each wait at most until the request's deadline."""
-
-    def __init__(self, sock: socket.socket, clock: _Clock) -> None:
-        self._sock, self._clock = sock, clock
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        self._sock.settimeout(self._clock.left())
-        try:
-            return self._sock.recv_into(buffer)
-        except TimeoutError as exc:
-            raise _Expired from exc
-
-
-def _response_class(clock: _Clock) -> type[http.client.HTTPResponse]:
-    class Response(http.client.HTTPResponse):
-        def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
-            super().__init__(sock, *args, **kwargs)
-            # http.client's own file object is kept open but unread: it holds the socket open
-            # after the connection lets go of it (``Connection: close``) until this closes.
-            self._holder = self.fp
-            self.fp = io.BufferedReader(_DeadlineReader(sock, clock))
-
-        def close(self) -> None:
-            try:
-                super().close()
-            finally:
-                self._holder.close()
-
-    return Response
-
-
-def _resolve(host: str, port: int, clock: _Clock) -> list[Any]:
-    """getaddrinfo has no timeout of its own: it runs in a thread that is waited for until the
-    deadline (a stuck resolver is left behind; the process ends soon after)."""
-    found: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            found["ok"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            found["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True, name="kesu-resolve")
-    thread.start()
-    thread.join(clock.left())
-    if thread.is_alive():
-        raise _Expired
-    if "error" in found:
-        raise found["error"]
-    addresses: list[Any] = found["ok"]
-    return addresses
-
-
-def _connect(host: str, port: int, clock: _Clock) -> socket.socket:
-    last: OSError = OSError(f"no address for {host}")
-    for family, kind, proto, _, address in _resolve(host, port, clock):
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.settimeout(clock.left())
-            sock.connect(address)
-        except TimeoutError as exc:
-            sock.close()
-            clock.left()  # raises when the deadline is gone; else try the next address
-            last = exc
-            continue
-        except OSError as exc:
-            sock.close()
-            last = exc
-            continue
-        return sock
-    raise last
-
-
-def _tunnel(
-    sock: socket.socket, proxy: urllib.parse.SplitResult, target: Target, clock: _Clock
-) -> None:
-    """``CONNECT host:port`` through an http proxy; the answer's head is read with the
-    deadline like any other."""
-    lines = [f"CONNECT {target.host}:{target.port} HTTP/1.1", f"Host: {target.host}:{target.port}"]
-    if proxy.username is not None:
-        pair = (
-            f"{urllib.parse.unquote(proxy.username)}:{urllib.parse.unquote(proxy.password or '')}"
-        )
-        lines.append(f"Proxy-Authorization: Basic {base64.b64encode(pair.encode()).decode()}")
-    sock.settimeout(clock.left())
-    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-    reader = _DeadlineReader(sock, clock)
-    head = b""
-    while b"\r\n\r\n" not in head:
-        one = bytearray(1)  # byte by byte: nothing of the tunnelled stream is read ahead
-        if reader.readinto(one) == 0 or len(head) > _MAX_PROXY_HEAD:
-            raise Unreachable("代理服务器断开了连接", "the proxy closed the connection")
-        head += bytes(one)
-    status = head.split(b"\r\n", 1)[0].split(b" ")
-    if len(status) < 2 or status[1] != b"200":
-        shown = status[1].decode("latin-1", "replace")[:3] if len(status) > 1 else "?"
-        raise Unreachable(
-            f"代理服务器拒绝连接 {target.host}（{shown}）",
-            f"the proxy refused to connect to {target.host} ({shown})",
-        )
-
-
-def _proxy_for(target: Target) -> urllib.parse.SplitResult | None:
-    if target.scheme != "https" or is_loopback(target.host):
-        return None
-    url = urllib.request.getproxies().get("https")
-    if not url or urllib.request.proxy_bypass(target.host):
-        return None
-    proxy = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
-    if proxy.scheme != "http" or not proxy.hostname:
-        raise NotAllowed(
-            f"不支持的代理地址（{proxy.scheme}://{proxy.hostname}）：请用 http://主机:端口",
-            f"unsupported proxy ({proxy.scheme}://{proxy.hostname}): use http://host:port",
-        )
-    return proxy
-
-
-def _handshake(sock: socket.socket, host: str, clock: _Clock) -> ssl.SSLSocket:
-    """TLS with certificate and host name checks; every wait is bounded by the deadline."""
-    context = ssl.create_default_context()
-    tls = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
-    tls.setblocking(False)
-    while True:
-        try:
-            tls.do_handshake()
-            break
-        except ssl.SSLWantReadError:
-            select.select([tls], [], [], clock.left())
-        except ssl.SSLWantWriteError:
-            select.select([], [tls], [], clock.left())
-    tls.settimeout(clock.left())
-    return tls
-
-
-def _open(target: Target, clock: _Clock) -> socket.socket:
-    proxy = _proxy_for(target)
-    if proxy is not None:
-        sock = _connect(proxy.hostname or "", proxy.port or 8080, clock)
-        try:
-            _tunnel(sock, proxy, target, clock)
-        except BaseException:
-            sock.close()
-            raise
-    else:
-        sock = _connect(target.host, target.port, clock)
-    if target.scheme != "https":
-        return sock
-    try:
-        return _handshake(sock, target.host, clock)
-    except BaseException:
-        sock.close()
-        raise
 
 
 def _read_body(resp: http.client.HTTPResponse, host: str, max_bytes: int) -> bytes:
@@ -383,7 +214,7 @@ def request_json(
     """
     target = parse_target(url)
     host = target.host
-    clock = _Clock(deadline)
+    clock = Clock(deadline)
     data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
     all_headers = {"Accept-Encoding": "identity", **headers}
     if data is not None:
@@ -391,11 +222,11 @@ def request_json(
     conn: http.client.HTTPConnection | None = None
     resp: http.client.HTTPResponse | None = None
     try:
-        sock = _open(target, clock)
+        sock = open_socket(target.scheme, host, target.port, clock)
         conn_class = http.client.HTTPSConnection if target.scheme == "https" else None
         conn = (conn_class or http.client.HTTPConnection)(host, target.port)
         conn.sock = sock  # connected (and tunnelled, and TLS-checked) above
-        conn.response_class = _response_class(clock)
+        conn.response_class = response_class(clock)
         sock.settimeout(clock.left())  # sendall: the timeout bounds the whole send
         conn.request("POST" if data is not None else "GET", target.path, data, all_headers)
         resp = conn.getresponse()
@@ -417,7 +248,7 @@ def request_json(
                 f"{host} 返回 {resp.status}", f"{host} answered {resp.status}", resp.status
             )
         raw = _read_body(resp, host, max_bytes)
-    except (_Expired, TimeoutError) as exc:
+    except (Expired, TimeoutError) as exc:
         raise DeadlineExceeded(
             f"{host} 未在 {deadline:g} 秒内完成应答", f"{host} did not answer within {deadline:g} s"
         ) from exc
@@ -431,6 +262,8 @@ def request_json(
             f"{host} 的应答不是有效的 HTTP（{type(exc).__name__}）",
             f"the answer of {host} is not valid HTTP ({type(exc).__name__})",
         ) from exc
+    except ProxyProblem as exc:
+        raise Unreachable(exc.zh, exc.en) from exc
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
         raise Unreachable(f"无法连接 {host}（{why}）", f"cannot reach {host} ({why})") from exc

@@ -9,12 +9,18 @@ huge or undeclared-length body, or arbitrary bytes. Every request is kept in ``r
 from __future__ import annotations
 
 import json
+import shutil
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,8 @@ class Server:
     respond: Callable[[Seen], Answer]
     requests: list[Seen] = field(default_factory=list)
     host: str = "127.0.0.1"
+    tls: tuple[Path, Path] | None = None
+    """(certificate, key): serve https (see :func:`self_signed`)."""
 
     def __post_init__(self) -> None:
         server = self
@@ -113,6 +121,11 @@ class Server:
         self.httpd = Quiet((self.host, 0), Handler)
         self.port = self.httpd.server_address[1]
         self.url = f"http://{self.host}:{self.port}"
+        if self.tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.url = f"https://localhost:{self.port}"
 
     def __enter__(self) -> Server:
         threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
@@ -128,3 +141,34 @@ class Server:
 def serving(respond: Callable[[Seen], Answer]) -> Iterator[Server]:
     with Server(respond) as server:
         yield server
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for ``localhost`` and 127.0.0.1 and its key (openssl CLI; the test is
+    skipped without it). Trust it with ``SSL_CERT_FILE``."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,7 @@ from generator.httpjson import (
     Unreachable,
     request_json,
 )
-from tests.http_servers import Answer, Server, json_answer, redirect, serving
+from tests.http_servers import Answer, Server, json_answer, redirect, self_signed, serving
 
 AUTH = {"Authorization": "Bearer SECRET-TOKEN"}
 
@@ -236,3 +237,26 @@ def test_a_server_object_can_be_reused() -> None:
     srv = Server(lambda _: json_answer({"n": 1}))
     with srv:
         assert request_json(srv.url, {}) == {"n": 1}
+
+
+def test_tls_certificates_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tls = self_signed(tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "none"))
+    with Server(lambda _: json_answer({"ok": 1}), tls=tls) as srv:
+        with pytest.raises(Unreachable) as info:
+            request_json(srv.url, AUTH, deadline=5)
+        assert "the TLS certificate of localhost is not valid" in info.value.en
+        monkeypatch.setenv("SSL_CERT_FILE", str(tls[0]))  # now trusted
+        assert request_json(f"{srv.url}/x", AUTH, deadline=5) == {"ok": 1}
+    assert [r.path for r in srv.requests] == ["/x"]  # nothing was sent before the check passed
+    assert srv.requests[0].headers["authorization"] == "Bearer SECRET-TOKEN"
+
+
+def test_the_deadline_covers_a_stalled_tls_handshake() -> None:
+    with socket.socket() as quiet:  # TCP accepted by the kernel, no TLS server hello ever
+        quiet.bind(("127.0.0.1", 0))
+        quiet.listen()
+        port = quiet.getsockname()[1]
+        with pytest.raises(DeadlineExceeded):
+            request_json(f"https://127.0.0.1:{port}/", AUTH, deadline=0.3)
