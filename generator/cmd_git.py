@@ -21,7 +21,7 @@ from generator.cli import (
     parse_as_of,
 )
 from generator.config import RepoConfig
-from generator.report import REPORTERS, render_text
+from generator.report import REPORTERS, github_notice, render_text
 
 
 def _as_of(args: argparse.Namespace, config: RepoConfig) -> datetime:
@@ -31,7 +31,7 @@ def _as_of(args: argparse.Namespace, config: RepoConfig) -> datetime:
 def _print_notes(notes: list[str], fmt: str, title: str) -> None:
     for note in notes:
         if fmt == "github":
-            sys.stdout.write(f"::notice title={title}::{note}\n")
+            sys.stdout.write(github_notice(title, note) + "\n")
         elif fmt == "text":
             sys.stdout.write(f"{note}\n")
 
@@ -221,45 +221,98 @@ def _setup_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p = sub.add_parser(
         "verify-approvals",
         help="match approvals a pull request adds with reviews on it (GitHub API)",
-        description="Every approval entry this change adds to a record must match an approving "
-        "review (or a change request, for decision: rejected) on the pull request, by a person "
-        "kesu.yaml lists with that role and GitHub login, on the latest commit. Reads "
-        "GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_EVENT_PATH as set in "
-        "GitHub Actions. Exit 0 verified (or nothing to verify), 1 not verified, 2 usage.",
+        description="Every approval entry this change adds to a record, and every entry it "
+        "appends to rule-changes.yaml, must match an approving review (or a change request, "
+        "for decision: rejected) on the pull request's latest commit by the person named, "
+        "with the role and GitHub login the BASE revision's kesu.yaml gives (people, "
+        "records_dir and policy are read from --base, never from the change). Reads "
+        "GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_EVENT_PATH and "
+        "GITHUB_BASE_REF as set in GitHub Actions. Exit 0 verified (or nothing to verify), "
+        "1 not verified, 2 usage or API error.",
     )
-  # the registry keys handlers by function name
-    p.add_argument("--base", required=True, metavar="REF", help="e.g. origin/main")
+    p.add_argument(
+        "--base",
+        metavar="REF",
+        help="whose rules and people judge the change (default: origin/<the pull request's "
+        "base branch> from GITHUB_EVENT_PATH or $GITHUB_BASE_REF)",
+    )
     p.add_argument("--pr", type=int, metavar="N", help="default: from GITHUB_EVENT_PATH")
     p.add_argument("--repository", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
     p.add_argument("--api-url", metavar="URL", help="default: $GITHUB_API_URL or api.github.com")
     add_format(p)
 
 
-def _event_pr() -> int | None:
+def _event() -> dict[str, Any]:
     path = os.environ.get("GITHUB_EVENT_PATH")
     if not path:
-        return None
+        return {}
     try:
         event = json.loads(Path(path).read_text(encoding="utf-8"))
-        return int(event["pull_request"]["number"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    except (OSError, ValueError):
+        return {}
+    pull = event.get("pull_request") if isinstance(event, dict) else None
+    return pull if isinstance(pull, dict) else {}
+
+
+def _event_pr() -> int | None:
+    number = _event().get("number")
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
+
+
+def _event_base() -> str | None:
+    """``origin/<base branch>`` of the pull request the workflow runs for."""
+    base = _event().get("base")
+    ref = base.get("ref") if isinstance(base, dict) else None
+    ref = ref if isinstance(ref, str) and ref else os.environ.get("GITHUB_BASE_REF")
+    return f"origin/{ref}" if ref else None
 
 
 @command(_setup_verify)
 def cmd_verify_approvals(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.changes import ChangeError, compare, read_base
+    from generator.check import judge_config
     from generator.load import discover
-    from generator.reviews import ReviewsError, claims_added, fetch_pull, verify
+    from generator.reviews import (
+        ReviewsError,
+        claims_added,
+        fetch_pull,
+        register_claims,
+        skipped_notes,
+        verify,
+    )
+    from generator.rulechanges import REGISTER, read_register
+    from generator.rulesource import WorkTreeRules
 
+    base = args.base or _event_base()
+    if not base:
+        raise UsageError(
+            "需要 --base（如 origin/main）；在 GitHub Actions 的 pull_request 事件中默认取 PR 的"
+            "基准分支",
+            "needs --base (e.g. origin/main); in a GitHub Actions pull_request run it defaults "
+            "to the pull request's base branch",
+        )
     try:
-        snapshot = read_base(config.root, config.records_dir, args.base)
+        # The judge: people, roles, records_dir and policy as the base holds them.
+        judge, judge_diags = judge_config(config, base, args.preset)
+        if judge_diags:
+            sys.stderr.write(render_text(judge_diags, 0, lang))
+            raise UsageError(
+                f"基准版本 {base} 的 kesu.yaml 无法读取，无法核对审批",
+                f"the kesu.yaml of the base {base} does not load; approvals cannot be verified",
+            )
+        snapshot = read_base(config.root, judge.records_dir, base)
+        base_register = judge.rule_source.read(REGISTER)
     except ChangeError as exc:
         raise UsageError(exc.message(lang)) from exc
-    files, _ = discover([config.records_path], config.root)
+    files, _ = discover([judge.records_path], config.root)
     changes, _ = compare(snapshot, files, config.root)
+    register = read_register(base_register, WorkTreeRules(config.root).read(REGISTER), base)
     claims = [c for ch in changes for c in claims_added(ch.new, ch.old)]
+    claims += register_claims(register)
     if not claims:
+        if register.diagnostics:  # a malformed register entry: there is nothing to ask about
+            sys.stdout.write(REPORTERS[args.format](list(register.diagnostics), 0, lang))
+            return EXIT_INVALID
         sys.stdout.write("No approvals added; nothing to verify.\n" if lang == "en"
                          else "本次改动没有新增审批，无需核对。\n")  # fmt: skip
         return EXIT_OK
@@ -277,11 +330,12 @@ def cmd_verify_approvals(args: argparse.Namespace, config: RepoConfig, lang: str
         pull = fetch_pull(api, repository, number, token)
     except ReviewsError as exc:
         raise UsageError(exc.message(lang)) from exc
-    diags, proven = verify(claims, pull, config.people)
-    _print_notes(proven, args.format, "kesu approvals")
+    diags, proven = verify(claims, pull, judge.people)
+    diags = [*register.diagnostics, *diags]
+    _print_notes([*skipped_notes(pull, lang), *proven], args.format, "kesu approvals")
     checked = len({c.file.display for c in claims})
     sys.stdout.write(REPORTERS[args.format](diags, checked, lang))
-    return EXIT_INVALID if diags else EXIT_OK
+    return EXIT_INVALID if any(d.severity == "error" for d in diags) else EXIT_OK
 
 
 # ------------------------------------------------------------------ kesu notify
@@ -329,7 +383,7 @@ def _run_url() -> str:
 
 @command(_setup_notify)
 def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.notify import URL_ENV, NotifyError, build_request, message, post
+    from generator.notify import URL_ENV, NotifyError, build_request, link_target, message, post
 
     if not config.notifications_enabled and not args.dry_run:
         sys.stdout.write(
@@ -347,7 +401,12 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     if not items:
         sys.stdout.write("Nothing is overdue.\n" if lang == "en" else "没有逾期项目，不发送。\n")
         return EXIT_OK
-    text = message(items, as_of, lang, args.site_url or _run_url())
+    if args.site_url and link_target(args.site_url) is None:
+        raise UsageError(
+            f"--site-url 须为 http(s) 地址：{args.site_url!r}",
+            f"--site-url must be an http(s) URL: {args.site_url!r}",
+        )
+    text = message(items, as_of, lang, args.site_url or _run_url(), kind)
     title = "Overdue complaints" if lang == "en" else "逾期客诉"
     url = os.environ.get(URL_ENV, "")
     try:
@@ -361,8 +420,7 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
                              else f"${URL_ENV} 为空：请添加仓库密钥（secret）")  # fmt: skip
         post(target, body)
     except NotifyError as exc:
-        sys.stderr.write(f"kesu notify: {exc.message(lang)}\n")
-        return EXIT_INVALID
+        raise UsageError(exc.message(lang)) from exc
     sys.stdout.write(f"Posted {len(items)} overdue item(s).\n" if lang == "en"
                      else f"已发送 {len(items)} 个逾期项目。\n")  # fmt: skip
     return EXIT_OK

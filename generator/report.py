@@ -75,6 +75,12 @@ def _esc_prop(s: str) -> str:
     return _esc_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
+def github_notice(title: str, text: str) -> str:
+    """A ``::notice`` workflow command; ``text`` (which may quote a record) cannot end it and
+    start another command."""
+    return f"::notice title={_esc_prop(title)}::{_esc_data(text)}"
+
+
 def render_github(diags: Sequence[Diagnostic], checked: int, lang: str) -> str:
     """GitHub workflow commands: one annotation per diagnostic, shown inline on the PR diff."""
     lines = []

@@ -1,27 +1,35 @@
-"""Approvals that prove themselves: each approval a pull request adds to a record must match
-an approving review on that pull request by the person it names.
+"""Approvals that prove themselves: each approval a pull request adds (to a record, or to
+``rule-changes.yaml``) must match a review on that pull request by the person it names.
 
-``kesu.yaml`` lists people with their roles and GitHub logins. The reviews come from the GitHub
-REST API with the workflow's token (read-only ``pull-requests: read`` is enough). HTTP is plain
-urllib with a timeout; tests replay recorded responses from a server on 127.0.0.1.
+The people, their roles and GitHub logins come from the **base** branch's ``kesu.yaml`` (design
+decision 12): a pull request that edits ``people`` cannot vouch for itself. The reviews come
+from the GitHub REST API with the workflow's token (read-only ``pull-requests: read`` is
+enough) through :mod:`generator.httpjson`; tests replay recorded responses from a server on
+127.0.0.1. Every answer's shape is checked before it is believed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from generator.changes import BilingualError
 from generator.config import Person
 from generator.diagnostics import Diagnostic
-from generator.httpjson import HttpProblem, allowed, request_json
+from generator.httpjson import DEFAULT_MAX_BYTES, HttpProblem, HttpStatus, allowed, request_json
 from generator.load import LoadedFile
+from generator.rulechanges import REGISTER, Register
 from generator.yamlload import locate
 
 API_VERSION = "2022-11-28"
-TIMEOUT = 20.0
+DEADLINE = 20.0
+"""Seconds for each API request, all of it (see :mod:`generator.httpjson`)."""
+PER_PAGE = 100
 MAX_PAGES = 30
+"""3,000 reviews at most; a pull request with more is refused rather than half-read (a later
+review the unread pages hold could withdraw an approval)."""
 _STATE = {"approved": "APPROVED", "rejected": "CHANGES_REQUESTED"}
 _STATUS_HINT = {
     401: ("令牌无效", "bad token"),
@@ -31,20 +39,40 @@ _STATUS_HINT = {
 
 
 class ReviewsError(BilingualError):
-    """The API could not be asked (network, token, unknown pull request): exit 2."""
+    """The API could not be asked, or answered something else than a pull request and its
+    reviews (network, token, unknown pull request, malformed answer): exit 2."""
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One approval entry this pull request adds to a record."""
+    """One approval entry this pull request adds: to a record's ``approvals`` or to the rule
+    change register's ``changes``."""
 
     file: LoadedFile
     index: int
     entry: Mapping[str, Any]
+    key: str = "approvals"
+    """The list the entry is in: ``approvals`` (a record) or ``changes`` (the register)."""
 
     @property
     def rid(self) -> str:
         return self.file.stem
+
+    @property
+    def field(self) -> str:
+        return f"{self.key}[{self.index}]"
+
+    @property
+    def label(self) -> str:
+        """How messages name the entry: ``KS-2025-0002 approvals[0]``."""
+        name = self.file.display if self.key == "changes" else self.rid
+        return f"{name} {self.field}"
+
+    @property
+    def subject(self) -> str:
+        """What is approved: a record approval's subject, a rule change's summary."""
+        text = self.entry.get("summary" if self.key == "changes" else "subject")
+        return " ".join(str(text).split())[:60]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +84,26 @@ class Review:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A review by a deleted account (``user: null``): nobody's approval, reported as a note."""
+
+    review_id: int | None
+    state: str
+    submitted_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class PullRequest:
     number: int
     head_sha: str
     reviews: tuple[Review, ...]
+    skipped: tuple[Skipped, ...] = ()
 
 
-def get_json(url: str, token: str, timeout: float = TIMEOUT) -> Any:
-    """GET one API resource as JSON; errors become a ReviewsError with the status."""
+def get_json(
+    url: str, token: str, deadline: float = DEADLINE, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Any:
+    """GET one API resource as JSON; every failure becomes a ReviewsError naming the URL."""
     if not allowed(url):
         raise ReviewsError(f"API 地址必须是 https：{url}", f"The API URL must be https: {url}")
     headers = {
@@ -73,46 +113,81 @@ def get_json(url: str, token: str, timeout: float = TIMEOUT) -> Any:
         "User-Agent": "kesu-verify-approvals",
     }
     try:
-        return request_json(url, headers, timeout)
+        return request_json(url, headers, deadline=deadline, max_bytes=max_bytes)
+    except HttpStatus as exc:
+        zh, en = _STATUS_HINT.get(exc.status or 0, ("", ""))
+        raise ReviewsError(
+            f"GitHub API 返回 {exc.status}：{url}" + (f"（{zh}）" if zh else ""),
+            f"GitHub API answered {exc.status} for {url}" + (f" ({en})" if en else ""),
+        ) from exc
     except HttpProblem as exc:
-        if exc.status is None:
-            raise ReviewsError(f"无法访问 GitHub API：{exc.reason}",
-                               f"Cannot reach the GitHub API: {exc.reason}") from exc  # fmt: skip
-        zh, en = _STATUS_HINT.get(exc.status, ("", ""))
         raise ReviewsError(
-            f"GitHub API 返回 {exc.status}：{url}（{zh}）",
-            f"GitHub API answered {exc.status} for {url} ({en})",
+            f"GitHub API 请求失败：{url}：{exc.zh}", f"GitHub API request failed: {url}: {exc.en}"
         ) from exc
 
 
-def fetch_pull(api: str, repository: str, number: int, token: str) -> PullRequest:
-    """The pull request's head commit and every review (all pages)."""
+def _bad(where_zh: str, where_en: str, what_zh: str, what_en: str) -> ReviewsError:
+    return ReviewsError(
+        f"GitHub API 的应答格式不对：{where_zh}：{what_zh}",
+        f"Unexpected GitHub API answer: {where_en}: {what_en}",
+    )
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _review(item: Any, page: int, n: int) -> Review | Skipped:
+    """One item of a reviews page, its shape checked: a deleted account's review is Skipped."""
+    where = (f"评审列表第 {page} 页第 {n + 1} 项", f"reviews page {page}, item {n + 1}")
+    if not isinstance(item, Mapping):
+        raise _bad(*where, "不是对象", "not an object")
+    state, commit, submitted = item.get("state"), item.get("commit_id"), item.get("submitted_at")
+    if not _text(state):
+        raise _bad(*where, "state 缺失或不是文本", "state is missing or not text")
+    if commit is not None and not _text(commit):
+        raise _bad(*where, "commit_id 不是文本", "commit_id is not text")
+    if submitted is not None and not isinstance(submitted, str):
+        raise _bad(*where, "submitted_at 不是文本", "submitted_at is not text")
+    user = item.get("user", ...)
+    if user is None:
+        rid = item.get("id")
+        return Skipped(rid if isinstance(rid, int) else None, str(state), submitted or "")
+    if not isinstance(user, Mapping) or not _text(user.get("login")):
+        raise _bad(*where, "user.login 缺失或不是文本", "user.login is missing or not text")
+    return Review(str(user["login"]), str(state), commit, submitted or "")
+
+
+def fetch_pull(
+    api: str, repository: str, number: int, token: str, deadline: float = DEADLINE
+) -> PullRequest:
+    """The pull request's head commit and every review (all pages, at most MAX_PAGES)."""
     base = f"{api.rstrip('/')}/repos/{repository}/pulls/{number}"
-    pull = get_json(base, token)
+    pull = get_json(base, token, deadline)
+    head = pull.get("head") if isinstance(pull, Mapping) else None
+    sha = head.get("sha") if isinstance(head, Mapping) else None
+    if not _text(sha):
+        where = (f"PR #{number}", f"pull request #{number}")
+        raise _bad(*where, "缺少 head.sha", "head.sha is missing or not text")
     reviews: list[Review] = []
+    skipped: list[Skipped] = []
     for page in range(1, MAX_PAGES + 1):
-        batch = get_json(f"{base}/reviews?per_page=100&page={page}", token)
+        batch = get_json(f"{base}/reviews?per_page={PER_PAGE}&page={page}", token, deadline)
         if not isinstance(batch, list):
-            raise ReviewsError("GitHub API 的评审列表格式不对", "Unexpected reviews payload")
-        for item in batch:
-            user = item.get("user") or {}
-            reviews.append(
-                Review(
-                    login=str(user.get("login", "")),
-                    state=str(item.get("state", "")),
-                    commit_id=item.get("commit_id"),
-                    submitted_at=str(item.get("submitted_at") or ""),
-                )
-            )
-        if len(batch) < 100:
-            break
-    try:
-        head = str(pull["head"]["sha"])
-    except (KeyError, TypeError) as exc:
-        raise ReviewsError(
-            "GitHub API 的 PR 数据缺少 head.sha", "Pull request without head.sha"
-        ) from exc
-    return PullRequest(number, head, tuple(reviews))
+            raise _bad(f"评审列表第 {page} 页", f"reviews page {page}", "不是列表", "not a list")
+        for n, item in enumerate(batch):
+            got = _review(item, page, n)
+            if isinstance(got, Skipped):
+                skipped.append(got)
+            else:
+                reviews.append(got)
+        if len(batch) < PER_PAGE:
+            return PullRequest(number, str(sha), tuple(reviews), tuple(skipped))
+    raise ReviewsError(
+        f"PR #{number} 的评审超过 {MAX_PAGES * PER_PAGE} 条，无法全部读取，因此不作核对",
+        f"Pull request #{number} has more than {MAX_PAGES * PER_PAGE} reviews; they cannot all "
+        "be read, so nothing is verified",
+    )
 
 
 def latest_states(reviews: Sequence[Review]) -> dict[str, Review]:
@@ -126,7 +201,7 @@ def latest_states(reviews: Sequence[Review]) -> dict[str, Review]:
 
 
 def _diag(claim: Claim, code: str, zh: str, en: str, hint_zh: str, hint_en: str) -> Diagnostic:
-    path: list[str | int] = ["approvals", claim.index]
+    path: list[str | int] = [claim.key, claim.index]
     where = locate(claim.file.text, path) if claim.file.text else None
     return Diagnostic(
         file=claim.file.display,
@@ -135,7 +210,7 @@ def _diag(claim: Claim, code: str, zh: str, en: str, hint_zh: str, hint_en: str)
         message_en=en,
         line=where[0] if where else None,
         column=where[1] if where else None,
-        field=f"approvals[{claim.index}]",
+        field=claim.field,
         hint_zh=hint_zh,
         hint_en=hint_en,
     )
@@ -144,16 +219,19 @@ def _diag(claim: Claim, code: str, zh: str, en: str, hint_zh: str, hint_en: str)
 def verify(
     claims: Sequence[Claim], pull: PullRequest, people: Sequence[Person]
 ) -> tuple[list[Diagnostic], list[str]]:
-    """Diagnostics for claims no review backs, and one line per verified claim."""
+    """Diagnostics for claims no review backs, and one line per verified claim.
+
+    ``people`` must be the base revision's: the change under review cannot name its judges.
+    """
     by_name = {p.name: p for p in people}
     standing = latest_states(pull.reviews)
     diags: list[Diagnostic] = []
     proven: list[str] = []
     for c in claims:
         role, name = str(c.entry.get("role")), str(c.entry.get("name"))
-        decision, subject = str(c.entry.get("decision")), str(c.entry.get("subject"))
-        what = f"{c.rid} approvals[{c.index}]（{role} {name}：{decision} {subject}）"
-        what_en = f"{c.rid} approvals[{c.index}] ({role} {name}: {decision} {subject})"
+        decision, subject = str(c.entry.get("decision")), c.subject
+        what = f"{c.label}（{role} {name}：{decision} {subject}）"
+        what_en = f"{c.label} ({role} {name}: {decision} {subject})"
         person = by_name.get(name)
         if person is None or not person.login:
             diags.append(_diag(
@@ -213,4 +291,26 @@ def claims_added(new: LoadedFile, old: Mapping[str, Any] | None) -> list[Claim]:
             before.remove(entry)
         elif isinstance(entry, Mapping):
             out.append(Claim(new, i, entry))
+    return out
+
+
+def register_claims(register: Register) -> list[Claim]:
+    """The entries a change appends to ``rule-changes.yaml``, as claims to verify."""
+    loaded = register.loaded
+    if loaded is None:
+        return []
+    file = LoadedFile(Path(REGISTER), REGISTER, None, loaded.text, ())
+    return [Claim(file, e.index, e.entry, key="changes") for e in register.added()]
+
+
+def skipped_notes(pull: PullRequest, lang: str) -> list[str]:
+    """One line per review by a deleted account, which backs no claim."""
+    out = []
+    for s in pull.skipped:
+        rid = f" {s.review_id}" if s.review_id is not None else ""
+        out.append(
+            f"Review{rid} ({s.state} {s.submitted_at}) by a deleted account was skipped"
+            if lang == "en"
+            else f"已跳过已删除账号的评审{rid}（{s.state} {s.submitted_at}）"
+        )
     return out
