@@ -21,7 +21,7 @@ import pytest
 from generator.cache import _code_salt, _salt
 from generator.cachedir import CACHE_DIR, ENV_DIR, CacheDir, Refusal, locate, tracked
 from generator.check import cache_tracked
-from generator.initrepo import IGNORED, start
+from generator.initrepo import COPY, IGNORED, _ignore_cache
 from generator.yamlload import load_yaml_bytes
 from tests.conftest import CASES
 from tests.site_fixtures import BUILD_EPOCH, REPO, site_repo
@@ -311,9 +311,19 @@ def test_write_replaces_a_link_and_read_refuses_one(tmp_path: Path) -> None:
 
 
 def test_init_ignores_the_cache(tmp_path: Path) -> None:
-    started = start(tmp_path / "new", "000", with_git=False, entries=("mkdocs.yml",))
-    lines = (started.root / ".gitignore").read_text(encoding="utf-8").splitlines()
-    assert IGNORED in lines
-    full = start(tmp_path / "full", "000", with_git=False)
-    text = (full.root / ".gitignore").read_text(encoding="utf-8")
-    assert text.count(".kesu-cache") == 1  # Kesu's own .gitignore already has it
+    """``kesu init`` copies Kesu's ``.gitignore`` and makes sure it names the cache."""
+    assert ".gitignore" in COPY
+    assert IGNORED in (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    fresh = tmp_path / "fresh" / ".gitignore"
+    fresh.parent.mkdir()
+    assert _ignore_cache(fresh) == 1  # a new file: counted as written
+    assert IGNORED in fresh.read_text(encoding="utf-8").splitlines()
+    other = tmp_path / ".gitignore"
+    other.write_text("public/", encoding="utf-8")  # no newline at the end
+    assert _ignore_cache(other) == 0
+    assert other.read_text(encoding="utf-8").splitlines()[0] == "public/"
+    assert IGNORED in other.read_text(encoding="utf-8").splitlines()
+    for line in (".kesu-cache", "/.kesu-cache/", ".kesu-cache/"):
+        other.write_text(f"{line}\n", encoding="utf-8")
+        _ignore_cache(other)
+        assert other.read_text(encoding="utf-8") == f"{line}\n"
