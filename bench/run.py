@@ -341,6 +341,7 @@ def run_size(n: int, work: Path, args: argparse.Namespace, kesu: list[str]) -> S
         NO_MKDOCS_2_WARNING="1",
         KESU_LANG="zh",
     )
+    env.pop("KESU_CACHE_DIR", None)  # the cold run starts from the bench repository's own cache
     logs = work / f"logs-{n}"
     logs.mkdir()
 

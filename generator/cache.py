@@ -1,4 +1,5 @@
-"""Parsed records cached by content, in ``.kesu-cache/`` (git-ignored) at the repository root.
+"""Parsed records cached by content, in ``.kesu-cache/`` (git-ignored) at the repository root,
+or in ``KESU_CACHE_DIR``; where, and how it is reached safely: ``generator/cachedir.py``.
 
 Parsing a record depends only on its bytes and on the loader, so the result is kept under a
 hash of the bytes: about 0.9 ms a record to parse (9 s of ``kesu validate`` at 10,000
@@ -15,6 +16,8 @@ records) against about 0.15 ms to read a cached entry (``docs/performance.md``).
 - 256 shard files by the hash's first byte: a one-record change rewrites one small file.
   Files are replaced atomically; any error reading or writing the cache only turns it off.
   ``KESU_CACHE=0`` turns it off too.
+- A cache in the tree that Git tracks, or that is a symbolic link, is not used: anyone can
+  commit files there (``cachedir``). Every read, write and deletion goes through ``cachedir``.
 """
 
 from __future__ import annotations
@@ -24,16 +27,20 @@ import gc
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from generator.cachedir import CACHE_DIR, CacheDir, open_cache
 from generator.yamlload import MAX_BYTES, Loaded, load_yaml_bytes, load_yaml_file
 
-CACHE_DIR = ".kesu-cache"
+__all__ = ["CACHE_DIR", "RecordCache", "Verdicts", "cached_load", "content_key"]
+_MAX_CACHE_FILE = 1 << 28
+"""A shard or verdict file larger than this is not read (10,000 records: about 2 MB)."""
 _HERE = Path(__file__).resolve().parent
 _SALT_FILES = ("cache.py", "yamlload.py", "diagnostics.py")
 _BOM = b"\xef\xbb\xbf"
@@ -130,7 +137,7 @@ class RecordCache:
             self._shards[name] = {}
             if self.folder is not None:
                 try:
-                    text = (self.folder / f"{name}.json").read_text(encoding="utf-8")
+                    text = _read_text(self.folder, f"{name}.json", "utf-8")
                     enabled = gc.isenabled()
                     gc.disable()  # a shard is many small containers: no collections meanwhile
                     try:
@@ -174,11 +181,9 @@ class RecordCache:
         if self.folder is None or not self._pending:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             for name, changes in sorted(self._pending.items()):
-                target = self.folder / f"{name}.json"
                 try:  # re-read: the shard in memory holds objects the stages now use
-                    shard = json.loads(target.read_text(encoding="utf-8"))
+                    shard = json.loads(_read_text(self.folder, f"{name}.json", "utf-8"))
                 except (OSError, ValueError):
                     shard = {}
                 if not isinstance(shard, dict):
@@ -192,39 +197,55 @@ class RecordCache:
                 # New entries are written from the JSON text made when they were loaded.
                 parts = [f"{_dumps(d)}:{_dumps(e)}" for d, e in shard.items()]
                 parts += [f'"{d}":{text}' for d, text in changes.items()]
-                tmp = self.folder / f".{name}.{os.getpid()}.tmp"
-                tmp.write_text("{" + ",".join(parts) + "}", encoding="utf-8")
-                tmp.replace(target)
+                text = "{" + ",".join(parts) + "}"
+                _write(self.folder, f"{name}.json", text.encode("utf-8"))
             self._pending.clear()
         except OSError:
             self.folder = None  # read-only checkout, full disk: run on without a cache
 
 
+_SALTED = re.compile(r"[a-z]+-[0-9a-f]{16}")
+"""The name of a salted folder: only such folders are ever removed from the cache."""
+
+
 def _salted_folder(root: Path, kind: str, salt: Callable[[], str]) -> Path | None:
-    """``.kesu-cache/<kind>-<salt>`` under ``root``, older salts of that kind removed; None
-    when ``KESU_CACHE=0``."""
-    if os.environ.get("KESU_CACHE", "1") == "0":
+    """``<cache>/<kind>-<salt>`` for ``root``'s cache (``cachedir.open_cache``), older salts
+    of that kind removed; None when there is no cache (``KESU_CACHE=0``, or refused)."""
+    place = open_cache(root)
+    if place is None:
         return None
-    folder = root / CACHE_DIR / f"{kind}-{salt()}"
-    for old in _siblings(folder, f"{kind}-*"):
-        _remove_folder(old)
-    return folder
+    name = f"{kind}-{salt()}"
+    for old in place.folders(f"{kind}-"):
+        if old != name and _SALTED.fullmatch(old):
+            place.remove(old)
+    return place.path / name
+
+
+def _store(folder: Path | None) -> tuple[CacheDir, str] | None:
+    """The cache folder holding the salted ``folder``, and ``folder``'s name in it."""
+    return None if folder is None else (CacheDir(folder.parent), folder.name)
+
+
+def _read_text(folder: Path, name: str, encoding: str) -> str:
+    """``folder/name`` as text, read through ``cachedir`` (never through a link)."""
+    store = _store(folder)
+    raw = store[0].read(store[1], name, _MAX_CACHE_FILE) if store is not None else None
+    if raw is None:
+        raise FileNotFoundError(name)
+    return raw.decode(encoding)
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    """Replace ``folder/name`` atomically through ``cachedir``; raises OSError."""
+    store = _store(folder)
+    if store is None:
+        raise FileNotFoundError(name)
+    store[0].write(store[1], name, data)
 
 
 @lru_cache(maxsize=64)
 def _resolved(root: str) -> Path:
     return Path(root).resolve()
-
-
-def _siblings(folder: Path, pattern: str = "records-*") -> Iterable[Path]:
-    try:
-        return [
-            p
-            for p in folder.parent.glob(pattern)
-            if p != folder and p.is_dir() and not p.is_symlink()
-        ]
-    except OSError:
-        return []
 
 
 def _dumps(value: Any) -> str:
@@ -304,7 +325,7 @@ class Verdicts:
             known: set[str] = set()
             if self.folder is not None:
                 try:
-                    text = (self.folder / f"{check}.txt").read_text(encoding="ascii")
+                    text = _read_text(self.folder, f"{check}.txt", "ascii")
                     known = set(text.split())
                 except (OSError, ValueError):
                     pass
@@ -334,28 +355,17 @@ class Verdicts:
         if self.folder is None or not self._new:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             for check, new in sorted(self._new.items()):
                 known = self._set(check) | new
                 used = self._used.get(check, set())
                 if len(known) > 2 * len(used):  # many old versions: keep what this run used
                     known = used | new
                 self._known[check] = known
-                tmp = self.folder / f".{check}.{os.getpid()}.tmp"
-                tmp.write_text("\n".join(sorted(known)) + "\n", encoding="ascii")
-                tmp.replace(self.folder / f"{check}.txt")
+                text = "\n".join(sorted(known)) + "\n"
+                _write(self.folder, f"{check}.txt", text.encode("ascii"))
             self._new.clear()
         except OSError:
             self.folder = None
-
-
-def _remove_folder(old: Path) -> None:
-    try:
-        for f in old.iterdir():
-            f.unlink(missing_ok=True)
-        old.rmdir()
-    except OSError:
-        pass
 
 
 def content_key(*parts: str) -> str:

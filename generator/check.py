@@ -182,6 +182,32 @@ def structural(
     return out
 
 
+def cache_tracked(root: Path) -> list[Diagnostic]:
+    """A cache committed in the head or staged (design decision 12): never believed, so
+    refused; one finding, at the first such file."""
+    from generator.cachedir import CACHE_DIR, tracked
+
+    files = tracked(root, CACHE_DIR, head=True) or []
+    if not files:
+        return []
+    n = len(files)
+    return [
+        _diag(
+            files[0],
+            "cache-tracked",
+            f"{CACHE_DIR}/ 中有 {n} 个文件被提交到 Git（第一个：{files[0]}）：缓存由 Kesu 在"
+            "每台机器上自行生成，提交的缓存可能让记录被读成与其文件不同的内容，因此不予采信",
+            f"{n} file(s) under {CACHE_DIR}/ are committed to Git (first: {files[0]}): Kesu "
+            "writes its cache on each machine, and a committed one could make a record read as "
+            "something other than its file, so it is never trusted",
+            f"从提交中移除：git rm -r --cached {CACHE_DIR}，确认 .gitignore 中有 {CACHE_DIR}/"
+            "，再提交。",
+            f"Take it out of the commit: git rm -r --cached {CACHE_DIR}, make sure .gitignore "
+            f"lists {CACHE_DIR}/, and commit again.",
+        )
+    ]
+
+
 def _base_dues(analysis: Analysis, changes: list[RecordChange], as_of: datetime,
                ) -> dict[str, Computed]:  # fmt: skip
     """The computation with every changed record at its base version, for those records.
@@ -368,6 +394,7 @@ def _check_change(config: RepoConfig, snapshot: BaseSnapshot, analysis: Analysis
     wt = [f.display for f in files]
     diags = list(analysis.diagnostics)
     diags += structural(snapshot, changes, removed, wt, config.id_prefix, config.id_digits)
+    diags += cache_tracked(config.root)
     old_computed = _base_dues(analysis, changes, as_of)
     needs: list[ApprovalNeed] = []
     for change in changes:

@@ -51,6 +51,9 @@ SPEC = re.compile(rf"kesu\s*(@\s*[^\s;#]+|{_OP}(\s*,\s*{_OP})*)")
 SKIP_NAMES = frozenset({"__pycache__", ".DS_Store"})
 SKIP_PATHS = frozenset({"site/generated"})
 EMPTY_DIRS = ("records", "attachments")
+IGNORED = ".kesu-cache/"
+"""Always in the new repository's ``.gitignore``: a committed cache is refused
+(``cache-tracked``), so it must never be picked up by ``git add -A``."""
 
 
 class InitError(BilingualError):
@@ -154,6 +157,18 @@ def _ignore(src_root: Path) -> Callable[[str, list[str]], set[str]]:
     return ignore
 
 
+def _ignore_cache(gitignore: Path) -> int:
+    """Add ``IGNORED`` to ``gitignore`` unless a line already says it; 1 when the file is new."""
+    new = not gitignore.exists()
+    text = "" if new else gitignore.read_text(encoding="utf-8")
+    if any(line.strip().strip("/") == IGNORED.strip("/") for line in text.splitlines()):
+        return 0
+    lead = "" if not text or text.endswith("\n") else "\n"
+    with gitignore.open("a", encoding="utf-8", newline="\n") as fh:
+        fh.write(f"{lead}# Kesu's cache: written on each machine, never committed\n{IGNORED}\n")
+    return 1 if new else 0
+
+
 def _check_target(target: Path, source: Path) -> None:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InitError(
@@ -211,6 +226,7 @@ def start(
         (target / folder / ".gitkeep").touch()
     with (target / "kesu.yaml").open("x", encoding="utf-8", newline="\n") as fh:
         fh.write(config_text(preset, id_prefix, title))
+    copied += _ignore_cache(target / ".gitignore")
     if with_git:
         git.Repo.init(target, initial_branch="main")
     return Started(target, copied + 1, with_git)

@@ -19,6 +19,12 @@ def _no_locale_leak(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_cache_dir_leak(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cache is the tests' own (in each temp repository), never one a shell or CI points at.
+    monkeypatch.delenv("KESU_CACHE_DIR", raising=False)
+
+
 def copy_case(src: Path, dst: Path) -> Path:
     """Copy a case folder into a temp repo (symlinks and special files are made by tests)."""
     shutil.copytree(src, dst, symlinks=True, dirs_exist_ok=True)
