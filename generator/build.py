@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -25,16 +24,16 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from generator import attachments
 from generator.config import RepoConfig
 from generator.recorded import by_record, late_recorded
 from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.history import head_commit, record_histories
-from generator.render.report8d import attachment_refs
 from generator.render.sitedata import SiteData, build_site_data
 from generator.report import render_text
 
@@ -88,23 +87,7 @@ def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool
     )
 
 
-def copy_attachments(site: SiteData, root: Path) -> dict[str, str]:
-    """Attachment paths that exist inside the repository → their copy under the docs folder."""
-    found: dict[str, str] = {}
-    top = root.resolve()
-    for row in site.rows:
-        for ref in attachment_refs(row.record.data):
-            if ref in found or ref.startswith(("http://", "https://")):
-                continue
-            src = (root / ref).resolve()
-            if not src.is_file() or not src.is_relative_to(top) or src.is_relative_to(top / "site"):
-                continue
-            found[ref] = f"{GENERATED}/files/{PurePosixPath(src.relative_to(top).as_posix())}"
-    return found
-
-
-def write_if_changed(target: Path, pages: Iterable[tuple[str, str | bytes]],
-                     sources: Mapping[str, Path]) -> int:
+def write_if_changed(target: Path, pages: Iterable[tuple[str, str | bytes]]) -> int:
     """Write generated files under ``target``'s parent; remove stale ones. Returns writes."""
     wanted: set[Path] = set()
     written = 0
@@ -117,16 +100,6 @@ def write_if_changed(target: Path, pages: Iterable[tuple[str, str | bytes]],
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written += 1
-    for rel, src in sources.items():
-        path = target.parent / rel
-        wanted.add(path)
-        if path.is_file() and path.stat().st_size == src.stat().st_size and (
-            path.read_bytes() == src.read_bytes()
-        ):
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, path)
-        written += 1
     if target.is_dir():
         for path in sorted(target.rglob("*"), reverse=True):
             if path.is_file() and path not in wanted:
@@ -137,12 +110,16 @@ def write_if_changed(target: Path, pages: Iterable[tuple[str, str | bytes]],
 
 
 def generate(config: RepoConfig, site: SiteData) -> int:
-    """Render every page into ``site/generated/``; returns the number of files written."""
+    """Render every page into ``site/generated/``; returns the number of files written.
+
+    No attachment is copied there: the hook publishes them into the built site
+    (``generator.attachments``); the pages only link them.
+    """
     paths = build_paths(config)
-    files = copy_attachments(site, config.root)
-    pages = render_site(site, files)
-    sources = {dst: config.root / src for src, dst in files.items()}
-    return write_if_changed(paths.generated, ((p.path, p.content) for p in pages), sources)
+    plan = attachments.plan(config.root, (row.record.data for row in site.rows))
+    pages = [*((p.path, p.content) for p in render_site(site, plan.files, plan.images)),
+             (attachments.MANIFEST, plan.manifest)]
+    return write_if_changed(paths.generated, pages)
 
 
 def build_stamp(site: SiteData) -> dict[str, str]:

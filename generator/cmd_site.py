@@ -41,8 +41,10 @@ def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser(
         "serve",
         help="generate the Markdown, then preview the site with `mkdocs serve`",
-        description="Like `kesu build`, then serve the site locally with live reload of the "
-        "hand-written pages (run `kesu build` again after editing records).",
+        description="Like `kesu build`, then serve the site locally; hand-written pages are "
+        "rebuilt when they change (reload the page yourself: the site's Content Security "
+        "Policy blocks MkDocs' live-reload script); run `kesu build` again after editing "
+        "records.",
     )
     p.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
                    help="address to serve on (default: 127.0.0.1:8000)")

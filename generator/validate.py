@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
+from generator import attachments
 from generator.cache import Verdicts, content_key
 from generator.config import RepoConfig, load_schema
 from generator.crosscheck import check_identity, check_record
@@ -90,6 +91,7 @@ def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diag
     attachments, which depend on the other files, are checked every time.
     """
     fast_ok = fast_complaint_check()
+    attachments.clear_cache()  # which folders are links: looked up once per validation
     verdicts = Verdicts.for_root(config.root)
     key = content_key(config.tz.key)
     diags: list[Diagnostic] = []

@@ -1,7 +1,10 @@
 """The built site in a real browser (Debian chromium through Playwright), from file://.
 
 Every request that is not a file:// URL is aborted and recorded, and each test asserts none
-was made. Screenshots for the README: ``KESU_SCREENSHOTS=1 pytest tests/test_browser_site.py
+was made, and that no script error and no Content Security Policy violation happened: the
+site's own scripts all run under the policy of site/overrides/main.html. A site with hostile
+attachments (tests/site_fixtures.py) is also read from file:// and over http: no script of an
+attachment runs. Screenshots for the README: ``KESU_SCREENSHOTS=1 pytest tests/test_browser_site.py
 -k screenshots`` writes docs/screenshots/*.png from the demo records at a fixed instant.
 """
 
@@ -10,15 +13,29 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import threading
 import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.site_fixtures import BUILD_EPOCH, REPO, TZ, built_site, pinned_build, site_repo
+from tests.site_fixtures import (
+    BUILD_EPOCH,
+    HOSTILE_ATTACHMENTS,
+    HOSTILE_RECORD,
+    REPO,
+    SAFE_NAMES,
+    TZ,
+    built_site,
+    hostile_attachments_repo,
+    pinned_build,
+    site_repo,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -45,21 +62,30 @@ def browser() -> Iterator[Any]:
 
 
 class Offline:
-    """A page whose non-file requests are aborted and remembered."""
+    """A page whose requests outside ``allowed`` (file:// URLs) are aborted and remembered,
+    with its script errors and Content Security Policy violations."""
 
-    def __init__(self, browser: Any, width: int = 1400, height: int = 900) -> None:
+    def __init__(self, browser: Any, width: int = 1400, height: int = 900,
+                 allowed: tuple[str, ...] = ("file:",)) -> None:
         self.external: list[str] = []
         self.errors: list[str] = []
-        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.allowed = allowed
+        self.page = browser.new_page(viewport={"width": width, "height": height},
+                                     accept_downloads=True)
         self.page.route("**/*", self._route)
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", self._console)
 
     def _route(self, route: Any) -> None:
-        if route.request.url.startswith("file:"):
+        if route.request.url.startswith(self.allowed):
             route.continue_()
         else:
             self.external.append(route.request.url)
             route.abort()
+
+    def _console(self, msg: Any) -> None:
+        if "Content Security Policy" in msg.text:
+            self.errors.append(f"{msg.type}: {msg.text}")
 
     def open(self, site: Path, rel: str) -> Any:
         self.page.goto((site / rel).as_uri())
@@ -143,7 +169,32 @@ def test_every_page_type_loads_offline(site: Path, offline: Offline) -> None:
         assert page.locator("h1").first.is_visible(), rel
     chart = page.goto((site / "generated/analysis/index.html").as_uri())
     assert chart is not None
-    assert offline.page.locator("img[src$='.svg']").count() >= 2
+    charts = offline.page.locator("img[src$='.svg']")
+    assert charts.count() >= 2
+    charts.first.scroll_into_view_if_needed()
+    assert offline.page.evaluate(  # the charts are drawn, under the policy's img-src
+        "Array.from(document.images).filter(i => i.src.endsWith('.svg'))"
+        ".every(i => i.complete && i.naturalWidth > 0)")
+
+
+def test_materials_snippets_run_from_the_file(site: Path, offline: Offline) -> None:
+    # Material's inline snippets run from kesu-material.js (the policy allows no inline
+    # script): the storage helpers exist, and a palette the reader chose is applied.
+    page = offline.open(site, "generated/ledger/2026.html")
+    assert page.evaluate("[typeof __md_get, typeof __md_set, __md_scope.href]") == [
+        "function", "function", (site.resolve().as_uri() + "/")]
+    page.evaluate("__md_set('__palette', {color: {scheme: 'slate', primary: 'teal'}})")
+    page.evaluate("""() => new Promise((done, fail) => {
+        const s = document.createElement("script")
+        s.src = "../../assets/javascripts/kesu-material.js"
+        s.setAttribute("data-kesu-part", "palette")
+        s.onload = done; s.onerror = fail
+        document.body.appendChild(s)
+    })""")
+    assert page.evaluate("[document.body.dataset.mdColorScheme, document.body.dataset.mdColorPrimary]"
+                         ) == ["slate", "teal"]
+    assert page.evaluate("JSON.parse(document.getElementById('__config').textContent).search"
+                         ).endswith("assets/javascripts/kesu-search-worker.js")
 
 
 @pytest.mark.skipif(os.environ.get("KESU_SCREENSHOTS") != "1",
@@ -173,3 +224,113 @@ def test_screenshots(tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPat
 def _richest_record(out: Path) -> str:
     pages = sorted((out / "generated/records").glob("*.html"), key=lambda p: -p.stat().st_size)
     return pages[0].relative_to(out).as_posix()
+
+
+# ------------------------------------------------------------------ hostile attachments
+
+RECORD_PAGE = f"generated/records/{HOSTILE_RECORD}.html"
+NOT_RUN = "[typeof window.pwned, document.title.includes('PWNED')]"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    try:
+        root = hostile_attachments_repo(tmp_path_factory.mktemp("hostile-browser") / "repo")
+        return built_site(root, root / "public")
+    finally:
+        mp.undo()
+
+
+def _downloads(page: Any) -> list[tuple[str, str]]:
+    return [(a.get_attribute("href") or "", a.get_attribute("download") or "")
+            for a in page.locator("a[download]").all()]
+
+
+def test_no_script_of_an_attachment_runs_from_file(hostile_site: Path, offline: Offline) -> None:
+    page = offline.open(hostile_site, RECORD_PAGE)
+    page.wait_for_load_state("load")
+    assert page.evaluate(NOT_RUN) == ["undefined", False]
+    # The SVG photo is drawn (as a data: image, which never runs script), and so is the PNG.
+    images = page.locator(".kesu-photos img")
+    assert images.count() == 2
+    images.first.scroll_into_view_if_needed()
+    assert page.evaluate("Array.from(document.querySelectorAll('.kesu-photos img'))"
+                         ".map(i => i.complete && i.naturalWidth > 0)") == [True, True]
+    assert page.evaluate(NOT_RUN) == ["undefined", False]
+    links = _downloads(page)
+    active = {name for name, safe in SAFE_NAMES.items() if safe != name}
+    assert sorted(name for _, name in links) == sorted(active)
+    base = page.url
+    for href, name in links:
+        # From file:// the browser opens the .txt copy as plain text: nothing in it runs.
+        page.goto(page.evaluate("h => new URL(h, location.href).href", href))
+        assert page.evaluate("document.contentType") == "text/plain", name
+        assert page.evaluate(NOT_RUN) == ["undefined", False], name
+        assert HOSTILE_ATTACHMENTS[name].decode() in page.locator("body").inner_text() + "\n"
+        page.goto(base)
+
+
+def test_search_works_and_does_not_know_the_attachments(hostile_site: Path,
+                                                        offline: Offline) -> None:
+    page = offline.open(hostile_site, "index.html")
+    page.click("label.md-search__icon, .md-search__input", timeout=5000)
+    search(page, "控制")
+    page.locator(f".md-search-result__item a[href*='{HOSTILE_RECORD}']").first.wait_for(
+        timeout=10000)
+    search(page, "pwned")
+    page.locator(".md-search-result__meta").filter(has_text="没有").wait_for(timeout=5000)
+    assert page.locator(".md-search-result__item").count() == 0
+
+
+@pytest.fixture(scope="module")
+def served(hostile_site: Path) -> Iterator[str]:
+    """The hostile site over http from 127.0.0.1 (an intranet web server's place)."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(hostile_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_over_http_attachments_download_under_their_names_and_search_works(
+    served: str, browser: Any
+) -> None:
+    o = Offline(browser, allowed=(served,))
+    try:
+        page = o.page
+        page.goto(served + RECORD_PAGE)
+        assert page.evaluate(NOT_RUN) == ["undefined", False]
+        for href, name in _downloads(page):
+            with page.expect_download(timeout=10000) as info:
+                page.locator(f"a[download='{name}']").first.click()
+            download = info.value
+            assert download.suggested_filename == name
+            assert Path(download.path()).read_bytes() == HOSTILE_ATTACHMENTS[name]
+            assert download.url.endswith(href.rsplit("/", 1)[1])
+        # Opened directly, the copy of an SVG or HTML attachment is plain text.
+        for name in ("drawing.svg", "page.html", "letter.md"):
+            response = page.goto(f"{served}files/attachments/{HOSTILE_RECORD}/{SAFE_NAMES[name]}")
+            assert response is not None
+            assert response.headers["content-type"].startswith("text/plain"), name
+            assert page.evaluate(NOT_RUN) == ["undefined", False], name
+        # The site's own scripts work over http under the policy: search (a real worker here).
+        page.goto(served + "generated/ledger/2026.html")
+        page.click("label.md-search__icon, .md-search__input", timeout=5000)
+        search(page, "控制")
+        page.locator(f".md-search-result__item a[href*='{HOSTILE_RECORD}']").first.wait_for(
+            timeout=10000)
+        page.fill("input.kesu-filter", "蓝海")
+        assert page.locator(".kesu-count").inner_text() == "1"
+    finally:
+        o.close()

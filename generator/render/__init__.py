@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from generator.render.pages import Page
 from generator.render.sitedata import SiteData
 
+if TYPE_CHECKING:
+    from generator.attachments import Published
 
-def render_site(site: SiteData, files: Mapping[str, str]) -> Iterator[Page]:
+
+def render_site(site: SiteData, files: Mapping[str, Published],
+                images: Mapping[str, str] | None = None) -> Iterator[Page]:
     """Every generated page and download, in a stable order, one at a time (a page can be
-    written as soon as it is rendered: the whole site is never held in memory)."""
+    written as soon as it is rendered: the whole site is never held in memory).
+
+    ``files`` and ``images`` are where the attachments are published (``attachments.plan``)."""
     from generator.render import (
         analysis,
         dashboard,
@@ -24,7 +31,7 @@ def render_site(site: SiteData, files: Mapping[str, str]) -> Iterator[Page]:
 
     yield from dashboard.dashboard_pages(site)
     yield from ledger.ledger_pages(site)
-    yield from report8d.record_pages(site, files)
+    yield from report8d.record_pages(site, files, images or {})
     yield from weekly.weekly_pages(site)
     yield from analysis.analysis_pages(site)
     yield from scorecards.scorecard_pages(site)

@@ -9,7 +9,7 @@ from generator.render.env import render
 from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import Deadline, SiteData
 
-HOME = "index.md"  # the snippet is included by site/index.md, so links are relative to it
+HOME = "index.md"  # site/index.md shows _home.md (kesu_include), so links are relative to it
 
 
 def dashboard_pages(site: SiteData) -> list[Page]:

@@ -4,42 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from generator.render.env import render
 from generator.render.i18n import COMMON_ROLES
 from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import SiteData
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
+if TYPE_CHECKING:
+    from generator.attachments import Published
 
 
-def attachment_refs(data: Mapping[str, Any]) -> Iterator[str]:
-    """Every attachment reference a record holds (paths and URLs)."""
-    for a in data.get("attachments") or ():
-        if isinstance(a, Mapping) and isinstance(a.get("path"), str):
-            yield a["path"]
-    for value in (
-        (data.get("d2_problem") or {}).get("photos") or (),
-        ((data.get("d6_validation") or {}).get("effectiveness") or {}).get("attachments") or (),
-    ):
-        yield from (v for v in value if isinstance(v, str))
-    for key in ("d1_team", "d4_root_cause"):
-        node = data.get(key) or {}
-        for sub in ("minutes", "fishbone"):
-            if isinstance(node.get(sub), str):
-                yield node[sub]
-    for section, lists in (
-        ("d0_emergency", ("actions",)), ("d3_containment", ("actions",)),
-        ("d5_actions", ("actions",)), ("d7_prevention", ("poka_yoke",)),
-    ):
-        for name in lists:
-            for action in (data.get(section) or {}).get(name) or ():
-                yield from (e for e in action.get("evidence") or () if isinstance(e, str))
-
-
-def record_pages(site: SiteData, files: Mapping[str, str]) -> Iterator[Page]:
-    """``files`` maps attachment references that exist to their copy under the docs folder."""
+def record_pages(site: SiteData, files: Mapping[str, Published],
+                 images: Mapping[str, str]) -> Iterator[Page]:
+    """``files``: attachment references that exist → where the site links them; ``images``:
+    those the page shows → their ``<img src>`` (``generator.attachments``)."""
     by_key: dict[str, list[str]] = defaultdict(list)
     for row in site.rows:
         key = row.record.get("problem_key")
@@ -51,7 +30,6 @@ def record_pages(site: SiteData, files: Mapping[str, str]) -> Iterator[Page]:
     policy = site.policy
     if policy is not None:
         roles |= {k: v.get(site.lang) for k, v in policy.roles.items()}
-    images = {ref for ref in files if ref.lower().endswith(IMAGE_SUFFIXES)}
     for row in site.rows:
         path = f"{GEN}/records/{row.id}.md"
         facts = row.record.get("facts") or {}
