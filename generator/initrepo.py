@@ -18,6 +18,7 @@ import git
 
 import generator
 from generator.changes import BilingualError
+from generator.faults import WriteHint, copy_tree, writing
 from generator.policy import preset_ids
 
 SOURCE = Path(generator.__file__).resolve().parent.parent
@@ -29,6 +30,18 @@ COPY: tuple[str, ...] = (
 SKIP_NAMES = frozenset({"__pycache__", ".DS_Store"})
 SKIP_PATHS = frozenset({"site/generated"})
 EMPTY_DIRS = ("records", "attachments")
+
+
+INIT_HINT = WriteHint(
+    (
+        "请选择可写、且有足够空间的磁盘上的 DIR；DIR 已恢复原样",
+        "choose a DIR on a writable disk with free space; DIR was left as it was",
+    ),
+    (
+        "请腾出磁盘空间，或选择另一块磁盘上的 DIR；DIR 已恢复原样",
+        "free disk space, or choose a DIR on another disk; DIR was left as it was",
+    ),
+)
 
 
 class InitError(BilingualError):
@@ -110,12 +123,37 @@ def start(
             f"{source} is not a full Kesu checkout: run kesu init from a git clone of Kesu",
         )
     _check_target(target, source)
+    existed = target.is_dir()
+    try:
+        with writing(target, INIT_HINT):
+            return _fill(target, source, entries, preset, id_prefix, title, with_git)
+    except BaseException:
+        # Nothing half-made is left to look like a repository: DIR is as it was (empty or absent).
+        if not existed:
+            shutil.rmtree(target, ignore_errors=True)
+        for entry in list(target.iterdir()) if existed and target.is_dir() else []:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        raise
+
+
+def _fill(
+    target: Path,
+    source: Path,
+    entries: Sequence[str],
+    preset: str,
+    id_prefix: str,
+    title: str,
+    with_git: bool,
+) -> Started:
     target.mkdir(parents=True, exist_ok=True)
     copied = 0
     for name in entries:
         src = source / name
         if src.is_dir():
-            shutil.copytree(src, target / name, ignore=_ignore(source), symlinks=False)
+            copy_tree(src, target / name, ignore=_ignore(source), symlinks=False)
             copied += sum(1 for p in (target / name).rglob("*") if p.is_file())
         elif src.is_file():
             shutil.copy2(src, target / name)
