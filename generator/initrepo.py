@@ -12,7 +12,9 @@ import json
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
 import git
 
@@ -30,18 +32,6 @@ COPY: tuple[str, ...] = (
 SKIP_NAMES = frozenset({"__pycache__", ".DS_Store"})
 SKIP_PATHS = frozenset({"site/generated"})
 EMPTY_DIRS = ("records", "attachments")
-
-
-INIT_HINT = WriteHint(
-    (
-        "请选择可写、且有足够空间的磁盘上的 DIR；DIR 已恢复原样",
-        "choose a DIR on a writable disk with free space; DIR was left as it was",
-    ),
-    (
-        "请腾出磁盘空间，或选择另一块磁盘上的 DIR；DIR 已恢复原样",
-        "free disk space, or choose a DIR on another disk; DIR was left as it was",
-    ),
-)
 
 
 class InitError(BilingualError):
@@ -100,6 +90,46 @@ def _check_target(target: Path, source: Path) -> None:
         )
 
 
+INIT_HINT = WriteHint(
+    (
+        "请选择可写、且有足够空间的磁盘上的 DIR；DIR 已恢复原样",
+        "choose a DIR on a writable disk with free space; DIR was left as it was",
+    ),
+    (
+        "请腾出磁盘空间，或选择另一块磁盘上的 DIR；DIR 已恢复原样",
+        "free disk space, or choose a DIR on another disk; DIR was left as it was",
+    ),
+)
+
+
+def _as_it_was_on_failure(make: Callable[..., Started]) -> Callable[..., Started]:
+    """Nothing half-made is left to look like a repository: when making it fails (a full
+    disk, a folder that cannot be written, an interruption), DIR is as it was, absent or
+    empty, and a read-only / not-allowed / full error is a WriteFault. InitError is raised
+    before anything is written and leaves DIR alone (it may hold someone's files)."""
+
+    @wraps(make)
+    def run(target: Path, *args: Any, **kwargs: Any) -> Started:
+        existed = target.is_dir()
+        try:
+            with writing(target, INIT_HINT):
+                return make(target, *args, **kwargs)
+        except InitError:
+            raise
+        except BaseException:
+            if not existed:
+                shutil.rmtree(target, ignore_errors=True)
+            for entry in list(target.iterdir()) if existed and target.is_dir() else []:
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+            raise
+
+    return run
+
+
+@_as_it_was_on_failure
 def start(
     target: Path,
     preset: str,
@@ -123,31 +153,6 @@ def start(
             f"{source} is not a full Kesu checkout: run kesu init from a git clone of Kesu",
         )
     _check_target(target, source)
-    existed = target.is_dir()
-    try:
-        with writing(target, INIT_HINT):
-            return _fill(target, source, entries, preset, id_prefix, title, with_git)
-    except BaseException:
-        # Nothing half-made is left to look like a repository: DIR is as it was (empty or absent).
-        if not existed:
-            shutil.rmtree(target, ignore_errors=True)
-        for entry in list(target.iterdir()) if existed and target.is_dir() else []:
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-        raise
-
-
-def _fill(
-    target: Path,
-    source: Path,
-    entries: Sequence[str],
-    preset: str,
-    id_prefix: str,
-    title: str,
-    with_git: bool,
-) -> Started:
     target.mkdir(parents=True, exist_ok=True)
     copied = 0
     for name in entries:
