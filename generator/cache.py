@@ -173,8 +173,6 @@ class RecordCache:
         """Write the shards that changed; drop entries no longer used once they pile up."""
         if self.folder is None or not self._pending:
             return
-        from generator.faults import write_atomic  # leaves no temporary file when it fails
-
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for name, changes in sorted(self._pending.items()):
@@ -194,7 +192,9 @@ class RecordCache:
                 # New entries are written from the JSON text made when they were loaded.
                 parts = [f"{_dumps(d)}:{_dumps(e)}" for d, e in shard.items()]
                 parts += [f'"{d}":{text}' for d, text in changes.items()]
-                write_atomic(target, "{" + ",".join(parts) + "}")
+                tmp = self.folder / f".{name}.{os.getpid()}.tmp"
+                tmp.write_text("{" + ",".join(parts) + "}", encoding="utf-8")
+                tmp.replace(target)
             self._pending.clear()
         except OSError:
             self.folder = None  # read-only checkout, full disk: run on without a cache
@@ -333,8 +333,6 @@ class Verdicts:
         """Write the checks that learnt something; forget entries no run uses any more."""
         if self.folder is None or not self._new:
             return
-        from generator.faults import write_atomic
-
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for check, new in sorted(self._new.items()):
@@ -343,7 +341,9 @@ class Verdicts:
                 if len(known) > 2 * len(used):  # many old versions: keep what this run used
                     known = used | new
                 self._known[check] = known
-                write_atomic(self.folder / f"{check}.txt", "\n".join(sorted(known)) + "\n")
+                tmp = self.folder / f".{check}.{os.getpid()}.tmp"
+                tmp.write_text("\n".join(sorted(known)) + "\n", encoding="ascii")
+                tmp.replace(self.folder / f"{check}.txt")
             self._new.clear()
         except OSError:
             self.folder = None

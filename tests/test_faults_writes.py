@@ -22,7 +22,6 @@ import pytest
 
 import generator.cmd_git  # noqa: F401 - registers the commands under test
 from generator import cli, faults, sitedir
-from generator.cache import Verdicts
 from generator.changes import BilingualError
 from generator.cli import main
 from generator.faults import WriteFault, write_atomic, writing
@@ -307,18 +306,6 @@ def test_init_on_a_full_disk_leaves_the_folder_as_it_was(
         assert "DIR was left as it was" in caught.value.en
         assert target.name != "new" or not target.exists()
         assert target.name != "empty" or list(target.iterdir()) == []
-
-
-def test_a_cache_that_cannot_be_saved_leaves_no_temporary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    folder = tmp_path / "verdicts"
-    verdicts = Verdicts(folder)
-    verdicts.record_pass("schema", "ab" * 20, "key")
-    monkeypatch.setattr(os, "replace", raising(errno.ENOSPC))
-    verdicts.save()
-    assert verdicts.folder is None  # runs on without a cache
-    assert list(folder.iterdir()) == []
 
 
 # ------------------------------------------------------------------ kesu build
