@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -29,7 +30,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from generator.config import RepoConfig
-from generator.faults import copy_atomic, shallow_note, write_atomic, writing
+from generator.faults import shallow_note, write_atomic, writing
 from generator.recorded import by_record, late_recorded
 from generator.render import render_site
 from generator.render.env import Fmt
@@ -129,7 +130,7 @@ def write_if_changed(target: Path, pages: Iterable[tuple[str, str | bytes]],
         ):
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        copy_atomic(src, path)
+        shutil.copyfile(src, path)
         written += 1
     if target.is_dir():
         for path in sorted(target.rglob("*"), reverse=True):
@@ -146,8 +147,7 @@ def generate(config: RepoConfig, site: SiteData) -> int:
     files = copy_attachments(site, config.root)
     pages = render_site(site, files)
     sources = {dst: config.root / src for src, dst in files.items()}
-    with writing(paths.generated, GENERATED_HINT):  # a read-only checkout, a full disk
-        return write_if_changed(paths.generated, ((p.path, p.content) for p in pages), sources)
+    return write_if_changed(paths.generated, ((p.path, p.content) for p in pages), sources)
 
 
 def build_stamp(site: SiteData) -> dict[str, str]:
@@ -179,7 +179,8 @@ def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool)
     site = compute_site(config, as_of, lang, strict=strict, out=report)
     if site is None:
         return Generated(False, report.getvalue())
-    written = generate(config, site)
+    with writing(build_paths(config).generated, GENERATED_HINT):  # a read-only checkout, full disk
+        written = generate(config, site)
     return Generated(True, report.getvalue(), build_stamp(site), written)
 
 

@@ -4,7 +4,7 @@ A shallow clone, a read-only checkout, a full disk or an output folder this user
 are the environment's problems. Each ends in a located message in both languages (what could
 not be done, where, and what to do) and exit code 2, never in a traceback; and nothing is left
 half-written so that it looks complete. Every file Kesu generates is written through
-:func:`write_atomic` (or :func:`copy_atomic`): the bytes go to a temporary file in the same
+:func:`write_atomic`: the bytes go to a temporary file in the same
 folder, which then replaces the target in one rename, so a reader sees the old file or the new
 one and a failed write leaves the old file and no temporary file behind.
 """
@@ -224,16 +224,6 @@ def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False) -> N
         fh.write(raw)
 
     _atomic(path, fill, exclusive)
-
-
-def copy_atomic(src: Path, dst: Path) -> None:
-    """Copy ``src``'s bytes to ``dst`` in one step, as :func:`write_atomic` writes."""
-    with src.open("rb") as inp:  # a source that cannot be read is not the output's fault
-
-        def fill(fh: BinaryIO) -> None:
-            shutil.copyfileobj(inp, fh, 1024 * 1024)
-
-        _atomic(dst, fill, False)
 
 
 class _Stopped(Exception):
