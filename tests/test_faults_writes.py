@@ -406,6 +406,12 @@ def test_an_output_folder_that_cannot_be_written(
     assert files(out) == files(previous) and leftovers(out.parent) == []
 
 
+def with_hook(monkeypatch: pytest.MonkeyPatch, hook: Path) -> None:
+    """``hook/sitecustomize.py`` runs in the site engine's process (not in this one)."""
+    paths = [str(hook), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+
+
 SITECUSTOMIZE = """
 import errno, os
 import mkdocs.utils as u
@@ -432,7 +438,7 @@ def test_a_disk_that_fills_during_the_engine_build_keeps_the_previous_site(
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
-    monkeypatch.setenv("PYTHONPATH", str(hook))  # the site engine's process only
+    with_hook(monkeypatch, hook)
     extra = ("--incremental",) if incremental else ()
     code, err = build(repo, out, capsys, "en", *extra)
     assert code == 2, err
@@ -458,7 +464,7 @@ def test_a_parent_that_cannot_be_written_stages_inside_the_output_folder(
         hook = tmp_path / "hook"
         hook.mkdir()
         (hook / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
-        monkeypatch.setenv("PYTHONPATH", str(hook))
+        with_hook(monkeypatch, hook)
         code, err = build(repo, out, capsys)
         assert code == 2 and "the disk is full (ENOSPC)" in err, err
         assert files(out) == files(previous) and leftovers(out.parent) == []
@@ -535,7 +541,8 @@ def test_out_is_refused_when_it_is_a_file(
 
 def _in_namespace(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     """``script`` (sh) run in a private mount namespace, as root of a user namespace."""
-    env = dict(os.environ, SOURCE_DATE_EPOCH=BUILD_EPOCH, PYTHONPATH=str(REPO))
+    paths = [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = dict(os.environ, SOURCE_DATE_EPOCH=BUILD_EPOCH, PYTHONPATH=os.pathsep.join(paths))
     return subprocess.run(
         ["unshare", "-rm", "sh", "-c", script, "sh", *args],
         capture_output=True,
