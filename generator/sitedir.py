@@ -25,7 +25,15 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.faults import FAULT_ERRNOS, Fault, WriteHint, copy_tree, write_fault, writing
+from generator.faults import (
+    FAULT_ERRNOS,
+    Fault,
+    WriteHint,
+    copy_tree,
+    fault_in_output,
+    write_fault,
+    writing,
+)
 
 PROTECTED = ("records", "attachments", "schema", "generator", "site", ".git")
 """Folders of the repository the site must never be built into (nor into a folder in them)."""
@@ -108,8 +116,6 @@ class Staging:
 
     def engine_fault(self, output: str) -> Fault | None:
         """The message for a read-only / not-allowed / full error the engine died of."""
-        from generator.faults import fault_in_output
-
         found = fault_in_output(output)
         if found is None:
             return None
