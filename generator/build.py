@@ -30,12 +30,15 @@ from zoneinfo import ZoneInfo
 
 from generator import attachments
 from generator.config import RepoConfig
+from generator.faults import shallow_note, write_atomic, writing
 from generator.recorded import by_record, late_recorded
 from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.history import head_commit, record_histories
 from generator.render.sitedata import SiteData, build_site_data
 from generator.report import render_text
+from generator.sitedir import GENERATED as GENERATED_HINT
+from generator.sitedir import output_folder, staged
 
 GENERATED = "generated"
 
@@ -79,6 +82,8 @@ def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool
         return None
     records = [r for r in analysis.validation.records.records if r.valid]
     computed: Mapping[str, Any] = analysis.computed
+    if note := shallow_note(config.root):
+        out.write(f"kesu build: {note[lang == 'en']}\n")
     return build_site_data(
         config, records, computed, policy=policy, as_of=as_of,
         built_at=build_time(config.tz), lang=lang, commit=head_commit(config.root),
@@ -98,7 +103,7 @@ def write_if_changed(target: Path, pages: Iterable[tuple[str, str | bytes]]) -> 
         if path.is_file() and path.read_bytes() == data:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_atomic(path, data)
         written += 1
     if target.is_dir():
         for path in sorted(target.rglob("*"), reverse=True):
@@ -151,7 +156,8 @@ def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool)
     site = compute_site(config, as_of, lang, strict=strict, out=report)
     if site is None:
         return Generated(False, report.getvalue())
-    written = generate(config, site)
+    with writing(build_paths(config).generated, GENERATED_HINT):  # a read-only checkout, full disk
+        written = generate(config, site)
     return Generated(True, report.getvalue(), build_stamp(site), written)
 
 
@@ -206,6 +212,10 @@ def run_build(config: RepoConfig, as_of: datetime, out_dir: Path | None, lang: s
               incremental: bool = False) -> int:  # fmt: skip
     """The whole build; 0 on success, 1 when records or the site engine fail.
 
+    The output folder is replaced only by a finished build (``generator.sitedir``): after a
+    failure the previous site is still there, whole. A folder that cannot be written or a
+    full disk raises a WriteFault (the CLI prints it; exit 2).
+
     With ``incremental``, MkDocs re-renders only the pages whose Markdown changed when the
     output folder holds a finished build it can continue from (``generator.incremental``);
     otherwise, and always without it, everything is built.
@@ -216,27 +226,36 @@ def run_build(config: RepoConfig, as_of: datetime, out_dir: Path | None, lang: s
     if not paths.mkdocs_yml.is_file():
         out.write(f"kesu build: {paths.mkdocs_yml} not found\n")
         return 2
-    generated = generate_isolated(config, as_of, lang, strict=strict, out=out)
-    if not generated.ok:
-        return 1
-    target = (out_dir or config.root / "public").resolve()
+    target = output_folder(config.root, out_dir, config.records_dir)  # refuses the sources
     fingerprint = inc.site_fingerprint(config, lang)
-    args = ["build", "--quiet", "-d", str(target)]
-    env = dict(generated.stamp)
-    if strict:
-        args.insert(1, "--strict")
+    dirty = False
     if incremental:
         why = inc.can_continue(target, fingerprint)
-        if why is None:
-            inc.prune_stale(target, paths.generated)
+        dirty = why is None
+        if why is not None:
+            out.write(f"kesu build --incremental: 完整构建 / full build ({why})\n")
+    # The engine builds beside the output folder, and only a finished build replaces it. The
+    # staging folder is made first: an output folder that cannot be written stops the build
+    # before the pages are generated.
+    with staged(target, copy_previous=dirty) as stage:
+        generated = generate_isolated(config, as_of, lang, strict=strict, out=out)
+        if not generated.ok:
+            return 1
+        args = ["build", "--quiet", "-d", str(stage.folder)]
+        env = dict(generated.stamp)
+        if strict:
+            args.insert(1, "--strict")
+        if dirty:
+            inc.prune_stale(stage.folder, paths.generated)
             args.append("--dirty")
             env["KESU_INCREMENTAL"] = "1"
-        else:
-            out.write(f"kesu build --incremental: 完整构建 / full build ({why})\n")
-    code = run_mkdocs(config, lang, args, out, stamp=env)
-    if code == 0:
-        inc.mark_finished(target, fingerprint)
-        return 0
-    if target.is_dir():
-        inc.forget(target)
-    return 1
+        engine = io.StringIO()
+        code = run_mkdocs(config, lang, args, engine, stamp=env)
+        if code != 0:
+            if fault := stage.engine_fault(engine.getvalue()):
+                raise fault  # the disk filled up or a folder turned read-only mid-build
+            out.write(engine.getvalue())
+            return 1
+        inc.mark_finished(stage.folder, fingerprint)
+        stage.publish()
+    return 0

@@ -108,8 +108,18 @@ def open_repo(root: Path) -> git.Repo:
 
 
 def resolve(repo: git.Repo, ref: str) -> git.Commit:
+    """The commit ``ref`` names, as Git resolves it: in a shallow clone ``HEAD~1`` is not
+    there even though HEAD's object names its parent (GitPython alone would follow it)."""
+    from generator import faults  # faults imports this module
+
+    top = Path(repo.working_tree_dir or repo.git_dir)
+    sha = faults.commit_id(top, ref)
+    if sha is None and faults.is_shallow(top):
+        raise faults.shallow_base(ref)
     try:
-        return repo.commit(ref)
+        if sha is None:
+            raise ValueError(ref)
+        return repo.commit(sha)
     except (git.BadName, git.BadObject, ValueError) as exc:
         raise ChangeError(
             f"找不到基准版本 {ref!r}：先 `git fetch origin`，"
@@ -200,6 +210,11 @@ def read_base(root: Path, records_dir: str, ref: str) -> BaseSnapshot:
         head = None
     if head is not None:
         bases = repo.merge_base(base, head)
+        if not bases:
+            from generator import faults
+
+            if faults.is_shallow(Path(repo.working_tree_dir or root)):
+                raise faults.shallow_fork(ref)  # the fork is beyond the fetched history
         if bases and isinstance(bases[0], git.Commit):
             fork_commit = bases[0].hexsha
             fork = (dict(blobs) if bases[0].hexsha == base.hexsha

@@ -1,6 +1,8 @@
 """The ``kesu`` command line. Thin: parse options, call a stage, print through a reporter.
 
-Exit codes: 0 all good, 1 the input has errors, 2 usage error (bad option or config).
+Exit codes: 0 all good, 1 the input has errors, 2 usage error (bad option or config) or a
+fault of the environment (shallow clone, read-only folder, full disk: ``generator.faults``),
+3 a bug in kesu.
 """
 
 from __future__ import annotations
@@ -162,18 +164,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the last line of defence: never a bare traceback
-        if os.environ.get("KESU_DEBUG") == "1":
-            raise
-        sys.stderr.write(
-            f"kesu {args.command}: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in kesu, not in your records. Please report it with the command "
-            "you ran; set KESU_DEBUG=1 to see the traceback.\n"
-            if lang == "en"
-            else f"kesu {args.command}：内部错误：{type(exc).__name__}: {exc}\n"
-            "这是 kesu 的缺陷，不是记录的问题。请连同所运行的命令一起报告；"
-            "设置 KESU_DEBUG=1 可查看调用栈。\n"
-        )
-        return 3
+        return _failed(args.command, exc, lang)
+
+
+def _failed(command: str, exc: Exception, lang: str) -> int:
+    """Exit 2 with the message for a fault of the environment (a shallow clone, a read-only
+    folder, a full disk: ``generator.faults``), even one a command did not expect; exit 3
+    for anything else, which is a bug."""
+    from generator.changes import BilingualError  # imported here: it costs GitPython's import
+    from generator.faults import os_fault
+
+    told = os_fault(exc) if isinstance(exc, OSError) else exc
+    if isinstance(told, BilingualError):
+        sys.stderr.write(f"kesu {command}: {told.message(lang)}\n")
+        return EXIT_USAGE
+    if os.environ.get("KESU_DEBUG") == "1":
+        raise exc
+    sys.stderr.write(
+        f"kesu {command}: internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in kesu, not in your records. Please report it with the command "
+        "you ran; set KESU_DEBUG=1 to see the traceback.\n"
+        if lang == "en"
+        else f"kesu {command}：内部错误：{type(exc).__name__}: {exc}\n"
+        "这是 kesu 的缺陷，不是记录的问题。请连同所运行的命令一起报告；"
+        "设置 KESU_DEBUG=1 可查看调用栈。\n"
+    )
+    return 3
 
 
 def _config_sets_language(root: Path) -> bool:

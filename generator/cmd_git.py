@@ -92,7 +92,9 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     sys.stdout.write(out)
     summary = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        with Path(summary).open("a", encoding="utf-8") as fh:
+        from generator.faults import writing
+
+        with writing(Path(summary)), Path(summary).open("a", encoding="utf-8") as fh:
             fh.write(summary_markdown(result, lang))
     return EXIT_OK if result.ok else EXIT_INVALID
 

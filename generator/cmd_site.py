@@ -16,7 +16,9 @@ def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="build the site: Markdown into site/generated/, then MkDocs --strict",
         description="Validate and compute every record, write the site's Markdown into "
         "site/generated/ (only files that changed), then run `mkdocs build --strict` into "
-        "public/ (or --out). Exit 0 on success, 1 when records or the site build fail.",
+        "public/ (or --out; built beside it and swapped in only when finished). Exit 0 on "
+        "success, 1 when records or the site build fail, 2 when --out names the repository's "
+        "own folders or the output cannot be written (read-only, full disk).",
     )
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder for the HTML site (default: public/)")

@@ -124,14 +124,18 @@ def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     analysis = _analyse_or_fail(config, args.as_of, lang)
     if analysis is None or analysis.policy is None:
         return EXIT_INVALID
+    from generator.faults import EXPORT_FILE, shallow_note, write_atomic, writing
     from generator.recorded import late_recorded
 
     valid = [r for r in analysis.validation.records.records if r.valid]
     late = late_recorded(config.root, config.records_dir, valid, config.tz)
+    if note := shallow_note(config.root):  # late_entries[] covers the fetched history only
+        sys.stderr.write(f"kesu export: {note[lang == 'en']}\n")
     doc = export_json(analysis.computed, analysis.policy, analysis.as_of, late)
     text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        with writing(args.output, EXPORT_FILE):
+            write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
     errors = [d for d in analysis.diagnostics if d.severity == "error"]

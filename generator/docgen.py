@@ -116,6 +116,9 @@ def write_or_check(root: Path, check: bool) -> list[Path]:
         if current != text:
             stale.append(rel)
             if not check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
+                from generator.faults import write_atomic, writing
+
+                with writing(path):
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    write_atomic(path, text)
     return stale

@@ -8,9 +8,11 @@ just those (about 2 s at 10,000 records against minutes for a full build; docs/p
 A dirty build is only as right as the output it continues from, so it is used only when the
 output folder holds a finished build made with the same configuration, theme overrides,
 hooks, tools and language: a fingerprint of all of those is written next to the site after
-every successful build (``.kesu-build.json``) and compared before the next. Anything else,
-and any failed build, means a full build. Generated pages that no longer exist (a record
-renamed, a week dropped) are removed from the output first, because MkDocs leaves them.
+every successful build (``.kesu-build.json``) and compared before the next. Anything else
+means a full build. A dirty build, like every build, runs in a staging folder (a copy of the
+previous output, ``generator.sitedir``): one that fails leaves the previous site and its
+marker as they were. Generated pages that no longer exist (a record renamed, a week dropped)
+are removed from the copy first, because MkDocs leaves them.
 """
 
 from __future__ import annotations
@@ -68,12 +70,9 @@ def can_continue(target: Path, fingerprint: str) -> str | None:
 
 
 def mark_finished(target: Path, fingerprint: str) -> None:
-    (target / MARKER).write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+    from generator.faults import write_atomic
 
-
-def forget(target: Path) -> None:
-    """After a failed build: the output is not something to continue from."""
-    (target / MARKER).unlink(missing_ok=True)
+    write_atomic(target / MARKER, json.dumps({"fingerprint": fingerprint}) + "\n")
 
 
 def prune_stale(target: Path, generated: Path) -> int:

@@ -17,12 +17,15 @@ import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
 import git
 
 import generator
 from generator.changes import BilingualError
+from generator.faults import WriteHint, copy_tree, writing
 from generator.policy import preset_ids
 
 SOURCE = Path(generator.__file__).resolve().parent.parent
@@ -182,6 +185,46 @@ def _check_target(target: Path, source: Path) -> None:
         )
 
 
+INIT_HINT = WriteHint(
+    (
+        "请选择可写、且有足够空间的磁盘上的 DIR；DIR 已恢复原样",
+        "choose a DIR on a writable disk with free space; DIR was left as it was",
+    ),
+    (
+        "请腾出磁盘空间，或选择另一块磁盘上的 DIR；DIR 已恢复原样",
+        "free disk space, or choose a DIR on another disk; DIR was left as it was",
+    ),
+)
+
+
+def _as_it_was_on_failure(make: Callable[..., Started]) -> Callable[..., Started]:
+    """Nothing half-made is left to look like a repository: when making it fails (a full
+    disk, a folder that cannot be written, an interruption), DIR is as it was, absent or
+    empty, and a read-only / not-allowed / full error is a WriteFault. InitError is raised
+    before anything is written and leaves DIR alone (it may hold someone's files)."""
+
+    @wraps(make)
+    def run(target: Path, *args: Any, **kwargs: Any) -> Started:
+        existed = target.is_dir()
+        try:
+            with writing(target, INIT_HINT):
+                return make(target, *args, **kwargs)
+        except InitError:
+            raise
+        except BaseException:
+            if not existed:
+                shutil.rmtree(target, ignore_errors=True)
+            for entry in list(target.iterdir()) if existed and target.is_dir() else []:
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+            raise
+
+    return run
+
+
+@_as_it_was_on_failure
 def start(
     target: Path,
     preset: str,
@@ -212,7 +255,7 @@ def start(
     for name in entries:
         src = source / name
         if src.is_dir():
-            shutil.copytree(src, target / name, ignore=_ignore(source), symlinks=False)
+            copy_tree(src, target / name, ignore=_ignore(source), symlinks=False)
             copied += sum(1 for p in (target / name).rglob("*") if p.is_file())
         elif src.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)

@@ -173,15 +173,16 @@ def create(
     taken, used = taken_ids(config, base)
     local = received_at.astimezone(config.tz)
     rid = next_id(config.id_prefix, local.year, taken, config.id_digits)
-    config.records_path.mkdir(parents=True, exist_ok=True)
     path = config.records_path / f"{rid}{RECORD_SUFFIX}"
     text = render(rid, fields, local, schema_ref(config))
     problems = _schema_problems(text, f"{config.records_dir}/{rid}{RECORD_SUFFIX}")
     if problems:
         raise InvalidFields(problems)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    from generator.faults import write_atomic, writing
+
+    with writing(path):  # all of the record or none of it, and never over another file
+        config.records_path.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text, exclusive=True)
     return Created(rid, path, used)
 
 

@@ -149,8 +149,9 @@ def late_recorded(
     root: Path, records_dir: str, records: Sequence[Record], tz: ZoneInfo
 ) -> list[LateRecorded]:
     """Every completion time of ``records`` that the main line recorded after the fact, by
-    record id and field. Empty outside Git or when history cannot be read (a shallow clone
-    lacks the parents: nothing is claimed then)."""
+    record id and field. Empty outside Git or when history cannot be read. In a shallow clone
+    only values whose recording commit and its parent were fetched are found (beyond that
+    nothing is claimed); ``kesu build`` and ``kesu export`` print ``faults.shallow_note``."""
     top = _top(root)
     if top is None:
         return []

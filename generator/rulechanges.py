@@ -108,7 +108,10 @@ class RuleFile:
 def _git(top: Path, *args: str) -> bytes:
     proc = subprocess.run(["git", *args], cwd=top, capture_output=True, check=False, timeout=300)
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
+        from generator.changes import ChangeError
+
+        said = proc.stderr.decode("utf-8", "replace").strip()
+        raise ChangeError(f"git {args[0]} 失败：{said}", f"git {args[0]} failed: {said}")
     return proc.stdout
 
 

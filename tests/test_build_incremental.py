@@ -91,10 +91,14 @@ def test_a_changed_theme_or_a_failed_build_means_a_full_build(repo: Path, tmp_pa
     assert code == 0 and "full build" in err and "configuration, theme" in err
     assert b"local change" in (out / "assets" / "stylesheets" / "kesu.css").read_bytes()
 
+    before = _files(out)
     with (repo / "mkdocs.yml").open("a", encoding="utf-8") as f:
         f.write("extra_css: [unclosed\n")  # the site engine refuses the configuration
     assert _build(repo, out, incremental=True)[0] == 1
-    assert not (out / MARKER).exists()
+    # The failed build was staged beside the output: the previous site is there, whole, with
+    # the marker of the build that made it; no staging folder is left.
+    assert _files(out) == before and (out / MARKER).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "repo"]
 
 
 def test_search_entries_of_pages_not_rendered_again_are_kept() -> None:

@@ -81,18 +81,19 @@ def test_never_overwrites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     config, _ = load_config(tmp_path)
     target = tmp_path / "records" / "KS-2026-0001.yaml"
     target.parent.mkdir()
-    real_open = os.open
+    real_link = os.link
 
-    def racing_open(path: str | os.PathLike[str], flags: int, mode: int = 0o777) -> int:
-        # another process creates the file between choosing the id and opening it
-        if Path(path) == target and not target.exists():
+    def racing_link(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        # another process creates the file between choosing the id and putting ours in place
+        if Path(dst) == target and not target.exists():
             target.write_text("theirs\n", encoding="utf-8")
-        return real_open(path, flags, mode)
+        real_link(src, dst)
 
-    monkeypatch.setattr(os, "open", racing_open)
+    monkeypatch.setattr(os, "link", racing_link)
     with pytest.raises(FileExistsError):
         create(config, FIELDS, datetime(2026, 1, 1, 8, tzinfo=TZ))
     assert target.read_text(encoding="utf-8") == "theirs\n"
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file
 
 
 def test_cli_with_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str],
