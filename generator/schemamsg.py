@@ -148,10 +148,14 @@ def character_message(bad: textrules.BadChar, rule: str) -> tuple[str, str, str,
     )
 
 
+# Errors about what a text is, which a refused character explains better (a length does not).
+_ABOUT_CHARACTERS = frozenset({"pattern", "format", "enum", "const", "anyOf", "oneOf"})
+
+
 def _character(err: ValidationError) -> tuple[str, str, str, str] | None:
     """The text-rule message for ``err``, when its value holds a refused character."""
     inst = err.instance
-    if err.validator not in ("pattern", "format") or not isinstance(inst, str):
+    if err.validator not in _ABOUT_CHARACTERS or not isinstance(inst, str):
         return None
     value = err.validator_value
     rule = textrules.PATTERNS.get(value) if isinstance(value, str) else None

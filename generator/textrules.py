@@ -99,6 +99,7 @@ def _pattern(rule: Rule) -> str:
 
 
 _ANY_REFUSED = re.compile("[" + _pattern("line")[3:-3] + "\\uD800-\\uDFFF]")
+_ANY_REFUSED_IN_TEXT = re.compile("[" + _pattern("text")[3:-3] + "\\uD800-\\uDFFF]")
 
 LINE_PATTERN = _pattern("line")
 TEXT_PATTERN = _pattern("text")
@@ -130,12 +131,10 @@ class BadChar:
 
 def first_bad(text: str, rule: Rule = "line") -> BadChar | None:
     """The first character ``text`` may not hold under ``rule``, or None."""
-    allowed = _TEXT_ALLOWED if rule == "text" else frozenset()
-    for i, ch in enumerate(text):
-        kind = _REFUSED.get(ord(ch))
-        if kind is not None and ord(ch) not in allowed:
-            return BadChar(i, ch, kind)
-    return None
+    m = (_ANY_REFUSED_IN_TEXT if rule == "text" else _ANY_REFUSED).search(text)
+    if m is None:
+        return None
+    return BadChar(m.start(), m[0], _REFUSED[ord(m[0])])
 
 
 def is_one_clean_line(text: str) -> bool:
