@@ -412,3 +412,11 @@ def test_the_translations_hold_no_refused_character() -> None:
     for key, pair in _UI.items():
         for text in pair:
             assert textrules.first_bad(text, "text") is None, key
+
+
+def test_the_guide_shows_the_message_as_it_is() -> None:
+    expected = (REPO / "tests/cases/invalid/text-line-break-in-owner/expected.txt").read_text(
+        encoding="utf-8"
+    )
+    guide = (REPO / "docs/writing-records.md").read_text(encoding="utf-8")
+    assert "\n".join(expected.splitlines()[:2]) in guide
