@@ -124,8 +124,9 @@ _KIND_HINT = {
         "delete it (it often comes with text copied from web pages or chat apps).",
     ),
     "surrogate": (
-        "请改写为正常的字符。",
-        "Write the character itself instead.",
+        "孤立代理码位不是字符，常来自不是 UTF-8 的终端或文件：请用 UTF-8 重新输入这段文字。",
+        "A lone surrogate is not a character; it comes from a terminal or file that is not "
+        "UTF-8: enter the text again in UTF-8.",
     ),
 }
 

@@ -52,9 +52,16 @@ BASES[RICH] |= {
     "links": [{"id": RECORD, "relation": "related", "note": "同一客户"}],
     "notes": "备注",
     "imported": {"source": "旧台账", "row": "12", "imported_at": "2025-01-15"},
-    "extensions": [{"milestone": "final_report", "new_due": "2025-01-30 17:00", "reason": "客户同意",
-                    "approved_by": "王磊", "approved_at": "2025-01-15"}],
-}  # fmt: skip
+    "extensions": [
+        {
+            "milestone": "final_report",
+            "new_due": "2025-01-30 17:00",
+            "reason": "客户同意",
+            "approved_by": "王磊",
+            "approved_at": "2025-01-15",
+        }
+    ],
+}
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 MD_EXTENSIONS = ["attr_list", "tables", "toc", "pymdownx.snippets"]
 
@@ -79,8 +86,10 @@ def _schema_node(path: tuple[str | int, ...]) -> dict[str, Any]:
     node: dict[str, Any] = schema
     for part in (*path, None):
         while "$ref" in node:
-            node = {**schema["$defs"][node["$ref"].rsplit("/", 1)[-1]],
-                    **{k: v for k, v in node.items() if k != "$ref"}}  # fmt: skip
+            node = {
+                **schema["$defs"][node["$ref"].rsplit("/", 1)[-1]],
+                **{k: v for k, v in node.items() if k != "$ref"},
+            }
         if part is None:
             break
         if isinstance(part, int):
@@ -93,9 +102,10 @@ def _schema_node(path: tuple[str | int, ...]) -> dict[str, Any]:
 # Free text (a text rule and no closed pattern, enum or format): most examples land here, so
 # that most of them get through validation and are rendered.
 FREE = [
-    (rid, p) for rid, p in PATHS
+    (rid, p)
+    for rid, p in PATHS
     if _schema_node(p).get("pattern") in textrules.PATTERNS and "format" not in _schema_node(p)
-]  # fmt: skip
+]
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
@@ -105,19 +115,70 @@ def _dotted(path: tuple[str | int, ...]) -> str:
     return out
 
 
-CONTROL = st.sampled_from([
-    "\n", "\r", "\r\n", "\t", "\x00", "\x07", "\x1b[2J", "\x7f", "\x85", "\x9b", "\u2028",
-    "\u2029", "\u202e", "\u202d", "\u2066", "\u2069", "\u200e", "\u061c", "\u200b", "\u200d",
-    "\u2060", "\ufeff", "\u00ad", "\ufff9", "\ud800", "\udfff",
-])  # fmt: skip
-HOSTILE = st.sampled_from([
-    "<script>EVIL</script>", "<img src=x onerror=EVIL>", '"><b onclick=EVIL>x</b>',
-    "[EVIL](http://evil.example/)", "![EVIL](http://evil.example/i.png)", "<http://evil.example>",
-    "**EVIL**", "_EVIL_", "`EVIL`", "{: .EVIL onclick=EVIL }", '--8<-- "EVIL.md"',
-    "{% if 1 %}EVIL{% endif %}", "{{ 7*191 }}", "{## EVIL ##}", "&lt;b&gt;EVIL", "| EVIL | x |",
-    "<!-- EVIL -->", "]]>", '=HYPERLINK("http://evil.example")', "+EVIL", "-1+1", "@EVIL",
-    " =EVIL", "BEGIN:VEVENT", "a;b,c\\d:e", "$\\EVIL$", "😀", "👩\u200d🔧", "العربية", "中文",
-])  # fmt: skip
+CONTROL = st.sampled_from(
+    [
+        "\n",
+        "\r",
+        "\r\n",
+        "\t",
+        "\x00",
+        "\x07",
+        "\x1b[2J",
+        "\x7f",
+        "\x85",
+        "\x9b",
+        "\u2028",
+        "\u2029",
+        "\u202e",
+        "\u202d",
+        "\u2066",
+        "\u2069",
+        "\u200e",
+        "\u061c",
+        "\u200b",
+        "\u200d",
+        "\u2060",
+        "\ufeff",
+        "\u00ad",
+        "\ufff9",
+        "\ud800",
+        "\udfff",
+    ]
+)
+HOSTILE = st.sampled_from(
+    [
+        "<script>EVIL</script>",
+        "<img src=x onerror=EVIL>",
+        '"><b onclick=EVIL>x</b>',
+        "[EVIL](http://evil.example/)",
+        "![EVIL](http://evil.example/i.png)",
+        "<http://evil.example>",
+        "**EVIL**",
+        "_EVIL_",
+        "`EVIL`",
+        "{: .EVIL onclick=EVIL }",
+        '--8<-- "EVIL.md"',
+        "{% if 1 %}EVIL{% endif %}",
+        "{{ 7*191 }}",
+        "{## EVIL ##}",
+        "&lt;b&gt;EVIL",
+        "| EVIL | x |",
+        "<!-- EVIL -->",
+        "]]>",
+        '=HYPERLINK("http://evil.example")',
+        "+EVIL",
+        "-1+1",
+        "@EVIL",
+        " =EVIL",
+        "BEGIN:VEVENT",
+        "a;b,c\\d:e",
+        "$\\EVIL$",
+        "😀",
+        "👩\u200d🔧",
+        "العربية",
+        "中文",
+    ]
+)
 ANY_CHAR = st.text(st.characters(codec="utf-8"), max_size=12)  # controls too, no surrogates
 VISIBLE = st.text(
     st.characters(codec="utf-8", exclude_categories=["Cc", "Cf", "Cs", "Zl", "Zp"]), max_size=12
@@ -224,9 +285,10 @@ def _check_markdown(page: Page, text: str, site_dir: Path) -> None:
         html = importlib.import_module("markdown").markdown(
             body,
             extensions=MD_EXTENSIONS,
-            extension_configs={"pymdownx.snippets": {"base_path": [str(site_dir)],
-                                                     "check_paths": True}},
-        )  # fmt: skip
+            extension_configs={
+                "pymdownx.snippets": {"base_path": [str(site_dir)], "check_paths": True}
+            },
+        )
         parser = _Elements("1337" if "7*191" in text else "")
         parser.feed(html)
         assert parser.found == [], page.path

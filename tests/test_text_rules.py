@@ -420,3 +420,27 @@ def test_the_guide_shows_the_message_as_it_is() -> None:
     )
     guide = (REPO / "docs/writing-records.md").read_text(encoding="utf-8")
     assert "\n".join(expected.splitlines()[:2]) in guide
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "field", "code"),
+    [
+        ("--title", "PLC\udcff柜", "title", "U+DCFF"),  # bytes that were not UTF-8 in argv
+        ("--customer", "恒力\u202e工控", "customer.company", "U+202E"),
+        ("--title", "PLC\n柜", "title", "U+000A"),
+    ],
+)
+def test_kesu_new_refuses_what_no_record_may_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str, field: str, code: str
+) -> None:
+    from generator.cli import main
+
+    repo = tmp_path / "repo"
+    (repo / "records").mkdir(parents=True)
+    args = {"--title": "PLC 柜", "--customer": "恒力工控", "--product": "线束"} | {flag: value}
+    flat = [x for pair in args.items() for x in pair]
+    assert main(["-C", str(repo), "--lang", "en", "new", *flat, "--channel", "email"]) == 2
+    err = capsys.readouterr().err
+    assert f"[{CHARACTER_CODE}] {field}: " in err and code in err
+    assert err.rstrip().endswith("kesu new: no record created: fix the fields above")
+    assert list((repo / "records").iterdir()) == []
