@@ -13,7 +13,7 @@ Refused in both:
   Excel cells;
 * bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): they reorder
   what is shown, so one record can be made to look like another ("Trojan Source");
-* invisible characters (U+00AD, U+180E, U+200B–U+200D, U+2060–U+2064, U+206A–U+206F, U+FEFF,
+* invisible characters (U+00AD, U+180E, U+200B–U+200D, U+2060–U+2065, U+206A–U+206F, U+FEFF,
   U+FFF9–U+FFFB): two names that look the same would differ;
 * lone surrogates (U+D800–U+DFFF): not text at all (they cannot be written as UTF-8).
 
