@@ -34,6 +34,7 @@ from generator.faults import shallow_note, write_atomic, writing
 from generator.recorded import by_record, late_recorded
 from generator.render import render_site
 from generator.render.env import Fmt
+from generator.render.escape import site_name
 from generator.render.history import head_commit, record_histories
 from generator.render.sitedata import SiteData, build_site_data
 from generator.report import render_text
@@ -188,7 +189,7 @@ def mkdocs_env(config: RepoConfig, lang: str,
                stamp: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["KESU_SITE_LANG"] = "en" if lang == "en" else "zh"
-    env["KESU_SITE_TITLE"] = config.site_title
+    env["KESU_SITE_TITLE"] = site_name(config.site_title)
     env["NO_MKDOCS_2_WARNING"] = "1"
     env.update(stamp or {})
     return env

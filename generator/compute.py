@@ -43,6 +43,7 @@ from generator.grading import (
 )
 from generator.model import Record
 from generator.penalties import Penalty, PenaltyTotal, penalties_for, penalty_totals
+from generator.textrules import scrub
 from generator.timeparse import try_instant
 
 if TYPE_CHECKING:
@@ -408,7 +409,8 @@ def explain(c: Computed, lang: str = "zh") -> str:
         who = p.charged_to or ("?" if en else "未指定")
         lines.append(f"Penalty {p.amount:g} {p.currency} → {who} ({p.month})" if en
                      else f"罚款 {p.amount:g} {p.currency} → {who}（{p.month}）")
-    return "\n".join(lines) + "\n"
+    # Policy names and record values reach the terminal: no control or bidi character does.
+    return scrub("\n".join(lines)) + "\n"
 
 
 def _t(at: datetime | None) -> str:

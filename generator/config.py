@@ -143,13 +143,10 @@ def _parse(
     if loaded.data is None:
         return RepoConfig(root=root, rules=rules), loaded.diagnostics
     data: dict[str, Any] = loaded.data
-    import jsonschema  # only when there is a kesu.yaml to check (50 ms to import)
+    # only when there is a kesu.yaml to check (jsonschema takes 50 ms to import)
+    from generator.schemamsg import make_validator, schema_diagnostics
 
-    from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
-
-    validator = jsonschema.Draft202012Validator(
-        load_schema("config"), format_checker=FORMAT_CHECKER
-    )
+    validator = make_validator(load_schema("config"))
     diags = list(schema_diagnostics(validator, data, shown, loaded.text))
     if diags:
         return RepoConfig(root=root, rules=rules), diags

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import load_schema
+from generator.textrules import PATTERNS
 
 FIELDS_DOC = Path("docs") / "record-fields.md"
 CONFIG_DOC = Path("docs") / "config-fields.md"
@@ -36,6 +37,9 @@ def _type_of(node: dict[str, Any], root: dict[str, Any]) -> str:
     if "anyOf" in node:
         return "日期或日期时间 date/datetime"
     t = node.get("type", "")
+    rule = PATTERNS.get(str(node.get("pattern", "")))
+    if t == "string" and rule is not None:
+        return "单行文本 one-line text" if rule == "line" else "多行文本 multi-line text"
     if t == "array":
         items = node.get("items", {})
         return f"列表 list of {_type_of(items, root)}"

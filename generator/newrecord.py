@@ -166,6 +166,30 @@ def _schema_problems(text: str, display: str) -> list[Diagnostic]:
     return list(schema_diagnostics(complaint_validator(), loaded.data, display, loaded.text))
 
 
+def _unwritable(fields: NewFields, display: str) -> list[Diagnostic]:
+    """Values no UTF-8 file can hold: lone surrogates, which is what bytes that were not UTF-8
+    on the command line become."""
+    from generator.schemamsg import CHARACTER_CODE, character_message
+    from generator.textrules import first_bad
+
+    out = []
+    for name, value, rule in (
+        ("title", fields.title, "line"),
+        ("customer.company", fields.customer, "line"),
+        ("product.name", fields.product, "line"),
+        ("description", fields.description, "text"),
+    ):
+        bad = first_bad(value, "text")
+        if bad is not None and bad.kind == "surrogate":
+            zh, en, hint_zh, hint_en = character_message(bad, rule)
+            out.append(
+                Diagnostic(
+                    display, CHARACTER_CODE, zh, en, field=name, hint_zh=hint_zh, hint_en=hint_en
+                )
+            )
+    return out
+
+
 def create(
     config: RepoConfig, fields: NewFields, received_at: datetime, base: str | None = None
 ) -> Created:
@@ -173,9 +197,12 @@ def create(
     taken, used = taken_ids(config, base)
     local = received_at.astimezone(config.tz)
     rid = next_id(config.id_prefix, local.year, taken, config.id_digits)
+    display = f"{config.records_dir}/{rid}{RECORD_SUFFIX}"
+    if unwritable := _unwritable(fields, display):
+        raise InvalidFields(unwritable)
     path = config.records_path / f"{rid}{RECORD_SUFFIX}"
     text = render(rid, fields, local, schema_ref(config))
-    problems = _schema_problems(text, f"{config.records_dir}/{rid}{RECORD_SUFFIX}")
+    problems = _schema_problems(text, display)
     if problems:
         raise InvalidFields(problems)
     from generator.faults import write_atomic, writing

@@ -24,8 +24,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from generator.completeness import (
     ApprovalRule,
     StageCheck,
@@ -56,7 +54,7 @@ from generator.policytypes import (
     parse_text,
 )
 from generator.rulesource import RuleSource
-from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
+from generator.schemamsg import make_validator, schema_diagnostics
 from generator.yamlload import load_yaml_bytes, load_yaml_file, locate
 
 __all__ = ["ApprovalRule", "CancellationRule", "Condition", "Criterion", "Duration", "EventDef",
@@ -201,8 +199,7 @@ def policy_from_data(base: Any, display: str, text: str | None,
 
     ``overrides_text`` is the text of kesu.yaml (or a callable returning it) for line numbers.
     """
-    validator = jsonschema.Draft202012Validator(load_schema("policy"),
-                                                format_checker=FORMAT_CHECKER)
+    validator = make_validator(load_schema("policy"))
     diags = list(schema_diagnostics(validator, base, display, text))
     if not diags:
         diags = _semantic(base, display, text)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from generator.diagnostics import Diagnostic
+from generator.textrules import scrub
 
 
 def _n(count: int, noun: str) -> str:
@@ -39,7 +40,9 @@ def render_text(diags: Sequence[Diagnostic], checked: int, lang: str) -> str:
         if d.hint(lang):
             lines.append(f"    {hint_word}: {d.hint(lang)}")
     lines.append(_summary(diags, checked, lang))
-    return "\n".join(lines) + "\n"
+    # File names and values quoted in messages reach a terminal or a pull request as they are:
+    # no control or bidirectional character does.
+    return scrub("\n".join(lines)) + "\n"
 
 
 def render_json(diags: Sequence[Diagnostic], checked: int, lang: str) -> str:
@@ -96,7 +99,9 @@ def render_github(diags: Sequence[Diagnostic], checked: int, lang: str) -> str:
             body += "\n" + d.hint(lang)
         lines.append(f"::{d.severity} {','.join(props)}::{_esc_data(body)}")
     lines.append(_summary(diags, checked, lang))
-    return "\n".join(lines) + "\n"
+    # File names and values quoted in messages reach a terminal or a pull request as they are:
+    # no control or bidirectional character does.
+    return scrub("\n".join(lines)) + "\n"
 
 
 REPORTERS: dict[str, Callable[[Sequence[Diagnostic], int, str], str]] = {

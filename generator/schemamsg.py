@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
+from generator import textrules
 from generator.diagnostics import Diagnostic
 from generator.timeparse import is_datetime_text
 from generator.yamlload import located
 
 FORMAT_CHECKER = jsonschema.FormatChecker()
+CHARACTER_CODE = "schema-character"
 
 
 @FORMAT_CHECKER.checks("kesu-datetime")
@@ -30,6 +34,136 @@ _TYPE_ZH = {
     "array": "列表",
     "null": "空值",
 }
+
+
+@cache
+def _ecma(pattern: str) -> re.Pattern[str]:
+    """``pattern`` as JSON Schema means it (ECMA 262): ``$`` is the end of the text.
+
+    Python's ``$`` also matches before a final line break, so ``"KS-2026-0001\\n"`` would pass
+    ``^…$`` here while the fast validator (and every editor) refuses it; each ``$`` outside a
+    character class becomes ``\\Z``.
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        out.append("\\Z" if ch == "$" and not in_class else ch)
+        i += 1
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Any, patrn: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """The ``pattern`` keyword: ECMA ``$``, and the text rules checked by ``textrules`` itself
+    (which also knows lone surrogates, which no portable pattern can name)."""
+    if not validator.is_type(instance, "string"):
+        return
+    rule = textrules.PATTERNS.get(patrn)
+    if rule is not None:
+        bad = textrules.first_bad(instance, rule)
+        if bad is not None:
+            yield ValidationError(f"{instance!r} holds {bad.code} at {bad.index}")
+    elif not _ecma(patrn).search(instance):
+        yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+
+@cache
+def _validator_class(base: Any) -> Any:
+    return jsonschema.validators.extend(base, {"pattern": _pattern})  # type: ignore[no-untyped-call]
+
+
+def make_validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
+    """The authority for ``schema``: its dialect, our format checker, ECMA patterns."""
+    cls = _validator_class(jsonschema.validators.validator_for(schema))
+    validator: jsonschema.protocols.Validator = cls(schema, format_checker=FORMAT_CHECKER)
+    return validator
+
+
+_KIND_TEXT = {
+    "line_break": ("换行符", "a line break"),
+    "tab": ("制表符", "a tab"),
+    "control": ("控制字符", "a control character"),
+    "bidi": ("双向文字控制符", "a bidirectional control character"),
+    "invisible": ("不可见字符", "an invisible character"),
+    "surrogate": ("孤立代理码位", "a lone surrogate"),
+}
+_KIND_HINT = {
+    "line_break": (
+        "此字段只能写一行：去掉换行（YAML 中 | 或 > 块、或引号内的 \\n）；"
+        "多行内容请写在描述、原因等说明字段。",
+        "This field is one line: remove the line break (a | or > block, or \\n in quotes); "
+        "write longer text in a description or reason field.",
+    ),
+    "tab": (
+        "此字段只能写一行：把制表符换成空格。",
+        "This field is one line: replace the tab with a space.",
+    ),
+    "control": (
+        "控制字符会破坏日历、表格和终端输出，请删除（常由复制粘贴或引号内的转义带入）。",
+        "Control characters break calendar feeds, spreadsheets and terminals: delete it "
+        "(it usually comes from copy and paste or an escape in quotes).",
+    ),
+    "bidi": (
+        "双向控制符会改变文字的显示顺序，让一条记录看起来像另一条，请删除；"
+        "在 VS Code 中它会被高亮显示。",
+        "Bidirectional controls change the order text is shown in, so one record can look "
+        "like another: delete it (VS Code highlights it).",
+    ),
+    "invisible": (
+        "零宽等不可见字符会让看起来相同的名称其实不同，请删除（常随网页或聊天软件中复制的文字带入）。",
+        "Zero-width and other invisible characters make names that look the same differ: "
+        "delete it (it often comes with text copied from web pages or chat apps).",
+    ),
+    "surrogate": (
+        "孤立代理码位不是字符，常来自不是 UTF-8 的终端或文件：请用 UTF-8 重新输入这段文字。",
+        "A lone surrogate is not a character; it comes from a terminal or file that is not "
+        "UTF-8: enter the text again in UTF-8.",
+    ),
+}
+
+
+def character_message(bad: textrules.BadChar, rule: str) -> tuple[str, str, str, str]:
+    """(message_zh, message_en, hint_zh, hint_en) naming the character as U+XXXX.
+
+    Never the character itself: shown raw it would do in the terminal what it does on a page.
+    """
+    what_zh, what_en = _KIND_TEXT[bad.kind]
+    kind_zh = "单行文本" if rule == "line" else "文本"
+    kind_en = "single-line text" if rule == "line" else "text"
+    hint_zh, hint_en = _KIND_HINT[bad.kind]
+    return (
+        f"{kind_zh}中不允许{what_zh} {bad.code} {bad.name}（第 {bad.index + 1} 个字符）",
+        f"{kind_en.capitalize()} may not hold {what_en}: {bad.code} {bad.name} "
+        f"(character {bad.index + 1})",
+        hint_zh,
+        hint_en,
+    )
+
+
+# Errors about what a text is, which a refused character explains better (a length does not).
+_ABOUT_CHARACTERS = frozenset({"pattern", "format", "enum", "const", "anyOf", "oneOf"})
+
+
+def _character(err: ValidationError) -> tuple[str, str, str, str] | None:
+    """The text-rule message for ``err``, when its value holds a refused character."""
+    inst = err.instance
+    if err.validator not in _ABOUT_CHARACTERS or not isinstance(inst, str):
+        return None
+    value = err.validator_value
+    rule = textrules.PATTERNS.get(value) if isinstance(value, str) else None
+    bad = textrules.first_bad(inst, rule or "line")
+    if bad is None:
+        return None
+    return character_message(bad, rule or "line")
 
 
 def _title(schema: Any) -> tuple[str, str]:
@@ -139,6 +273,18 @@ def _describe(err: ValidationError) -> tuple[str, str, str, str, list[str | int]
 def schema_diagnostics(
     validator: jsonschema.protocols.Validator, data: Any, file: str, text: str | None
 ) -> Iterator[Diagnostic]:
-    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+    """One diagnostic per error; a value with a refused character gets one
+    ``schema-character`` diagnostic, not one more for each pattern it then fails."""
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    flagged: set[tuple[str | int, ...]] = set()
+    for err in errors:
+        char = _character(err)
+        where = tuple(err.absolute_path)
+        if char is not None:
+            if where in flagged:
+                continue
+            flagged.add(where)
+            yield located(file, text, list(where), CHARACTER_CODE, *char)
+            continue
         msg_zh, msg_en, hint_zh, hint_en, path = _describe(err)
         yield located(file, text, path, f"schema-{err.validator}", msg_zh, msg_en, hint_zh, hint_en)

@@ -50,12 +50,9 @@ def complaint_validator() -> jsonschema.protocols.Validator:
 
     Imported on first use: only records the fast pre-check rejects need it.
     """
-    import jsonschema
+    from generator.schemamsg import make_validator
 
-    from generator.schemamsg import FORMAT_CHECKER
-
-    cls = jsonschema.validators.validator_for(load_schema("complaint"))
-    return cls(load_schema("complaint"), format_checker=FORMAT_CHECKER)
+    return make_validator(load_schema("complaint"))
 
 
 @cache
@@ -74,7 +71,14 @@ def fast_complaint_check() -> Callable[[Any], bool]:
         validate_formats=True,
         formats={"kesu-datetime": is_datetime_text},
     )
-    return validator.is_valid
+
+    def is_valid(data: Any) -> bool:
+        try:
+            return bool(validator.is_valid(data))
+        except UnicodeEncodeError:  # a lone surrogate: not UTF-8, so not for Rust to judge
+            return False
+
+    return is_valid
 
 
 def _schema_diagnostics(lf: LoadedFile) -> list[Diagnostic]:

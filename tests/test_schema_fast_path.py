@@ -25,6 +25,9 @@ ODD: list[Any] = [
     "2026-01-05 24:00", "2026-01-05 09:30Z", "2026-1-5", "2026-01-05", "2026-01-05 09:30:61",
     "KS-2026-0001", "ks-2026-0001", "a@b.c", "not an email", "138 0000 0000", "../x",
     "https://example.com/a b", 0, -1, 1.5, 10**12, True, False, None, [], {}, ["x"], {"x": 1},
+    # text rules (generator/textrules.py), and "$" as the end of the text in both validators
+    "x\n", "KS-2026-0001\n", "qe\n", "a\tb", "a\r\nb", "a\n\tb", "\x00", "a\u202eb",
+    "a\u200bb", "\ufeffx", "x\u2028y", "2026-01-05\n", "a@b.c\n",
 ]
 
 

@@ -15,6 +15,16 @@ from markupsafe import Markup
 
 from generator.render import i18n, labels
 from generator.render.escape import front_matter_title, html_text, mask_email, mask_phone
+from generator.textrules import is_one_clean_line
+
+
+def _finalize(value: object) -> object:
+    """Every ``{{ … }}`` string as ``|text`` makes it: escaped, characters validation refuses
+    replaced, line breaks as ``<br>`` (a bare line break could end the HTML block it is in,
+    and what follows would be Markdown). Markup (macros, ``|text``, ``|fm_title``) is kept."""
+    if isinstance(value, str) and not isinstance(value, Markup) and not is_one_clean_line(value):
+        return html_text(value)
+    return value
 
 
 @cache
@@ -23,6 +33,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generator", "templates"),
         autoescape=True,
+        finalize=_finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -10,6 +10,10 @@ Record text reaches pages in three places, each with its own rule:
   are HTML-escaped once here and written as a JSON string, which is valid YAML.
 * Markdown text outside HTML blocks (rare: headings built from record values): every ASCII
   punctuation character becomes a numeric entity, so no Markdown syntax can form.
+
+In all three, characters that validation refuses in record text (controls, bidirectional
+controls, invisible characters: ``generator.textrules``) are replaced by U+FFFD: pages also
+show text that is not a record's (Git authors and messages, policy names).
 """
 
 from __future__ import annotations
@@ -20,27 +24,32 @@ from html import escape as _html_escape
 
 from markupsafe import Markup, escape
 
+from generator.textrules import scrub
+
 _PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
-_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85")
 
 
-def clean(text: object) -> str:
-    """A value as one line-preserving string without control characters."""
+def lines(text: object) -> list[str]:
+    """A value's lines (any line break), each without a character validation refuses."""
     if text is None:
-        return ""
-    return _CONTROL.sub("", str(text))
+        return [""]
+    return [scrub(line) for line in _NEWLINES.split(str(text))]
+
+
+def one_line(text: object) -> str:
+    """A value on one line: line breaks and tabs become spaces."""
+    return " ".join(lines(text)).replace("\t", " ")
 
 
 def html_text(text: object) -> Markup:
     """Escaped HTML text; newlines become ``<br>``."""
-    lines = _NEWLINES.split(clean(text))
-    return Markup("<br>").join(escape(line) for line in lines)
+    return Markup("<br>").join(escape(line) for line in lines(text))
 
 
 def md_text(text: object) -> str:
     """Text safe inside Markdown (outside HTML blocks): punctuation as numeric entities."""
-    escaped = _html_escape(" ".join(_NEWLINES.split(clean(text))), quote=True)
+    escaped = _html_escape(one_line(text), quote=True)
     # Entities produced above (&amp; &lt; …) must keep their own & and ;.
     parts = re.split(r"(&[a-z]+;|&#x?[0-9a-f]+;)", escaped)
     out = []
@@ -51,8 +60,15 @@ def md_text(text: object) -> str:
 
 def front_matter_title(text: object) -> str:
     """A ``title:`` value for YAML front matter, HTML-escaped once (see module docstring)."""
-    one_line = " ".join(_NEWLINES.split(clean(text))).strip()
-    return json.dumps(_html_escape(one_line, quote=True), ensure_ascii=False)
+    return json.dumps(_html_escape(one_line(text).strip(), quote=True), ensure_ascii=False)
+
+
+def site_name(title: str) -> str:
+    """The site title as MkDocs' ``site_name``, which the theme writes into every page without
+    escaping (``<title>``, the header, ``aria-label="…"``): ``< > "`` become entities. ``&`` is
+    left as it is: harmless there, and where the theme does escape (``title="…"``) it would
+    show as ``&amp;``."""
+    return one_line(title).replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def mask_phone(phone: str) -> str:

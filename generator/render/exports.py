@@ -1,8 +1,11 @@
 """Ledger downloads: Excel (.xlsx) and CSV, laid out like 《客户问题汇总跟进表》.
 
 Excel: a filter on the header, the header frozen, real date cells. CSV: UTF-8 with a BOM so
-Excel on Chinese Windows opens it right. A text starting with ``= + - @`` is never a formula:
-xlsx cells are typed as strings, CSV cells get a leading apostrophe (OWASP's advice).
+Excel on Chinese Windows opens it right. A text starting with ``= + - @``, a tab or a carriage
+return (after any spaces) is never a formula: xlsx cells are typed as strings and marked
+"quote prefix" (what Excel itself stores for a typed ``'=…``, so editing the cell keeps it
+text), CSV cells get a leading apostrophe (OWASP's advice). Characters that validation refuses
+are replaced first (``textrules.scrub``): openpyxl cannot even store a control character.
 """
 
 from __future__ import annotations
@@ -18,8 +21,15 @@ from openpyxl.utils import get_column_letter
 
 from generator.render.env import Fmt
 from generator.render.sitedata import Row
+from generator.textrules import scrub
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: object) -> tuple[str, bool]:
+    """A cell's text, and whether a spreadsheet would take it for a formula."""
+    text = scrub(str(value))
+    return text, text.lstrip(" ").startswith(_FORMULA_START)
 
 
 def _columns(f: Fmt) -> list[tuple[str, int]]:
@@ -81,9 +91,12 @@ def ledger_xlsx(rows: Sequence[Row], f: Fmt, title: str, as_of: datetime) -> byt
             elif value is None:
                 continue
             else:
-                cell.value = str(value)
+                text, formula_like = _text(value)
+                cell.value = text
                 cell.data_type = "s"  # never a formula, whatever the text starts with
                 cell.alignment = wrap
+                if formula_like:
+                    cell.quotePrefix = True
         if row.overdue:
             ws.cell(row=r, column=14).font = red
     ws.freeze_panes = "B2"
@@ -102,8 +115,8 @@ def _csv_cell(value: object, f: Fmt) -> str:
         return ""
     if isinstance(value, datetime):
         return _naive(value, f).strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    text, formula_like = _text(value)
+    return "'" + text if formula_like else text
 
 
 def ledger_csv(rows: Sequence[Row], f: Fmt) -> bytes:

@@ -3,6 +3,11 @@
 Engineers subscribe from Outlook or a phone; each open milestone is an event at its due time
 with a reminder a day before. UIDs are stable (record + milestone), and the stamp is the
 build's "as of" instant, so an unchanged record set gives unchanged files.
+
+Every text property is a ``vText``, which escapes ``\\ ; ,`` and line breaks (an ``X-`` property
+added as a plain string is not escaped: a line break in an owner's name once failed every
+build); characters that validation refuses are replaced first (``textrules.scrub``), and
+``to_ical`` folds long lines.
 """
 
 from __future__ import annotations
@@ -11,21 +16,26 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vText
 
 from generator.render.env import Fmt, render, slug
 from generator.render.pages import GEN, Page, base_context, fmt
 from generator.render.sitedata import Deadline, SiteData
+from generator.textrules import scrub
 
 PAGE = f"{GEN}/calendar.md"
+
+
+def _text(value: str) -> vText:
+    return vText(scrub(value))
 
 
 def _calendar(name: str, items: Sequence[Deadline], site: SiteData, f: Fmt) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//kesu//complaint deadlines//ZH")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", site.config.timezone)
+    cal.add("x-wr-calname", _text(name))
+    cal.add("x-wr-timezone", _text(site.config.timezone))
     for d in items:
         row = site.by_id[d.record_id]
         due = d.due_at or site.as_of
@@ -35,14 +45,14 @@ def _calendar(name: str, items: Sequence[Deadline], site: SiteData, f: Fmt) -> b
         ev.add("dtstart", due - timedelta(minutes=30))
         ev.add("dtend", due)
         state = f.state(d.state)
-        ev.add("summary", f"[{d.record_id}] {d.name} ({state})")
-        ev.add("description", "\n".join(
+        ev.add("summary", _text(f"[{d.record_id}] {d.name} ({state})"))
+        ev.add("description", _text("\n".join(
             x for x in (row.title, f"{f.label('customer')}: {row.customer}",
-                        f"{f.t('owner')}: {row.owner}", d.explanation) if x))
+                        f"{f.t('owner')}: {row.owner}", d.explanation) if x)))
         if d.state != "overdue":
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", f"[{d.record_id}] {d.name}")
+            alarm.add("description", _text(f"[{d.record_id}] {d.name}"))
             alarm.add("trigger", timedelta(days=-1))
             ev.add_component(alarm)
         cal.add_component(ev)
