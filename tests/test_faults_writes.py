@@ -302,7 +302,7 @@ def test_init_on_a_full_disk_leaves_the_folder_as_it_was(
         if target.name == "empty":
             target.mkdir()
         with pytest.raises(WriteFault, match="the disk is full") as caught:
-            start(target, "000", with_git=False)
+            start(target, "000", with_git=False, kesu_spec="kesu==0.1.0")
         assert "DIR was left as it was" in caught.value.en
         assert target.name != "new" or not target.exists()
         assert target.name != "empty" or list(target.iterdir()) == []

@@ -222,7 +222,7 @@ def _render(root: Path) -> list[Page] | list[str]:
     site = compute_site(config, AS_OF, "zh", strict=True, out=io.StringIO())
     assert site is not None
     return [
-        *report8d.record_pages(site, {}),
+        *report8d.record_pages(site, {}, {}),
         *ledger.ledger_pages(site),
         *ics.calendar_pages(site),
         *weekly.weekly_pages(site),

@@ -384,6 +384,9 @@ def test_terminal_output_is_scrubbed(tmp_path: Path) -> None:
         assert "\u202e" not in out and "\x1b" not in out
 
 
+# Macros whose output the templates only place inside a tag's attribute (src="…"), which
+# Python-Markdown never reads as Markdown; the test below checks every use.
+ATTRIBUTE_MACROS = ("img_src",)
 HEADING_VALUE = re.compile(r"^(f\.t\(|f\.label\(|title_key\b)")
 
 
@@ -393,7 +396,14 @@ def test_record_values_reach_markdown_only_inside_html_blocks() -> None:
     that starts with a tag, a template writes only labels and translations."""
     bad = []
     for path in sorted((REPO / "generator/templates").glob("*.j2")):
+        macro = ""
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if started := re.match(r"\{%-?\s*macro\s+(\w+)", line):
+                macro = started.group(1)
+            if macro in ATTRIBUTE_MACROS:  # its output is only ever an attribute's value
+                if "endmacro" in line:
+                    macro = ""
+                continue
             body = re.sub(r"^(\s*\{%.*?%\})+", "", line).lstrip()
             if "{{" not in body or body.startswith(("<", "{{ m.")):
                 continue
@@ -403,6 +413,10 @@ def test_record_values_reach_markdown_only_inside_html_blocks() -> None:
             if body.startswith("#") and all(HEADING_VALUE.match(e) for e in exprs):
                 continue
             bad.append(f"{path.name}:{n}: {line.strip()[:80]}")
+            for name in ATTRIBUTE_MACROS:
+                for use in re.finditer(rf"(.{{0,6}})\{{\{{ m\.{name}\(", line):
+                    if not use.group(1).endswith('="'):
+                        bad.append(f"{path.name}:{n}: m.{name} outside an attribute")
     assert bad == []
 
 
