@@ -6,7 +6,6 @@ build time is pinned with ``SOURCE_DATE_EPOCH``.
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +17,6 @@ FIXTURE_REPO = GOLDEN / "repo"
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 3, 13, 18, 0, tzinfo=TZ)
 BUILD_EPOCH = "1773396000"  # 2026-03-13 18:00 +08:00
-UPDATE_GOLDEN = os.environ.get("KESU_UPDATE_GOLDEN") == "1"
 
 
 def site_repo(dst: Path, records: Path = FIXTURE_REPO / "records") -> Path:
