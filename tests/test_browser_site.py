@@ -1,8 +1,9 @@
 """The built site in a real browser (Debian chromium through Playwright), from file://.
 
 Every request that is not a file:// URL is aborted and recorded, and each test asserts none
-was made. Screenshots for the README: ``KESU_SCREENSHOTS=1 pytest tests/test_browser_site.py
--k screenshots`` writes docs/screenshots/*.png from the demo records at a fixed instant.
+was made. The README's screenshots are taken from the demo records at a fixed instant into a
+temp folder; ``KESU_SCREENSHOTS=1 pytest tests/test_browser_site.py -k screenshots`` writes
+them to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from tests.site_fixtures import BUILD_EPOCH, REPO, TZ, built_site, pinned_build,
 
 pytestmark = pytest.mark.browser
 
+WAIT_MS = 60_000
+"""How long to wait for an element: generous, so that a busy machine is not a failure (an
+element that never appears still is)."""
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 
@@ -86,19 +90,22 @@ def search(page: Any, text: str) -> None:
     box.press("End")
 
 
+def found(offline: Offline, site: Path, text: str, rid: str) -> str:
+    """The search results for ``text``, once ``rid`` is among them. Each query is typed on a
+    freshly opened page, so no result of an earlier query can stand in for it."""
+    page = offline.open(site, "index.html")
+    page.click("label.md-search__icon, .md-search__input", timeout=WAIT_MS)
+    search(page, text)
+    page.locator(f".md-search-result__item a[href*='{rid}']").first.wait_for(timeout=WAIT_MS)
+    return str(page.locator(".md-search-result").inner_text())
+
+
 def test_search_finds_a_word_in_the_middle_of_a_chinese_phrase(site: Path,
                                                                offline: Offline) -> None:
     # jieba keeps 温度控制 as one token; Material's own search matches only its prefix 温度.
-    page = offline.open(site, "index.html")
-    page.click("label.md-search__icon, .md-search__input", timeout=5000)
-    search(page, "控制")
-    result = page.locator(".md-search-result__item a[href*='KS-2026-0001']").first
-    result.wait_for(timeout=10000)
-    assert "温度控制" in page.locator(".md-search-result").inner_text()
-    search(page, "度控制失")  # a fragment no tokenizer would produce
-    page.locator(".md-search-result__item a[href*='KS-2026-0001']").first.wait_for(timeout=5000)
-    search(page, "16G-32")  # the middle of a part number
-    page.locator(".md-search-result__item a[href*='KS-2026-0003']").first.wait_for(timeout=5000)
+    assert "温度控制" in found(offline, site, "控制", "KS-2026-0001")
+    found(offline, site, "度控制失", "KS-2026-0001")  # a fragment no tokenizer would produce
+    found(offline, site, "16G-32", "KS-2026-0003")  # the middle of a part number
 
 
 def test_ledger_sorts_and_filters(site: Path, offline: Offline) -> None:
@@ -146,16 +153,17 @@ def test_every_page_type_loads_offline(site: Path, offline: Offline) -> None:
     assert offline.page.locator("img[src$='.svg']").count() >= 2
 
 
-@pytest.mark.skipif(os.environ.get("KESU_SCREENSHOTS") != "1",
-                    reason="set KESU_SCREENSHOTS=1 to regenerate docs/screenshots")
 def test_screenshots(tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's screenshots of the demo site, taken in a temp folder: every page renders
+    offline without a script error. ``KESU_SCREENSHOTS=1`` writes them to docs/screenshots/."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     as_of = datetime(2026, 6, 5, 17, 30, tzinfo=TZ)
     root = site_repo(tmp_path / "demo", REPO / "records")
     if (REPO / "attachments").is_dir():
         shutil.copytree(REPO / "attachments", root / "attachments")
     out = built_site(root, tmp_path / "public", as_of=as_of)
-    target = REPO / "docs" / "screenshots"
+    update = os.environ.get("KESU_SCREENSHOTS") == "1"
+    target = REPO / "docs" / "screenshots" if update else tmp_path / "screenshots"
     target.mkdir(parents=True, exist_ok=True)
     week = as_of.isocalendar()
     shots = {
@@ -167,6 +175,10 @@ def test_screenshots(tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPat
     o = Offline(browser, 1280, 860)
     for name, rel in shots.items():
         o.open(out, rel).screenshot(path=str(target / name))
+        png = (target / name).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n", name
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert (width, height) == (1280, 860), name
     o.close()
 
 
