@@ -30,9 +30,9 @@ CASES = Path(__file__).resolve().parent / "cases"
 UPDATE_FLAGS = ("KESU_UPDATE_GOLDEN", "KESU_UPDATE_EXPECTED", "KESU_SCREENSHOTS")
 """Set to 1, these let a run rewrite files in the checkout on purpose (see CONTRIBUTING)."""
 
-# No example database: a failure is reproduced from the seed Hypothesis prints, not from a
-# folder a previous run left. Derandomized: every run tries the same examples.
-# ``pytest --hypothesis-profile=explore`` looks for new ones (more of them, random).
+# Derandomized, without an example database: every run tries the same examples, so a failure
+# comes back on the next run without a folder a previous run left behind.
+# ``pytest --hypothesis-profile=explore`` looks for new ones (more of them, at random).
 settings.register_profile("kesu", database=None, derandomize=True)
 settings.register_profile("explore", database=None, max_examples=2000)
 settings.load_profile("kesu")

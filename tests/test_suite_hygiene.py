@@ -58,7 +58,8 @@ def test_the_caches_point_into_temp_folders() -> None:
     cache = Path(os.environ["KESU_CACHE_DIR"])
     assert cache.is_dir() and not cache.is_relative_to(REPO)
     assert "KESU_CACHE" not in os.environ
-    assert settings.default.database is None  # no .hypothesis/examples to replay next time
+    profile = settings.default
+    assert profile is not None and profile.database is None  # no examples kept for next time
 
 
 _SEEN: list[Path] = []
