@@ -458,14 +458,14 @@ def table(results: list[SizeResult]) -> str:
             "Growth exponent per step (log-log slope of wall time between sizes; 1.0 is linear):",
             "",
             "| step | "
-            + " | ".join(f"{a.n:,}→{b.n:,}" for a, b in itertools.pairwise(results))
+            + " | ".join(f"{lo.n:,}→{hi.n:,}" for lo, hi in itertools.pairwise(results))
             + " |",
             "|---|" + "---|" * (len(results) - 1),
         ]
         for key, title in COLUMNS:
             cells = []
-            for a, b in itertools.pairwise(results):
-                s = slope(a, b, key)
+            for lo, hi in itertools.pairwise(results):
+                s = slope(lo, hi, key)
                 cells.append("–" if s is None else f"{s:.2f}")
             lines.append(f"| {title} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -6,11 +6,12 @@ build time is pinned with ``SOURCE_DATE_EPOCH``.
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from tests.conftest import load_record
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -18,15 +19,15 @@ FIXTURE_REPO = GOLDEN / "repo"
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 3, 13, 18, 0, tzinfo=TZ)
 BUILD_EPOCH = "1773396000"  # 2026-03-13 18:00 +08:00
-UPDATE_GOLDEN = os.environ.get("KESU_UPDATE_GOLDEN") == "1"
 
 
 def site_repo(dst: Path, records: Path = FIXTURE_REPO / "records") -> Path:
     """A repository in ``dst`` with the project's mkdocs.yml and site/, and ``records``."""
     dst.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "mkdocs.yml", dst / "mkdocs.yml")
-    shutil.copytree(REPO / "site", dst / "site", ignore=shutil.ignore_patterns("generated"),
-                    dirs_exist_ok=True)
+    shutil.copytree(
+        REPO / "site", dst / "site", ignore=shutil.ignore_patterns("generated"), dirs_exist_ok=True
+    )
     shutil.copytree(records, dst / "records", dirs_exist_ok=True)
     for extra in ("kesu.yaml",):
         if (records.parent / extra).is_file():
@@ -66,7 +67,8 @@ HOSTILE_RECORD = "KS-2026-0001"
 """The record of ``hostile_attachments_repo`` that names the hostile attachments."""
 PNG = bytes.fromhex(  # a 1×1 PNG
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 HOSTILE_ATTACHMENTS: dict[str, bytes] = {
     # A Markdown attachment: script, raw HTML and snippet lines (inline and block form) that
     # paste files of the site folder and the repository when the engine sees them.
@@ -95,9 +97,14 @@ HOSTILE_ATTACHMENTS: dict[str, bytes] = {
 }
 """Attachment file name → bytes, all under ``attachments/<HOSTILE_RECORD>/``."""
 SAFE_NAMES = {
-    "letter.md": "letter.md.txt", "drawing.svg": "drawing.svg.txt", "page.html": "page.html.txt",
-    "notes.xhtml": "notes.xhtml.txt", "tool.js": "tool.js.txt", "photo.png": "photo.png",
-    "report.pdf": "report.pdf", "data file #1.csv": "data file #1.csv",
+    "letter.md": "letter.md.txt",
+    "drawing.svg": "drawing.svg.txt",
+    "page.html": "page.html.txt",
+    "notes.xhtml": "notes.xhtml.txt",
+    "tool.js": "tool.js.txt",
+    "photo.png": "photo.png",
+    "report.pdf": "report.pdf",
+    "data file #1.csv": "data file #1.csv",
 }
 """The name each of ``HOSTILE_ATTACHMENTS`` is published under."""
 
@@ -116,11 +123,12 @@ def hostile_attachments_repo(dst: Path) -> Path:
     for name, data in HOSTILE_ATTACHMENTS.items():
         (folder / name).write_bytes(data)
     path = root / "records" / f"{HOSTILE_RECORD}.yaml"
-    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record = load_record(path)
     refs = [f"attachments/{HOSTILE_RECORD}/{name}" for name in HOSTILE_ATTACHMENTS]
     record["attachments"] = [{"path": ref, "kind": "document"} for ref in refs]
-    record["d2_problem"]["photos"] = [f"attachments/{HOSTILE_RECORD}/{name}"
-                                      for name in ("drawing.svg", "photo.png")]
+    record["d2_problem"]["photos"] = [
+        f"attachments/{HOSTILE_RECORD}/{name}" for name in ("drawing.svg", "photo.png")
+    ]
     record["notes"] = 'See the letter.\n--8<-- "overrides/main.html"\n'
     path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return root

@@ -161,6 +161,7 @@ def test_cache_new_bytes_miss_and_problems_are_never_stored(tmp_path: Path) -> N
     assert '"a"' not in stored  # the file with a duplicate key is not cached either
 
 
+@pytest.mark.usefixtures("in_tree_cache")  # KESU_CACHE=0 must keep .kesu-cache/ out of the tree
 def test_cache_off_symlinks_and_unreadable_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, set10: synth.SynthSet
 ) -> None:
@@ -195,3 +196,21 @@ def test_compute_benchmark_runs_every_preset(capsys: pytest.CaptureFixture[str])
                          out, re.M), out
     with pytest.raises(SystemExit):
         compute.main(["--n", "20", "--preset", "009"])
+
+
+def test_guards_benchmark_measures_every_former_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m bench.guards`` measures what the unit tests used to bound by wall clock; no
+    figure is asserted, only that each measure ran and was judged against its limit."""
+    from bench import guards
+
+    assert guards.main(["--repeat", "1", "--sizes", "20,40"]) == 0
+    out = capsys.readouterr().out
+    cell = r"[\d.]+(?: s|×)"
+    rows = re.findall(rf"^\| (.+?) \| {cell} \| {cell} \| {cell} \| (.+) \|$", out, re.M)
+    assert len(rows) == 8 + len(guards.HOSTILE_YAML), out
+    verdicts = {"holds", "CPU holds, wall not (a busy machine?)", "does not hold"}
+    assert {verdict for _, verdict in rows} <= verdicts
+    for name in guards.HOSTILE_YAML:
+        assert any(measure.startswith(f"refuse {name} ") for measure, _ in rows), name
+    with pytest.raises(SystemExit):
+        guards.main(["--sizes", "40,20"])

@@ -4,8 +4,9 @@ Every request that is not a file:// URL is aborted and recorded, and each test a
 was made, and that no script error and no Content Security Policy violation happened: the
 site's own scripts all run under the policy of site/overrides/main.html. A site with hostile
 attachments (tests/site_fixtures.py) is also read from file:// and over http: no script of an
-attachment runs. Screenshots for the README: ``KESU_SCREENSHOTS=1 pytest tests/test_browser_site.py
--k screenshots`` writes docs/screenshots/*.png from the demo records at a fixed instant.
+attachment runs. The README's screenshots are taken from the demo records at a fixed instant into a
+temp folder; ``KESU_SCREENSHOTS=1 pytest tests/test_browser_site.py -k screenshots`` writes
+them to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -39,8 +40,16 @@ from tests.site_fixtures import (
 
 pytestmark = pytest.mark.browser
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+WAIT_MS = 60_000
+"""How long to wait for an element: generous, so that a busy machine is not a failure (an
+element that never appears still is)."""
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +74,19 @@ class Offline:
     """A page whose requests outside ``allowed`` (file:// URLs) are aborted and remembered,
     with its script errors and Content Security Policy violations."""
 
-    def __init__(self, browser: Any, width: int = 1400, height: int = 900,
-                 allowed: tuple[str, ...] = ("file:",)) -> None:
+    def __init__(
+        self,
+        browser: Any,
+        width: int = 1400,
+        height: int = 900,
+        allowed: tuple[str, ...] = ("file:",),
+    ) -> None:
         self.external: list[str] = []
         self.errors: list[str] = []
         self.allowed = allowed
-        self.page = browser.new_page(viewport={"width": width, "height": height},
-                                     accept_downloads=True)
+        self.page = browser.new_page(
+            viewport={"width": width, "height": height}, accept_downloads=True
+        )
         self.page.route("**/*", self._route)
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.on("console", self._console)
@@ -112,19 +127,23 @@ def search(page: Any, text: str) -> None:
     box.press("End")
 
 
-def test_search_finds_a_word_in_the_middle_of_a_chinese_phrase(site: Path,
-                                                               offline: Offline) -> None:
-    # jieba keeps 温度控制 as one token; Material's own search matches only its prefix 温度.
+def found(offline: Offline, site: Path, text: str, rid: str) -> str:
+    """The search results for ``text``, once ``rid`` is among them. Each query is typed on a
+    freshly opened page, so no result of an earlier query can stand in for it."""
     page = offline.open(site, "index.html")
-    page.click("label.md-search__icon, .md-search__input", timeout=5000)
-    search(page, "控制")
-    result = page.locator(".md-search-result__item a[href*='KS-2026-0001']").first
-    result.wait_for(timeout=10000)
-    assert "温度控制" in page.locator(".md-search-result").inner_text()
-    search(page, "度控制失")  # a fragment no tokenizer would produce
-    page.locator(".md-search-result__item a[href*='KS-2026-0001']").first.wait_for(timeout=5000)
-    search(page, "16G-32")  # the middle of a part number
-    page.locator(".md-search-result__item a[href*='KS-2026-0003']").first.wait_for(timeout=5000)
+    page.click("label.md-search__icon, .md-search__input", timeout=WAIT_MS)
+    search(page, text)
+    page.locator(f".md-search-result__item a[href*='{rid}']").first.wait_for(timeout=WAIT_MS)
+    return str(page.locator(".md-search-result").inner_text())
+
+
+def test_search_finds_a_word_in_the_middle_of_a_chinese_phrase(
+    site: Path, offline: Offline
+) -> None:
+    # jieba keeps 温度控制 as one token; Material's own search matches only its prefix 温度.
+    assert "温度控制" in found(offline, site, "控制", "KS-2026-0001")
+    found(offline, site, "度控制失", "KS-2026-0001")  # a fragment no tokenizer would produce
+    found(offline, site, "16G-32", "KS-2026-0003")  # the middle of a part number
 
 
 def test_ledger_sorts_and_filters(site: Path, offline: Offline) -> None:
@@ -162,9 +181,14 @@ def test_8d_page_prints_to_a4_pdf_with_chinese_text(site: Path, offline: Offline
 
 
 def test_every_page_type_loads_offline(site: Path, offline: Offline) -> None:
-    for rel in ("index.html", "generated/weekly/2026-W11.html", "generated/analysis/index.html",
-                "generated/scorecards/index.html", "generated/policy.html",
-                "generated/calendar.html"):
+    for rel in (
+        "index.html",
+        "generated/weekly/2026-W11.html",
+        "generated/analysis/index.html",
+        "generated/scorecards/index.html",
+        "generated/policy.html",
+        "generated/calendar.html",
+    ):
         page = offline.open(site, rel)
         assert page.locator("h1").first.is_visible(), rel
     chart = page.goto((site / "generated/analysis/index.html").as_uri())
@@ -174,7 +198,8 @@ def test_every_page_type_loads_offline(site: Path, offline: Offline) -> None:
     charts.first.scroll_into_view_if_needed()
     assert offline.page.evaluate(  # the charts are drawn, under the policy's img-src
         "Array.from(document.images).filter(i => i.src.endsWith('.svg'))"
-        ".every(i => i.complete && i.naturalWidth > 0)")
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
 
 
 def test_materials_snippets_run_from_the_file(site: Path, offline: Offline) -> None:
@@ -182,7 +207,10 @@ def test_materials_snippets_run_from_the_file(site: Path, offline: Offline) -> N
     # script): the storage helpers exist, and a palette the reader chose is applied.
     page = offline.open(site, "generated/ledger/2026.html")
     assert page.evaluate("[typeof __md_get, typeof __md_set, __md_scope.href]") == [
-        "function", "function", (site.resolve().as_uri() + "/")]
+        "function",
+        "function",
+        (site.resolve().as_uri() + "/"),
+    ]
     page.evaluate("__md_set('__palette', {color: {scheme: 'slate', primary: 'teal'}})")
     page.evaluate("""() => new Promise((done, fail) => {
         const s = document.createElement("script")
@@ -191,22 +219,25 @@ def test_materials_snippets_run_from_the_file(site: Path, offline: Offline) -> N
         s.onload = done; s.onerror = fail
         document.body.appendChild(s)
     })""")
-    assert page.evaluate("[document.body.dataset.mdColorScheme, document.body.dataset.mdColorPrimary]"
-                         ) == ["slate", "teal"]
-    assert page.evaluate("JSON.parse(document.getElementById('__config').textContent).search"
-                         ).endswith("assets/javascripts/kesu-search-worker.js")
+    assert page.evaluate(
+        "[document.body.dataset.mdColorScheme, document.body.dataset.mdColorPrimary]"
+    ) == ["slate", "teal"]
+    assert page.evaluate(
+        "JSON.parse(document.getElementById('__config').textContent).search"
+    ).endswith("assets/javascripts/kesu-search-worker.js")
 
 
-@pytest.mark.skipif(os.environ.get("KESU_SCREENSHOTS") != "1",
-                    reason="set KESU_SCREENSHOTS=1 to regenerate docs/screenshots")
 def test_screenshots(tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's screenshots of the demo site, taken in a temp folder: every page renders
+    offline without a script error. ``KESU_SCREENSHOTS=1`` writes them to docs/screenshots/."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     as_of = datetime(2026, 6, 5, 17, 30, tzinfo=TZ)
     root = site_repo(tmp_path / "demo", REPO / "records")
     if (REPO / "attachments").is_dir():
         shutil.copytree(REPO / "attachments", root / "attachments")
     out = built_site(root, tmp_path / "public", as_of=as_of)
-    target = REPO / "docs" / "screenshots"
+    update = os.environ.get("KESU_SCREENSHOTS") == "1"
+    target = REPO / "docs" / "screenshots" if update else tmp_path / "screenshots"
     target.mkdir(parents=True, exist_ok=True)
     week = as_of.isocalendar()
     shots = {
@@ -218,6 +249,10 @@ def test_screenshots(tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPat
     o = Offline(browser, 1280, 860)
     for name, rel in shots.items():
         o.open(out, rel).screenshot(path=str(target / name))
+        png = (target / name).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n", name
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert (width, height) == (1280, 860), name
     o.close()
 
 
@@ -244,8 +279,10 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _downloads(page: Any) -> list[tuple[str, str]]:
-    return [(a.get_attribute("href") or "", a.get_attribute("download") or "")
-            for a in page.locator("a[download]").all()]
+    return [
+        (a.get_attribute("href") or "", a.get_attribute("download") or "")
+        for a in page.locator("a[download]").all()
+    ]
 
 
 def test_no_script_of_an_attachment_runs_from_file(hostile_site: Path, offline: Offline) -> None:
@@ -256,8 +293,10 @@ def test_no_script_of_an_attachment_runs_from_file(hostile_site: Path, offline: 
     images = page.locator(".kesu-photos img")
     assert images.count() == 2
     images.first.scroll_into_view_if_needed()
-    assert page.evaluate("Array.from(document.querySelectorAll('.kesu-photos img'))"
-                         ".map(i => i.complete && i.naturalWidth > 0)") == [True, True]
+    assert page.evaluate(
+        "Array.from(document.querySelectorAll('.kesu-photos img'))"
+        ".map(i => i.complete && i.naturalWidth > 0)"
+    ) == [True, True]
     assert page.evaluate(NOT_RUN) == ["undefined", False]
     links = _downloads(page)
     active = {name for name, safe in SAFE_NAMES.items() if safe != name}
@@ -272,13 +311,15 @@ def test_no_script_of_an_attachment_runs_from_file(hostile_site: Path, offline: 
         page.goto(base)
 
 
-def test_search_works_and_does_not_know_the_attachments(hostile_site: Path,
-                                                        offline: Offline) -> None:
+def test_search_works_and_does_not_know_the_attachments(
+    hostile_site: Path, offline: Offline
+) -> None:
     page = offline.open(hostile_site, "index.html")
     page.click("label.md-search__icon, .md-search__input", timeout=5000)
     search(page, "控制")
     page.locator(f".md-search-result__item a[href*='{HOSTILE_RECORD}']").first.wait_for(
-        timeout=10000)
+        timeout=10000
+    )
     search(page, "pwned")
     page.locator(".md-search-result__meta").filter(has_text="没有").wait_for(timeout=5000)
     assert page.locator(".md-search-result__item").count() == 0
@@ -329,7 +370,8 @@ def test_over_http_attachments_download_under_their_names_and_search_works(
         page.click("label.md-search__icon, .md-search__input", timeout=5000)
         search(page, "控制")
         page.locator(f".md-search-result__item a[href*='{HOSTILE_RECORD}']").first.wait_for(
-            timeout=10000)
+            timeout=10000
+        )
         page.fill("input.kesu-filter", "蓝海")
         assert page.locator(".kesu-count").inner_text() == "1"
     finally:

@@ -21,7 +21,7 @@ import generator.cmd_git  # noqa: F401 - registers the commands under test
 from generator.changes import ChangeError, compare, read_base
 from generator.cli import main
 from generator.load import discover
-from tests.conftest import CASES
+from tests.conftest import CASES, load_record
 
 CASE = CASES / "check"
 AS_OF = "2025-03-01 12:00"
@@ -48,8 +48,7 @@ class PlayRepo:
         return self.root / folder / f"{rid}.yaml"
 
     def load(self, rid: str) -> dict[str, Any]:
-        data: dict[str, Any] = yaml.safe_load(self.path(rid).read_text(encoding="utf-8"))
-        return data
+        return load_record(self.path(rid))
 
     def save(self, rid: str, data: dict[str, Any], folder: str = "records") -> None:
         self.path(rid, folder).parent.mkdir(parents=True, exist_ok=True)

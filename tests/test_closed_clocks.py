@@ -6,25 +6,28 @@ Preset 000, grade 1 (line stop): fae_onsite is due 4 h after receipt (2026-05-06
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import yaml
 
 from generator.compute import compute_all
 from generator.config import RepoConfig
 from generator.model import Record
 from generator.pipeline import make_calendar
 from generator.policy import load_policy
-from tests.conftest import CASES
+from tests.conftest import CASES, load_record
 
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 11, 24, 12, 0, tzinfo=TZ)
-BASE = yaml.safe_load((CASES / "valid" / "minimal" / "records" / "KS-2026-0101.yaml").read_text("utf-8"))
+BASE = load_record(CASES / "valid" / "minimal" / "records" / "KS-2026-0101.yaml")
 
 
-def compute(extra: dict[str, object]) -> dict[str, object]:
+Clock = tuple[str, timedelta | None, str]
+"""A milestone's state, how late it is, and its Chinese explanation."""
+
+
+def compute(extra: dict[str, object]) -> dict[str, Any]:
     config = RepoConfig(root=Path("."))
     policy, diags = load_policy(config)
     assert policy is not None and not diags
@@ -46,15 +49,16 @@ def test_closed_record_missed_and_not_applicable() -> None:
     # the final report (due 05-16 10:15) was not yet due at closure.
     got = compute({"status": "closed", "d8_closure": {"closed_at": "2026-05-10 18:00"}})
     assert got["overdue"] is False and got["next_due"] is None
-    state, late_by, text = got["fae_onsite"]  # type: ignore[misc]
+    clock: Clock = got["fae_onsite"]
+    state, late_by, text = clock
     assert state == "missed"
     assert late_by is not None and late_by.total_seconds() == ((4 * 24 + 3) * 60 + 45) * 60
     assert "结案时仍未完成" in text
-    assert got["final_report"][0] == "not_applicable"  # type: ignore[index]
-    assert "不再计时" in got["final_report"][2]  # type: ignore[index]
+    assert got["final_report"][0] == "not_applicable"
+    assert "不再计时" in got["final_report"][2]
 
 
 def test_closure_after_as_of_does_not_stop_the_clock() -> None:
     # status says closed but the closure time is after as_of: seen from as_of it is open
     got = compute({"status": "closed", "d8_closure": {"closed_at": "2026-12-01 10:00"}})
-    assert got["fae_onsite"][0] == "overdue"  # type: ignore[index]
+    assert got["fae_onsite"][0] == "overdue"

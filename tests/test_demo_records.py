@@ -1,48 +1,54 @@
-"""The demo records under records/ are valid against the complaint schema and cover every case.
+"""The demo records under records/ pass Kesu's own validation and cover every case.
 
 The site, the grading and the CI checks are demonstrated on these records, so they must keep
 covering every status, category, origin and channel, a reopened record, links, attachments
-and a recurrence chain (one problem key on three or more records).
+and a recurrence chain (one problem key on three or more records). They are read and checked
+as ``kesu validate`` reads them (the hardened loader, the schema, the cross-record and policy
+checks), on a copy outside Git.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from generator.config import load_config
+from generator.pipeline import validate_with_policy
+from generator.validate import ValidationResult
+from tests.conftest import REPO, copy_demo
+
+ROOT = REPO
 RECORDS = ROOT / "records"
 SCHEMA_PATH = ROOT / "schema" / "complaint.schema.json"
 MODELINE = "# yaml-language-server: $schema=../schema/complaint.schema.json"
+RECORD_FILES = sorted(RECORDS.glob("*.yaml"))
 
 
 def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 def _enum(schema: dict[str, Any], field: str) -> list[str]:
     return list(schema["properties"][field]["enum"])
 
 
-def _load_all() -> dict[Path, Any]:
-    return {
-        path: yaml.safe_load(path.read_text(encoding="utf-8"))
-        for path in sorted(RECORDS.glob("*.yaml"))
-    }
-
-
-RECORD_FILES = sorted(RECORDS.glob("*.yaml"))
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory: pytest.TempPathFactory) -> ValidationResult:
+    config, diags = load_config(copy_demo(tmp_path_factory.mktemp("demo")))
+    assert diags == []
+    return validate_with_policy(config)
 
 
 @pytest.fixture(scope="module")
-def records() -> dict[Path, Any]:
-    return _load_all()
+def records(validated: ValidationResult) -> dict[str, Mapping[str, Any]]:
+    """Each record's data as Kesu loaded it, by display path (``records/<id>.yaml``)."""
+    return {r.path: r.data for r in validated.records.records}
 
 
 @pytest.fixture(scope="module")
@@ -50,37 +56,41 @@ def schema() -> dict[str, Any]:
     return _schema()
 
 
-def test_enough_records(records: dict[Path, Any]) -> None:
+def test_enough_records(records: dict[str, Any]) -> None:
     assert len(records) >= 30
+    assert sorted(records) == [f"records/{p.name}" for p in RECORD_FILES]
 
 
 @pytest.mark.parametrize("path", RECORD_FILES, ids=lambda p: p.stem)
-def test_record_is_valid(path: Path, schema: dict[str, Any]) -> None:
+def test_record_is_valid(path: Path, validated: ValidationResult) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith(MODELINE + "\n"), "first line must be the editor modeline"
-    data = yaml.safe_load(text)
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(
-        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors
-    )
-    assert data["id"] == path.stem
+    display = f"records/{path.name}"
+    found = [d for d in validated.diagnostics if d.file == display]
+    assert found == [], "\n".join(f"{d.location()}: {d.code}: {d.message_en}" for d in found)
+    (record,) = [r for r in validated.records.records if r.path == display]
+    assert record.valid
+    assert record.data["id"] == path.stem
 
 
-def test_ids_unique(records: dict[Path, Any]) -> None:
+def test_nothing_else_is_reported(validated: ValidationResult) -> None:
+    assert [(d.file, d.code) for d in validated.diagnostics] == []
+
+
+def test_ids_unique(records: dict[str, Any]) -> None:
     counts = Counter(data["id"] for data in records.values())
     assert [i for i, n in counts.items() if n > 1] == []
 
 
 @pytest.mark.parametrize("field", ["status", "category", "origin", "channel"])
 def test_every_enum_value_present(
-    field: str, records: dict[Path, Any], schema: dict[str, Any]
+    field: str, records: dict[str, Any], schema: dict[str, Any]
 ) -> None:
     present = {data[field] for data in records.values()}
     assert set(_enum(schema, field)) <= present
 
 
-def test_reopened_record_points_at_existing_record(records: dict[Path, Any]) -> None:
+def test_reopened_record_points_at_existing_record(records: dict[str, Any]) -> None:
     ids = {data["id"] for data in records.values()}
     reopened = [data for data in records.values() if "reopen_of" in data]
     assert reopened, "at least one reopened record"
@@ -89,7 +99,7 @@ def test_reopened_record_points_at_existing_record(records: dict[Path, Any]) -> 
         assert data["id"].startswith(data["reopen_of"] + "-")
 
 
-def test_links_exist(records: dict[Path, Any]) -> None:
+def test_links_exist(records: dict[str, Any]) -> None:
     ids = {data["id"] for data in records.values()}
     links = [
         (data["id"], link["id"]) for data in records.values() for link in data.get("links", [])
@@ -119,7 +129,7 @@ def _attachment_refs(node: Any) -> list[str]:
     return refs
 
 
-def test_attachment_paths_exist(records: dict[Path, Any]) -> None:
+def test_attachment_paths_exist(records: dict[str, Any]) -> None:
     refs = [ref for data in records.values() for ref in _attachment_refs(data)]
     local = [ref for ref in refs if not ref.startswith(("http://", "https://"))]
     assert local, "at least one local attachment"
@@ -127,7 +137,7 @@ def test_attachment_paths_exist(records: dict[Path, Any]) -> None:
     assert [ref for ref in local if not (ROOT / ref).is_file()] == []
 
 
-def test_recurrence_chain(records: dict[Path, Any]) -> None:
+def test_recurrence_chain(records: dict[str, Any]) -> None:
     assert all(data.get("problem_key") and data.get("defect_code") for data in records.values())
     keys = Counter(data["problem_key"] for data in records.values())
     assert max(keys.values()) >= 3, "one problem key shared by three or more records"

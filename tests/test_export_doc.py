@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_demo
 
 
 def _keys(node: Any, prefix: str, out: set[str]) -> None:
@@ -24,9 +25,16 @@ def _keys(node: Any, prefix: str, out: set[str]) -> None:
             _keys(item, prefix, out)
 
 
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_demo(tmp_path_factory.mktemp("demo"))
+
+
 @pytest.mark.parametrize("preset", ["000", "003"])
-def test_every_exported_key_is_documented(preset: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["-C", str(REPO), "--preset", preset, "export", "--as-of", "2026-11-24 12:00"]) == 0
+def test_every_exported_key_is_documented(
+    preset: str, demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-C", str(demo), "--preset", preset, "export", "--as-of", "2026-11-24 12:00"]) == 0
     doc = json.loads(capsys.readouterr().out)
     keys: set[str] = set()
     _keys(doc, "", keys)

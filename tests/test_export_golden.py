@@ -8,7 +8,6 @@ computes from them. Regenerate after an intended change with
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from generator.cli import main
 from generator.policy import preset_ids
 from tests.conftest import REPO
+from tests.goldens import assert_golden
 
 GOLDEN = REPO / "tests" / "golden" / "export"
 AS_OF = "2026-11-24 12:00"
@@ -42,11 +42,7 @@ def test_export_matches_golden(
     doc = json.loads(out)
     assert doc["schema_version"] == 1
     assert doc["policy"]["id"] == preset
-    golden = GOLDEN / f"preset-{preset}.json"
-    if os.environ.get("KESU_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(out, encoding="utf-8")
-    assert out == golden.read_text(encoding="utf-8")
+    assert_golden(out, GOLDEN / f"preset-{preset}.json")
 
 
 def test_presets_differ_on_the_demo_records(

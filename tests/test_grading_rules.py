@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -124,8 +123,9 @@ def test_key_value() -> None:
     assert key_value(rec({"problem_key": True}), ("problem_key",)) is None
 
 
-def test_index_counts_with_bisection_not_scans() -> None:
-    """20,000 earlier records with one key: each lookup stays fast and names at most 20."""
+def test_index_counts_the_window_and_names_the_last_twenty() -> None:
+    """20,000 earlier records with one key: the window's count is exact and at most 20 are
+    named (how long a look-up takes: ``python -m bench.guards``)."""
     index = RecurrenceIndex([("problem_key",)], TZ)
     start = datetime(2024, 1, 1, tzinfo=TZ)
     for i in range(20_000):
@@ -133,11 +133,8 @@ def test_index_counts_with_bisection_not_scans() -> None:
         index.add(r, start + timedelta(minutes=30 * i), "3", index.values(r))
     now = start + timedelta(minutes=30 * 20_000)
     rule = Recurrence(("problem_key",), Window(days=30), 2, ("3",))
-    t0 = time.perf_counter()
-    for _ in range(1000):
-        me = rec({"problem_key": "K"}, "KS-2026-9999")
-        count, named = index.lookup(now, None, index.values(me))(rule)
-    assert time.perf_counter() - t0 < 0.5
+    me = rec({"problem_key": "K"}, "KS-2026-9999")
+    count, named = index.lookup(now, None, index.values(me))(rule)
     # 30 days = 1440 half-hour steps; the record exactly at now - 30 d is outside (open start),
     # so i = 18561 … 19999 count: 1439 earlier + this record = 1440
     assert count == 1 + 1440 - 1

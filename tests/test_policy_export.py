@@ -1,12 +1,14 @@
-"""The ``kesu export --format json`` shape, ``kesu show`` text, reopen numbering, speed."""
+"""The ``kesu export --format json`` shape, ``kesu show`` text, reopen numbering.
+
+How long ``compute_all`` takes and how it grows: ``python -m bench.compute`` and
+``python -m bench.guards``."""
 
 from __future__ import annotations
 
 import json
-import random
-import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.compute import compute_all, explain, export_json, next_reopen_id, to_json
@@ -27,7 +29,7 @@ def policy(preset: str) -> Policy:
 
 
 def records() -> list[Record]:
-    data = [
+    data: list[dict[str, Any]] = [
         {"id": "KS-2026-0002", "received_at": "2026-03-30 10:00", "customer_priority": "A",
          "responsibility": {"responsible_department": "生产部"},
          "milestones": {"dept_opinion_a": {"done_at": "2026-04-01 09:00"}}},
@@ -112,41 +114,3 @@ def test_next_reopen_id() -> None:
     assert next_reopen_id(p, "KS-2026-0007", ids) == "KS-2026-0007-2"
     assert next_reopen_id(p, "KS-2026-0007-1", ids) == "KS-2026-0007-2"  # counted from the root
     assert next_reopen_id(p, "KS-2026-0009", ids) == "KS-2026-0009-1"
-
-
-def synthetic(n: int, seed: int = 7) -> list[Record]:
-    """Records with every clock populated, 2,000 problem keys over 600 days."""
-    rnd = random.Random(seed)
-    start = datetime(2025, 1, 1, 8, 0, tzinfo=TZ)
-    out = []
-    for i in range(n):
-        t = start + timedelta(minutes=rnd.randrange(0, 60 * 24 * 600))
-
-        def f(d: timedelta, t: datetime = t) -> str:
-            return (t + d).strftime("%Y-%m-%d %H:%M")
-        out.append(Record(f"KS-2025-{i:05d}", "r", {
-            "status": "registered", "origin": "external", "category": "quality",
-            "received_at": f(timedelta()), "problem_key": f"K{rnd.randrange(2000)}",
-            "customer": {"code": f"C{rnd.randrange(300)}"},
-            "facts": {"production_affected": rnd.random() < 0.2,
-                      "written_report": rnd.random() < 0.1},
-            "sample": {"required": True, "requested_at": f(timedelta()),
-                       "received_at": f(timedelta(days=3))},
-            "confirmed_at": f(timedelta(hours=5)),
-            "d4_root_cause": {"confirmed_at": f(timedelta(days=5))},
-            "responsibility": {"responsible_department": rnd.choice(["生产部", "品质部"])}}))
-    return out
-
-
-def test_10k_records_scale_linearly() -> None:
-    """Indexing once keeps grading linear: 10x the records, well under 30x the time."""
-    p = policy("000")
-    small, big = synthetic(1000), synthetic(10_000)
-    t0 = time.process_time()
-    compute_all(small, p, CAL, AS_OF)
-    t1 = time.process_time()
-    results = compute_all(big, p, CAL, AS_OF)
-    t2 = time.process_time()
-    assert len(results) == 10_000
-    assert t2 - t1 < 6.0, f"10,000 records took {t2 - t1:.2f} s CPU"
-    assert (t2 - t1) < 30 * max(t1 - t0, 0.01)

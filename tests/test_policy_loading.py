@@ -78,7 +78,7 @@ def test_schema_check_vocabulary_matches_completeness() -> None:
 
 
 def test_deep_merge_rules() -> None:
-    base = {
+    base: dict[str, Any] = {
         "a": {"x": 1, "y": 2},
         "items": [{"id": "p", "v": 1, "keep": True}, {"id": "q", "v": 2}],
         "plain": [1, 2, 3],
@@ -126,13 +126,16 @@ def test_policy_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", sorted(p.name for p in INVALID.iterdir()))
 def test_invalid_policy(case: str, tmp_path: Path) -> None:
     shutil.copytree(INVALID / case, tmp_path, dirs_exist_ok=True)
-    expected = load_yaml_file(tmp_path / "expected.yaml").data["diagnostics"]
+    spec = load_yaml_file(tmp_path / "expected.yaml").data
+    assert spec is not None
+    expected = spec["diagnostics"]
     config, diags = load_config(tmp_path)
     assert diags == []
     policy, diags = load_policy(config)
     assert policy is None
-    got = [{"file": d.file, "code": d.code, "line": d.line, "field": d.field,
-            "message": d.message_en, "hint": d.hint_en, "zh": d.message_zh} for d in diags]
+    got: list[dict[str, Any]] = [
+        {"file": d.file, "code": d.code, "line": d.line, "field": d.field,
+         "message": d.message_en, "hint": d.hint_en, "zh": d.message_zh} for d in diags]
     assert len(got) == len(expected), got
     for want, have in zip(expected, got, strict=True):
         for key in ("file", "code", "line", "field"):

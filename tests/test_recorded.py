@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,7 @@ import yaml
 from generator.load import discover, load_files
 from generator.model import Record
 from generator.recorded import late_recorded
-from tests.conftest import CASES
+from tests.conftest import CASES, load_record
 
 TZ = ZoneInfo("Asia/Shanghai")
 RID = "KS-2025-0003"
@@ -49,11 +50,8 @@ class Repo:
         return [Record(lf.stem, lf.display, lf.data or {}) for lf in load_files(files, self.root)]
 
 
-def _base_record() -> dict[str, object]:
-    data: dict[str, object] = yaml.safe_load(
-        (CASES / "check" / "records" / f"{RID}.yaml").read_text("utf-8")
-    )
-    return data
+def _base_record() -> dict[str, Any]:
+    return load_record(CASES / "check" / "records" / f"{RID}.yaml")
 
 
 @pytest.fixture
@@ -104,7 +102,7 @@ def test_values_of_the_first_commit_are_never_late(tmp_path: Path) -> None:
 
 def test_a_later_unrelated_edit_keeps_the_first_recording(repo: Repo) -> None:
     merge = _merge_with(repo, "2025-02-10 12:30")
-    data = yaml.safe_load((repo.root / "records" / f"{RID}.yaml").read_text("utf-8"))
+    data = load_record(repo.root / "records" / f"{RID}.yaml")
     data["notes"] = "客户补充了照片"
     repo.write(data)
     repo.commit("a note", "2025-03-01T08:00:00+08:00")

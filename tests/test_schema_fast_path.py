@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from generator.validate import complaint_validator, fast_complaint_check
-from tests.conftest import CASES, REPO
+from tests.conftest import CASES, REPO, load_record
 
 ODD: list[Any] = [
     "", " ", "x", "é中文", "2026-02-30", "2026-02-30 10:00", "2026-01-05T09:30+08:00",
@@ -33,7 +32,7 @@ ODD: list[Any] = [
 
 def _records() -> list[dict[str, Any]]:
     files = sorted((REPO / "records").glob("*.yaml")) + sorted(CASES.glob("valid/*/records/*.yaml"))
-    return [yaml.safe_load(f.read_text(encoding="utf-8")) for f in files]
+    return [load_record(f) for f in files]
 
 
 def _leaves(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

@@ -24,6 +24,7 @@ import yaml
 
 from generator import attachments
 from generator.cli import main
+from tests.conftest import load_record
 from tests.site_fixtures import (
     BUILD_EPOCH,
     HOSTILE_ATTACHMENTS,
@@ -308,7 +309,7 @@ def _linked_repo(tmp_path: Path) -> Path:
     (tmp_path / "elsewhere" / "photo.png").write_bytes(PNG)
     (root / "attachments" / "shared").symlink_to(tmp_path / "elsewhere")
     path = root / "records" / f"{HOSTILE_RECORD}.yaml"
-    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record = load_record(path)
     record["attachments"] = [
         {"path": f"{FOLDER}/report.txt"},
         {"path": "attachments/shared/photo.png"},

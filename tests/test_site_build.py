@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -32,9 +31,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     try:
         root = site_repo(tmp_path_factory.mktemp("repo"))
-        start = time.monotonic()
-        out = built_site(root, root / "public")
-        assert time.monotonic() - start < 30
+        out = built_site(root, root / "public")  # how long a build takes: python -m bench.run
     finally:
         mp.undo()
     return out

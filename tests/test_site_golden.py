@@ -1,17 +1,17 @@
 """Golden pages: the ledger, one 8D report and one weekly summary of the fixture repository.
 
 Regenerate after an intended change with ``KESU_UPDATE_GOLDEN=1 pytest tests/test_site_golden.py``
-and review the diff of tests/golden/ before committing.
+and review the diff of tests/golden/ before committing; a missing golden page fails.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
-from tests.site_fixtures import AS_OF, BUILD_EPOCH, GOLDEN, UPDATE_GOLDEN, site_repo
+from tests.goldens import assert_golden
+from tests.site_fixtures import AS_OF, BUILD_EPOCH, GOLDEN, site_repo
 
 PAGES = {
     "ledger-2026.md": "generated/ledger/2026.md",
@@ -46,8 +46,4 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.mark.parametrize("golden", sorted(PAGES))
 def test_golden_page(rendered: dict[str, str], golden: str) -> None:
-    actual = rendered[PAGES[golden]]
-    path: Path = GOLDEN / golden
-    if UPDATE_GOLDEN or not path.exists():
-        path.write_text(actual, encoding="utf-8")
-    assert actual == path.read_text(encoding="utf-8"), f"regenerate: KESU_UPDATE_GOLDEN=1 ({golden})"
+    assert_golden(rendered[PAGES[golden]], GOLDEN / golden)

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from generator.render.labels import schema_fields
+from tests.conftest import load_record
 from tests.site_fixtures import BUILD_EPOCH, FIXTURE_REPO, built_site, site_repo
 
 MARK = "HOSTILE"
@@ -84,7 +85,7 @@ def _split(path: str) -> list[str]:
 
 
 def hostile_record() -> tuple[dict[str, Any], list[str]]:
-    data = yaml.safe_load((FIXTURE_REPO / "records/KS-2025-0001.yaml").read_text("utf-8"))
+    data = load_record(FIXTURE_REPO / "records/KS-2025-0001.yaml")
     data["id"] = "KS-2026-0999"
     # Sections the base record lacks, so that their fields are covered too.
     data["links"] = [{"id": "KS-2026-0001", "relation": "related", "note": "x"}]
@@ -122,7 +123,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = site_repo(tmp_path_factory.mktemp("hostile"))
     data, missed = hostile_record()
     assert not missed, f"free-text fields the hostile record does not reach: {missed}"
-    cancelled = yaml.safe_load((FIXTURE_REPO / "records/KS-2026-0003.yaml").read_text("utf-8"))
+    cancelled = load_record(FIXTURE_REPO / "records/KS-2026-0003.yaml")
     cancelled |= {"id": "KS-2026-0998", "title": PAYLOAD.replace("\n", " ")[:200],
                   "cancellation": data.pop("cancellation")}
     (root / "attachments").mkdir()

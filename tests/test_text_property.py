@@ -37,13 +37,13 @@ from generator.pipeline import analyse
 from generator.render import dashboard, ics, ledger, report8d, scorecards, weekly
 from generator.render.pages import Page
 from generator.schemamsg import CHARACTER_CODE
+from tests.conftest import load_record
 from tests.site_fixtures import AS_OF, BUILD_EPOCH, FIXTURE_REPO, built_site, site_repo
 
 RECORD = "KS-2026-0001"  # open, with an owner and open deadlines: on the calendar feeds
 RICH = "KS-2025-0001"  # closed, every 8D step filled in: on every part of the 8D page
 BASES: dict[str, dict[str, Any]] = {
-    rid: yaml.safe_load((FIXTURE_REPO / f"records/{rid}.yaml").read_text(encoding="utf-8"))
-    for rid in (RECORD, RICH)
+    rid: load_record(FIXTURE_REPO / f"records/{rid}.yaml") for rid in (RECORD, RICH)
 }
 BASE = BASES[RECORD]
 # Sections the rich record lacks, so that their fields are reached too (attachments aside:

@@ -25,7 +25,7 @@ from generator.render.escape import front_matter_title, html_text, site_name
 from generator.render.exports import _csv_cell
 from generator.schemamsg import CHARACTER_CODE, _ecma, schema_diagnostics
 from generator.validate import complaint_validator, fast_complaint_check
-from tests.conftest import REPO
+from tests.conftest import REPO, load_record
 from tests.site_fixtures import FIXTURE_REPO, TZ
 
 SCHEMAS = ("complaint", "policy", "config")
@@ -228,9 +228,7 @@ def test_patterns_are_matched_as_json_schema_means_them() -> None:
 
 
 def _record() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(
-        (FIXTURE_REPO / "records/KS-2025-0001.yaml").read_text("utf-8")
-    )
+    data: dict[str, Any] = load_record(FIXTURE_REPO / "records/KS-2025-0001.yaml")
     data["imported"] = {"source": "ERP", "imported_at": "2025-01-15"}
     return data
 

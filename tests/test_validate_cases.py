@@ -8,13 +8,13 @@ with ``KESU_UPDATE_EXPECTED=1 pytest tests/test_validate_cases.py`` and review t
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from generator.cli import main
 from tests.conftest import CASES, copy_case
+from tests.goldens import assert_golden
 
 VALID = sorted(p for p in (CASES / "valid").iterdir() if p.is_dir())
 INVALID = sorted(p for p in (CASES / "invalid").iterdir() if p.is_dir())
@@ -42,8 +42,6 @@ def test_invalid_case(
     for name in ("expected.txt", "expected_en.txt"):
         (repo / name).unlink(missing_ok=True)
     code, out = run(repo, "--lang", lang, "validate", capsys=capsys)
-    expected_file = case / ("expected.txt" if lang == "zh" else "expected_en.txt")
-    if os.environ.get("KESU_UPDATE_EXPECTED") == "1":
-        expected_file.write_text(out, encoding="utf-8")
     assert code == 1, out
-    assert out == expected_file.read_text(encoding="utf-8")
+    expected_file = case / ("expected.txt" if lang == "zh" else "expected_en.txt")
+    assert_golden(out, expected_file, "KESU_UPDATE_EXPECTED")

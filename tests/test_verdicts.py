@@ -21,6 +21,8 @@ from generator.config import load_config
 from generator.pipeline import validate_with_policy
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.usefixtures("in_tree_cache")  # these tests read .kesu-cache/ itself
+
 
 def _repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"

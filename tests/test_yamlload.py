@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import threading
-import time
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,8 @@ def _check(loaded: Loaded, expected: dict[str, Any]) -> None:
     assert expected["message_contains_zh"] in diag.message_zh
     assert expected["message_contains_en"] in diag.message_en
     assert diag.message_zh != diag.message_en
-    assert diag.field == expected.get("field", diag.field), diag
+    if "field" in expected:
+        assert diag.field == expected["field"], diag
     assert expected.get("hint_contains_zh", "") in diag.hint_zh, diag
     assert expected.get("hint_contains_en", "") in diag.hint_en, diag
 
@@ -71,9 +72,7 @@ def test_case_bytes(case: Path) -> None:
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
     raw = _input(case).read_bytes()
     max_bytes = expected.get("max_bytes", MAX_BYTES)
-    started = time.perf_counter()
     loaded = load_yaml_bytes(raw, f"records/{case.name}.yaml", max_bytes=max_bytes)
-    assert time.perf_counter() - started < 1.0
     _check(loaded, expected)
     assert all(d.file == f"records/{case.name}.yaml" for d in loaded.diagnostics)
 
@@ -165,16 +164,17 @@ def test_kesu_loader_resolver_matches_loader() -> None:
     ]  # fmt: skip
 
 
-# --- hostile input: speed and depth ----------------------------------------------------
+# --- hostile input: aliases and depth (how long they take: python -m bench.guards) ----------
 
 
-def test_billion_laughs_fails_fast() -> None:
+def test_billion_laughs_is_refused_at_its_first_anchor() -> None:
+    """Refused at the first ``&a``, before any alias: nothing is composed, let alone expanded
+    (the nine levels would be 387 million items)."""
     raw = _input(CASES / "billion-laughs").read_bytes()
     assert len(raw) < 400
-    started = time.perf_counter()
     loaded = load_yaml_bytes(raw, "lol.yaml")
-    assert time.perf_counter() - started < 0.1
-    assert [d.code for d in loaded.diagnostics] == ["yaml-alias"]
+    assert loaded.data is None
+    assert [(d.code, d.line, d.column) for d in loaded.diagnostics] == [("yaml-alias", 1, 4)]
 
 
 @pytest.mark.parametrize(
@@ -189,10 +189,10 @@ def test_billion_laughs_fails_fast() -> None:
     ids=["open-brackets", "open-braces", "compact-seq", "closed-brackets", "indented-seq"],
 )
 def test_maximum_size_nesting_does_not_crash(raw: bytes) -> None:
-    # libyaml's own composer segfaults on 100,000 levels; this must answer, and quickly
-    started = time.perf_counter()
+    # libyaml's own composer segfaults on 100,000 levels (which would end the test process);
+    # this must answer with the depth limit
     loaded = load_yaml_bytes(raw, "deep.yaml")
-    assert time.perf_counter() - started < 1.0
+    assert loaded.data is None
     assert [d.code for d in loaded.diagnostics] == ["yaml-too-deep"]
 
 
@@ -220,26 +220,43 @@ def test_text_is_returned_for_locate() -> None:
 # --- files --------------------------------------------------------------------------------
 
 
-def _in_thread(fn: Any, timeout: float = 5.0) -> Any:
-    """Run ``fn`` in a daemon thread so a blocking open fails the test instead of hanging it."""
-    result: list[Any] = []
-    worker = threading.Thread(target=lambda: result.append(fn()), daemon=True)
-    worker.start()
-    worker.join(timeout)
-    assert not worker.is_alive(), "load_yaml_file blocked"
-    return result[0]
+_CHILD = """
+import json, sys
+from pathlib import Path
+from generator.yamlload import load_yaml_file
+loaded = load_yaml_file(Path(sys.argv[1]))
+print(json.dumps([[d.code, d.message_zh, d.message_en] for d in loaded.diagnostics]))
+"""
+
+
+def _load_in_child(path: Path) -> list[list[str]]:
+    """``load_yaml_file(path)``'s diagnostics, from a child process: a blocking open or an
+    endless read (a missing guard) hangs the child, which is killed after a minute and fails
+    the test, instead of hanging the suite. A working guard answers at once."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"load_yaml_file({path}) did not return: it blocks on the file")
+    assert proc.returncode == 0, proc.stderr
+    found: list[list[str]] = json.loads(proc.stdout)
+    return found
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
-def test_fifo_is_refused_immediately(tmp_path: Path) -> None:
+def test_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
+    # opening a FIFO with no writer blocks forever; the loader must not open it
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
-    started = time.perf_counter()
-    loaded = _in_thread(lambda: load_yaml_file(fifo))
-    assert time.perf_counter() - started < 1.0
-    assert [d.code for d in loaded.diagnostics] == ["file-not-regular"]
-    assert "FIFO" in loaded.diagnostics[0].message_en
-    assert "命名管道" in loaded.diagnostics[0].message_zh
+    [(code, zh, en)] = _load_in_child(fifo)
+    assert code == "file-not-regular"
+    assert "FIFO" in en
+    assert "命名管道" in zh
 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
@@ -252,9 +269,9 @@ def test_directory_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
 def test_endless_device_is_refused() -> None:
-    loaded = _in_thread(lambda: load_yaml_file(Path("/dev/zero")))
-    assert [d.code for d in loaded.diagnostics] == ["file-not-regular"]
-    assert "device" in loaded.diagnostics[0].message_en
+    [(code, _, en)] = _load_in_child(Path("/dev/zero"))
+    assert code == "file-not-regular"
+    assert "device" in en
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -367,7 +384,7 @@ def test_locate_matches_duplicate_key_first() -> None:
 # --- fuzzing ------------------------------------------------------------------------------
 
 VALID = _input(CASES / "valid-core-schema").read_bytes()
-# deadline=None: `_timed` bounds each example instead, without hypothesis' flaky re-runs
+# deadline=None: no wall-clock limit in a test (python -m bench.guards times the loader)
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -400,17 +417,14 @@ def _assert_plain(value: Any, depth: int) -> None:
         assert value is None or type(value) in (str, int, float, bool)
 
 
-def _timed(raw: bytes) -> Loaded:
-    started = time.perf_counter()
-    loaded = load_yaml_bytes(raw, "fuzz.yaml")
-    assert time.perf_counter() - started < 1.0  # typically ~1 ms; 1 s means a pathology
-    return loaded
+def _load(raw: bytes) -> Loaded:
+    return load_yaml_bytes(raw, "fuzz.yaml")
 
 
 @FUZZ
 @given(st.binary(max_size=3000))
 def test_fuzz_random_bytes(raw: bytes) -> None:
-    _assert_contract(_timed(raw))
+    _assert_contract(_load(raw))
 
 
 @FUZZ
@@ -418,7 +432,7 @@ def test_fuzz_random_bytes(raw: bytes) -> None:
     st.text(alphabet=st.sampled_from(list(":-[]{},&*!|>'\"#%@`?\t\n\r ab01.~温\\")), max_size=300)
 )
 def test_fuzz_yaml_punctuation(text: str) -> None:
-    _assert_contract(_timed(text.encode("utf-8")))
+    _assert_contract(_load(text.encode("utf-8")))
 
 
 _PIECES = [
@@ -450,7 +464,7 @@ def test_fuzz_mutated_record(edits: list[tuple[int, str, bytes]]) -> None:
             raw = raw[:pos] + raw[pos + len(piece) :]
         else:
             raw = raw[:pos] + piece + raw[pos + len(piece) :]
-    _assert_contract(_timed(raw))
+    _assert_contract(_load(raw))
 
 
 _JSON_TEXT = st.text(
@@ -475,17 +489,3 @@ def test_json_documents_load_as_json(doc: dict[str, Any], indent: bool) -> None:
     loaded = load_yaml_bytes(text.encode("utf-8"), "doc.json")
     assert loaded.diagnostics == []
     assert loaded.data == json.loads(text)
-
-
-def test_typical_record_is_fast() -> None:
-    note = "附加说明，用来把记录填充到五千字节左右。"
-    body = VALID + b"".join(
-        f"extra{i}:\n  note: {note}\n  list: [a, b]\n".encode() for i in range(40)
-    )
-    assert 4000 < len(body) < 7000
-    load_yaml_bytes(body, "t.yaml")
-    started = time.perf_counter()
-    for _ in range(100):
-        assert load_yaml_bytes(body, "t.yaml").diagnostics == []
-    # ~0.5 ms each on a 2020s laptop; the bound only catches an accidental slow path
-    assert (time.perf_counter() - started) / 100 < 0.01
