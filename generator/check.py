@@ -316,9 +316,10 @@ def _rule_changes(
     top = Path(repo.working_tree_dir or judge.root).resolve()
     assert isinstance(judge.rules, GitRules)
     policy_files = [p for p in (judge.policy_file, proposed.policy_file) if p]
+    calendar_dirs = [judge.official_calendar_dir, proposed.official_calendar_dir]
     files = changed_rule_files(
         top, judge.rules.prefix, snapshot.commit, snapshot.fork_commit, judge.records_dir,
-        policy_files,
+        policy_files, calendar_dirs,
     )
     register = read_register(
         judge.rules.read(REGISTER), WorkTreeRules(judge.root).read(REGISTER), snapshot.ref
@@ -342,6 +343,7 @@ def _computed_with(
     proposed: RepoConfig, analysis: Analysis, as_of: datetime
 ) -> tuple[dict[str, Computed] | None, list[Diagnostic]]:
     """Every valid record computed with the proposed rules (by the judging engine)."""
+    from generator.calfiles import repository_calendar
     from generator.compute import compute_all
     from generator.pipeline import make_calendar
     from generator.policy import load_policy, policy_from_preset_file
@@ -355,8 +357,13 @@ def _computed_with(
         return None, [
             replace(d, code=f"proposed-{d.code}", severity=Severity.ERROR) for d in diags
         ]
+    official, calendar_diags = repository_calendar(proposed)
+    if official is None:
+        return None, [
+            replace(d, code=f"proposed-{d.code}", severity=Severity.ERROR) for d in calendar_diags
+        ]
     valid = [r for r in analysis.validation.records.records if r.valid]
-    calendar = make_calendar(proposed)
+    calendar = make_calendar(proposed, official)
     return compute_all(valid, policy, calendar, as_of, due_soon_days=proposed.due_soon_days), []
 
 
