@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from generator.calnotice import ADD_COMMAND
 from generator.diagnostics import Diagnostic, Severity
 from generator.workcal import (
     OfficialCalendar,
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 OFFICIAL_DIR = "calendar"
 """Where a records repository keeps its official-calendar years, by default."""
 _PATH = re.compile(r"years\.(\d+)((?:\.\w+|\[\d+\])*)")
-ADD_COMMAND = "kesu calendar add NOTICE.txt --url URL"
 
 
 def year_file(config: RepoConfig, year: int) -> str:

@@ -75,6 +75,8 @@ _DATE = r"(?:(\d{4})年)?(?:(\d{1,2})月)?(\d{1,2})日(?:\(([^()]*)\))?"
 _ONE_DATE = re.compile(_DATE)
 _RANGE = re.compile(_DATE + r"(?:(?:至|到|~|-|—|–)" + _DATE + r")?")
 _CLOSING = ("节假日期间", "各地区、各部门要", "国务院办公厅")
+ADD_COMMAND = "kesu calendar add NOTICE.txt --url URL"
+"""What to run when a year is missing (``kesu validate``, the dashboard, the robot)."""
 
 
 @dataclass(frozen=True, slots=True)

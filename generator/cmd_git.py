@@ -227,7 +227,7 @@ def _setup_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_EVENT_PATH as set in "
         "GitHub Actions. Exit 0 verified (or nothing to verify), 1 not verified, 2 usage.",
     )
-  # the registry keys handlers by function name
+    # the registry keys handlers by function name
     p.add_argument("--base", required=True, metavar="REF", help="e.g. origin/main")
     p.add_argument("--pr", type=int, metavar="N", help="default: from GITHUB_EVENT_PATH")
     p.add_argument("--repository", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
@@ -303,11 +303,15 @@ def _setup_notify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_as_of(p)
 
 
-def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> list[Any]:
+def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> tuple[list[Any], int | None]:
+    """The overdue items, and the year whose official calendar is missing (if one is)."""
+    from generator.calfiles import missing_year
     from generator.notify import OverdueItem
     from generator.pipeline import analyse
 
     analysis = analyse(config, as_of)
+    calendar = analysis.calendar
+    missing = missing_year(calendar.official, as_of) if calendar is not None else None
     by_id = analysis.validation.records.by_id
     items = []
     for rid, computed in analysis.computed.items():
@@ -318,7 +322,7 @@ def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> list[Any]:
             if m.state == "overdue" and m.due_at is not None:
                 name = m.name_en if lang == "en" else m.name_zh
                 items.append(OverdueItem(rid, title, name, m.due_at, owner))
-    return items
+    return items, missing
 
 
 def _run_url() -> str:
@@ -343,11 +347,11 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         raise UsageError("set notifications.kind in kesu.yaml or --kind" if lang == "en"
                          else "请在 kesu.yaml 设置 notifications.kind，或用 --kind")  # fmt: skip
     as_of = _as_of(args, config)
-    items = _overdue(config, as_of, lang)
-    if not items:
+    items, missing = _overdue(config, as_of, lang)
+    if not items and missing is None:
         sys.stdout.write("Nothing is overdue.\n" if lang == "en" else "没有逾期项目，不发送。\n")
         return EXIT_OK
-    text = message(items, as_of, lang, args.site_url or _run_url())
+    text = message(items, as_of, lang, args.site_url or _run_url(), missing)
     title = "Overdue complaints" if lang == "en" else "逾期客诉"
     url = os.environ.get(URL_ENV, "")
     try:

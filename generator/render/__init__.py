@@ -14,6 +14,7 @@ def render_site(site: SiteData, files: Mapping[str, str]) -> Iterator[Page]:
     from generator.render import (
         analysis,
         dashboard,
+        estimated,
         ics,
         ledger,
         policy_page,
@@ -30,3 +31,4 @@ def render_site(site: SiteData, files: Mapping[str, str]) -> Iterator[Page]:
     yield from scorecards.scorecard_pages(site)
     yield from policy_page.policy_pages(site)
     yield from ics.calendar_pages(site)
+    yield from estimated.estimated_pages(site)
