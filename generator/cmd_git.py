@@ -121,6 +121,13 @@ def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         p.add_argument(f"--{name}", choices=[c for c, _ in options])
     p.add_argument("--received-at", metavar="TIME", help="default: now")
     p.add_argument("--base", metavar="REF", help="where to read taken ids from")
+    p.add_argument(
+        "--reopen",
+        metavar="ID",
+        help="reopen this closed record: create ID-N (the next free N) with reopen_of, a link "
+        "back and the original's intake fields, customer, product, problem key and owners",
+    )
+    p.add_argument("--reason", metavar="TEXT", help="why it is reopened (with --reopen)")
 
 
 @command(_setup_new)
@@ -128,6 +135,8 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.changes import ChangeError
     from generator.newrecord import InvalidFields, NewFields, ask_fields, create, missing_flags
 
+    if args.reopen:
+        return _reopen(args, config, lang)
     keys = ("title", "customer", "product", "origin", "category", "channel", "description")
     given: dict[str, str | None] = {k: getattr(args, k) for k in keys}
     if sys.stdin.isatty():
@@ -172,6 +181,54 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             f"已创建 {rel}（编号 {made.id}，接在{src}）。\n"
             "若并行的合并请求先用了同一编号，kesu check 会提示如何改号。\n"
         )
+    return EXIT_OK
+
+
+def _reopen(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.changes import ChangeError
+    from generator.newrecord import InvalidFields, ReopenError, create_reopening
+
+    reason = args.reason
+    while not reason and sys.stdin.isatty():
+        reason = input("重开原因（客户不满意 / 问题再发 …）: ").strip()
+    if not reason:
+        raise UsageError(
+            "--reopen 需要 --reason（非终端，不会提问）",
+            "--reopen needs --reason (not a terminal, so nothing is asked)",
+        )
+    received = _as_of(argparse.Namespace(as_of=args.received_at), config)
+    try:
+        made = create_reopening(
+            config,
+            args.reopen,
+            reason,
+            received,
+            args.base,
+            title=args.title,
+            description=args.description,
+        )
+    except (ChangeError, ReopenError) as exc:
+        raise UsageError(exc.message(lang)) from exc
+    except InvalidFields as exc:
+        lines = render_text(exc.diagnostics, 0, lang).splitlines()[:-1]
+        sys.stderr.write("\n".join(lines) + "\n")
+        raise UsageError(
+            "记录未创建：请修正上述字段", "no record created: fix the fields above"
+        ) from exc
+    except FileExistsError as exc:
+        raise UsageError(
+            f"{exc.filename} exists; nothing was overwritten"
+            if lang == "en"
+            else f"{exc.filename} 已存在，未覆盖任何文件"
+        ) from exc
+    rel = made.path.relative_to(config.root).as_posix()
+    sys.stdout.write(
+        f"Created {rel} reopening {args.reopen} (reopen_of, a link back, and its intake "
+        "fields, customer, product, problem key and owners). Fill in the analysis again.\n"
+        if lang == "en"
+        else f"已创建 {rel}，重开 {args.reopen}（写入 reopen_of、反向关联，沿用其受理信息、"
+        "客户、产品、问题键与责任人）。请重新填写分析。\n"
+    )
     return EXIT_OK
 
 

@@ -128,7 +128,8 @@ def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
 
     valid = [r for r in analysis.validation.records.records if r.valid]
     late = late_recorded(config.root, config.records_dir, valid, config.tz)
-    doc = export_json(analysis.computed, analysis.policy, analysis.as_of, late)
+    reopens = {r.id: parent for r in valid if isinstance(parent := r.get("reopen_of"), str)}
+    doc = export_json(analysis.computed, analysis.policy, analysis.as_of, late, reopens)
     text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
