@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from generator.compute import Computed
     from generator.pipeline import Analysis
     from generator.policy import Policy
+    from generator.recurrence import Suggestion
 
 SUMMARY_ROWS = 300
 """GitHub caps a job summary at 1 MiB; the annotations and the log keep every problem."""
@@ -95,6 +96,9 @@ class CheckResult:
     """Grades and dues of existing records that the proposed rules move."""
     not_evaluated: list[str] = field(default_factory=list)
     """Changed rule files whose effect the gate does not compute (code: never run)."""
+    suggestions: list[Suggestion] = field(default_factory=list)
+    """Earlier records that are probably the same problem as a changed record under another
+    problem key (``recurrence``): warnings, never grade changes."""
 
     @property
     def ok(self) -> bool:
@@ -262,7 +266,20 @@ def run_check(
     result.rule_files = rules.files
     result.moved = rules.moved
     result.not_evaluated = rules.not_evaluated
+    _suggest(result, analysis)
     return result
+
+
+def _suggest(result: CheckResult, analysis: Analysis) -> None:
+    """Recurrence suggestions for the records the change adds or edits, as warnings."""
+    from generator.recurrence_notes import as_diagnostic, for_records
+
+    result.suggestions = for_records(analysis, result.changed)
+    by_id = analysis.validation.records.by_id
+    for s in result.suggestions:
+        path = by_id[s.record].path
+        result.diagnostics.append(as_diagnostic(s, path, analysis.validation.texts.get(path)))
+    result.diagnostics.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
 
 
 def judge_config(

@@ -72,6 +72,7 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         run_check,
         summary_markdown,
     )
+    from generator.recurrence_notes import as_json
 
     try:
         result = run_check(config, args.base, _as_of(args, config), preset=args.preset)
@@ -82,7 +83,8 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         doc: dict[str, Any] = json.loads(out)
         doc.update(base=result.base, base_commit=result.base_commit, changed=result.changed,
                    approvals_needed=needs_json(result), rule_files=rule_files_json(result),
-                   moved_by_rules=moved_json(result))  # fmt: skip
+                   moved_by_rules=moved_json(result),
+                   recurrence_suggestions=[as_json(s) for s in result.suggestions])  # fmt: skip
         out = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     else:
         head = "Approvals this change needs:" if lang == "en" else "本次改动需要的审批："
@@ -181,7 +183,19 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             f"已创建 {rel}（编号 {made.id}，接在{src}）。\n"
             "若并行的合并请求先用了同一编号，kesu check 会提示如何改号。\n"
         )
+    _new_suggestions(config, rel, received, lang)
     return EXIT_OK
+
+
+def _new_suggestions(config: RepoConfig, rel: str, as_of: datetime, lang: str) -> None:
+    """Earlier records that are probably the same problem as the new one (never a grade)."""
+    from generator.pipeline import analyse
+    from generator.recurrence_notes import for_records, hint, message
+
+    found = for_records(analyse(config, as_of, deadlines=False), [rel])
+    for s in found:
+        sys.stdout.write(f"{'note' if lang == 'en' else '提示'}: {message(s, lang)}\n")
+        sys.stdout.write(f"  {hint(s, lang)}\n")
 
 
 def _reopen(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
