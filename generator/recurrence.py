@@ -151,6 +151,9 @@ class Suggestion:
     """The fields to write as the earlier record has them (path, value) for the policy's
     recurrence keys to count both: usually ``problem_key``."""
     alike: tuple[Alike, ...]
+    apart: tuple[tuple[str, ...], ...]
+    """The policy's recurrence keys that do not count the two together (``problem_key``;
+    under preset 002 ``part_number + defect_code`` or ``customer``)."""
     windows: tuple[Window, ...]
     """The policy's recurrence windows the earlier record is inside."""
     score: float
@@ -308,7 +311,19 @@ def suggest(
                 continue
             score = round(sum(a.similarity for a in alike) / 5, 3)
             found.append(
-                Suggestion(target.id, other.id, _link(target, other, keys), alike, inside, score)
+                Suggestion(
+                    target.id,
+                    other.id,
+                    _link(target, other, keys),
+                    alike,
+                    tuple(
+                        k
+                        for k, v, w in zip(keys, counted, theirs_values, strict=True)
+                        if v is None or v != w
+                    ),
+                    inside,
+                    score,
+                )
             )
         found.sort(key=lambda s: (-s.score, s.earlier))
         out += found[:MAX_PER_RECORD]

@@ -46,23 +46,29 @@ def why(s: Suggestion, lang: str) -> str:
     return ", ".join(parts) if en else "，".join(parts)
 
 
+def _keys(s: Suggestion) -> str:
+    return ", ".join(" + ".join(k) for k in s.apart)
+
+
 def message(s: Suggestion, lang: str) -> str:
     en = lang == "en"
     window = _window(s.windows[0], en)
     if en:
         text = (
             f"Probably the same problem as the earlier {s.earlier} ({why(s, lang)}; within "
-            f"{window}), under another problem key"
+            f"{window}), not counted together by {_keys(s)}"
         )
-        if s.grade_if_linked:
+        if s.link and s.grade_if_linked:
             text += (
-                f": sharing its key would make this record grade {s.grade_if_linked} "
-                f"(now {s.grade})"
+                f": written alike, this record would be grade {s.grade_if_linked} (now {s.grade})"
             )
         return text
-    text = f"可能与较早的 {s.earlier} 是同一问题（{why(s, lang)}；在 {window} 内），但问题键不同"
-    if s.grade_if_linked:
-        text += f"：若共用其问题键，本记录级别为 {s.grade_if_linked}（现为 {s.grade}）"
+    text = (
+        f"可能与较早的 {s.earlier} 是同一问题（{why(s, lang)}；{window}内），"
+        f"但 {_keys(s)} 不同，未合并计数"
+    )
+    if s.link and s.grade_if_linked:
+        text += f"：写法一致后，本记录级别为 {s.grade_if_linked}（现为 {s.grade}）"
     return text
 
 
@@ -75,16 +81,20 @@ def hint(s: Suggestion, lang: str) -> str:
     fields = _fields(s, lang == "en")
     if lang == "en":
         same = (
-            f"write {fields} as {s.earlier} has it (escalation counts by the key)"
+            f"write {fields} as {s.earlier} has it (escalation counts by {_keys(s)})"
             if fields
-            else "link them"
+            else f"fill in {_keys(s)} alike on both records"
         )
         return (
             f"Same problem: {same}, and record it in links: {{id: {s.earlier}, relation: "
             f"recurrence}}. Not the same: add distinct_from: [{{id: {s.earlier}, reason: …}}] "
             "and this is not suggested again. A suggestion never changes a grade."
         )
-    same = f"按 {s.earlier} 的写法填写 {fields}（升级按问题键计数）" if fields else "关联两者"
+    same = (
+        f"按 {s.earlier} 的写法填写 {fields}（升级按 {_keys(s)} 计数）"
+        if fields
+        else f"在两条记录中把 {_keys(s)} 写成一致"
+    )
     return (
         f"同一问题：{same}，并在 links 记下 {{id: {s.earlier}, relation: recurrence}}；"
         f"不是同一问题：加 distinct_from: [{{id: {s.earlier}, reason: …}}]，不再提示。"
@@ -115,6 +125,7 @@ def as_json(s: Suggestion) -> dict[str, object]:
         "earlier": s.earlier,
         "link": [{"field": path, "value": value} for path, value in s.link],
         "alike": [{"what": a.what, "similarity": a.similarity} for a in s.alike],
+        "apart": [list(k) for k in s.apart],
         "window": {"months": s.windows[0].months, "days": s.windows[0].days},
         "score": s.score,
         "grade": s.grade,

@@ -291,11 +291,12 @@ def test_check_suggests_on_the_pull_request_and_never_blocks(repo: PlayRepo) -> 
         "Probably the same problem as the earlier KS-2025-0003 (near-equal problem key "
     )
     assert note["message"].endswith(
-        "; within 3 months), under another problem key: sharing its key would make this "
-        "record grade 1 (now 3)"
+        "; within 3 months), not counted together by problem_key: written alike, this record "
+        "would be grade 1 (now 3)"
     )
-    assert (
-        "write problem_key: 星辰通信/SSD-SA512-25/NO-DETECT as KS-2025-0003 has it" in note["hint"]
+    assert note["hint"].startswith(
+        "Same problem: write problem_key: 星辰通信/SSD-SA512-25/NO-DETECT as KS-2025-0003 has it "
+        "(escalation counts by problem_key)"
     )
     assert "distinct_from: [{id: KS-2025-0003, reason: …}]" in note["hint"]
     (s,) = doc["recurrence_suggestions"]
@@ -306,7 +307,7 @@ def test_check_suggests_on_the_pull_request_and_never_blocks(repo: PlayRepo) -> 
         "1",
     )
     assert s["link"] == [{"field": "problem_key", "value": "星辰通信/SSD-SA512-25/NO-DETECT"}]
-    assert s["window"] == {"months": 3, "days": 0}
+    assert s["window"] == {"months": 3, "days": 0} and s["apart"] == [["problem_key"]]
     code, out, _ = repo.run(
         "--preset", "000", "check", "--base", "main", "--as-of", AS_OF, "--format", "github"
     )
