@@ -81,15 +81,20 @@ def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool
     policy = analysis.policy
     if policy is None or (analysis.has_errors and strict):
         return None
+    from generator.calfiles import missing_year
+
     records = [r for r in analysis.validation.records.records if r.valid]
     computed: Mapping[str, Any] = analysis.computed
     if note := shallow_note(config.root):
         out.write(f"kesu build: {note[lang == 'en']}\n")
+    calendar = analysis.calendar
+    missing = missing_year(calendar.official, as_of.astimezone(config.tz)) if calendar else None
     return build_site_data(
         config, records, computed, policy=policy, as_of=as_of,
         built_at=build_time(config.tz), lang=lang, commit=head_commit(config.root),
         history=record_histories(config.root, config.records_dir),
         late=by_record(late_recorded(config.root, config.records_dir, records, config.tz)),
+        missing_year=missing,
     )
 
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from generator.compute import Computed
     from generator.pipeline import Analysis
     from generator.policy import Policy
+    from generator.recurrence import Suggestion
 
 SUMMARY_ROWS = 300
 """GitHub caps a job summary at 1 MiB; the annotations and the log keep every problem."""
@@ -95,6 +96,9 @@ class CheckResult:
     """Grades and dues of existing records that the proposed rules move."""
     not_evaluated: list[str] = field(default_factory=list)
     """Changed rule files whose effect the gate does not compute (code: never run)."""
+    suggestions: list[Suggestion] = field(default_factory=list)
+    """Earlier records that are probably the same problem as a changed record under another
+    problem key (``recurrence``): warnings, never grade changes."""
 
     @property
     def ok(self) -> bool:
@@ -288,7 +292,20 @@ def run_check(
     result.rule_files = rules.files
     result.moved = rules.moved
     result.not_evaluated = rules.not_evaluated
+    _suggest(result, analysis)
     return result
+
+
+def _suggest(result: CheckResult, analysis: Analysis) -> None:
+    """Recurrence suggestions for the records the change adds or edits, as warnings."""
+    from generator.recurrence_notes import as_diagnostic, for_records
+
+    result.suggestions = for_records(analysis, result.changed)
+    by_id = analysis.validation.records.by_id
+    for s in result.suggestions:
+        path = by_id[s.record].path
+        result.diagnostics.append(as_diagnostic(s, path, analysis.validation.texts.get(path)))
+    result.diagnostics.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
 
 
 def judge_config(
@@ -342,9 +359,10 @@ def _rule_changes(
     top = Path(repo.working_tree_dir or judge.root).resolve()
     assert isinstance(judge.rules, GitRules)
     policy_files = [p for p in (judge.policy_file, proposed.policy_file) if p]
+    calendar_dirs = [judge.official_calendar_dir, proposed.official_calendar_dir]
     files = changed_rule_files(
         top, judge.rules.prefix, snapshot.commit, snapshot.fork_commit, judge.records_dir,
-        policy_files,
+        policy_files, calendar_dirs,
     )
     register = read_register(
         judge.rules.read(REGISTER), WorkTreeRules(judge.root).read(REGISTER), snapshot.ref
@@ -368,6 +386,7 @@ def _computed_with(
     proposed: RepoConfig, analysis: Analysis, as_of: datetime
 ) -> tuple[dict[str, Computed] | None, list[Diagnostic]]:
     """Every valid record computed with the proposed rules (by the judging engine)."""
+    from generator.calfiles import repository_calendar
     from generator.compute import compute_all
     from generator.pipeline import make_calendar
     from generator.policy import load_policy, policy_from_preset_file
@@ -381,8 +400,13 @@ def _computed_with(
         return None, [
             replace(d, code=f"proposed-{d.code}", severity=Severity.ERROR) for d in diags
         ]
+    official, calendar_diags = repository_calendar(proposed)
+    if official is None:
+        return None, [
+            replace(d, code=f"proposed-{d.code}", severity=Severity.ERROR) for d in calendar_diags
+        ]
     valid = [r for r in analysis.validation.records.records if r.valid]
-    calendar = make_calendar(proposed)
+    calendar = make_calendar(proposed, official)
     return compute_all(valid, policy, calendar, as_of, due_soon_days=proposed.due_soon_days), []
 
 

@@ -91,6 +91,12 @@ def _setup_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("paths", nargs="*", type=Path, help="record files or folders")
     add_format(p)
+    p.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="the time that decides whether next year's official calendar should be in "
+        "(default: now)",
+    )
 
 
 @command(_setup_validate)
@@ -101,7 +107,7 @@ def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int
     if missing:
         names = ", ".join(p.as_posix() for p in missing)
         raise UsageError(f"没有这个文件或目录：{names}", f"no such file or folder: {names}")
-    result = validate_with_policy(config, args.paths)
+    result = validate_with_policy(config, args.paths, parse_as_of(args.as_of, config))
     diags = sorted(result.diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
     sys.stdout.write(REPORTERS[args.format](diags, result.files_checked, lang))
     return EXIT_INVALID if any(d.severity == "error" for d in diags) else EXIT_OK
@@ -134,7 +140,12 @@ def _load_command_modules() -> None:
     # Each module registers its commands with @command on import.
     import importlib
 
-    for name in ("generator.commands", "generator.cmd_site", "generator.cmd_git"):
+    for name in (
+        "generator.commands",
+        "generator.cmd_site",
+        "generator.cmd_git",
+        "generator.cmd_calendar",
+    ):
         importlib.import_module(name)
 
 

@@ -72,6 +72,7 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         run_check,
         summary_markdown,
     )
+    from generator.recurrence_notes import as_json
 
     try:
         result = run_check(config, args.base, _as_of(args, config), preset=args.preset)
@@ -82,7 +83,8 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         doc: dict[str, Any] = json.loads(out)
         doc.update(base=result.base, base_commit=result.base_commit, changed=result.changed,
                    approvals_needed=needs_json(result), rule_files=rule_files_json(result),
-                   moved_by_rules=moved_json(result))  # fmt: skip
+                   moved_by_rules=moved_json(result),
+                   recurrence_suggestions=[as_json(s) for s in result.suggestions])  # fmt: skip
         out = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     else:
         head = "Approvals this change needs:" if lang == "en" else "本次改动需要的审批："
@@ -123,6 +125,13 @@ def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         p.add_argument(f"--{name}", choices=[c for c, _ in options])
     p.add_argument("--received-at", metavar="TIME", help="default: now")
     p.add_argument("--base", metavar="REF", help="where to read taken ids from")
+    p.add_argument(
+        "--reopen",
+        metavar="ID",
+        help="reopen this closed record: create ID-N (the next free N) with reopen_of, a link "
+        "back and the original's intake fields, customer, product, problem key and owners",
+    )
+    p.add_argument("--reason", metavar="TEXT", help="why it is reopened (with --reopen)")
 
 
 @command(_setup_new)
@@ -130,6 +139,8 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.changes import ChangeError
     from generator.newrecord import InvalidFields, NewFields, ask_fields, create, missing_flags
 
+    if args.reopen:
+        return _reopen(args, config, lang)
     keys = ("title", "customer", "product", "origin", "category", "channel", "description")
     given: dict[str, str | None] = {k: getattr(args, k) for k in keys}
     if sys.stdin.isatty():
@@ -174,6 +185,66 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             f"已创建 {rel}（编号 {made.id}，接在{src}）。\n"
             "若并行的合并请求先用了同一编号，kesu check 会提示如何改号。\n"
         )
+    _new_suggestions(config, rel, received, lang)
+    return EXIT_OK
+
+
+def _new_suggestions(config: RepoConfig, rel: str, as_of: datetime, lang: str) -> None:
+    """Earlier records that are probably the same problem as the new one (never a grade)."""
+    from generator.pipeline import analyse
+    from generator.recurrence_notes import for_records, hint, message
+
+    found = for_records(analyse(config, as_of, deadlines=False), [rel])
+    for s in found:
+        sys.stdout.write(f"{'note' if lang == 'en' else '提示'}: {message(s, lang)}\n")
+        sys.stdout.write(f"  {hint(s, lang)}\n")
+
+
+def _reopen(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.changes import ChangeError
+    from generator.newrecord import InvalidFields, ReopenError, create_reopening
+
+    reason = args.reason
+    while not reason and sys.stdin.isatty():
+        reason = input("重开原因（客户不满意 / 问题再发 …）: ").strip()
+    if not reason:
+        raise UsageError(
+            "--reopen 需要 --reason（非终端，不会提问）",
+            "--reopen needs --reason (not a terminal, so nothing is asked)",
+        )
+    received = _as_of(argparse.Namespace(as_of=args.received_at), config)
+    try:
+        made = create_reopening(
+            config,
+            args.reopen,
+            reason,
+            received,
+            args.base,
+            title=args.title,
+            description=args.description,
+        )
+    except (ChangeError, ReopenError) as exc:
+        raise UsageError(exc.message(lang)) from exc
+    except InvalidFields as exc:
+        lines = render_text(exc.diagnostics, 0, lang).splitlines()[:-1]
+        sys.stderr.write("\n".join(lines) + "\n")
+        raise UsageError(
+            "记录未创建：请修正上述字段", "no record created: fix the fields above"
+        ) from exc
+    except FileExistsError as exc:
+        raise UsageError(
+            f"{exc.filename} exists; nothing was overwritten"
+            if lang == "en"
+            else f"{exc.filename} 已存在，未覆盖任何文件"
+        ) from exc
+    rel = made.path.relative_to(config.root).as_posix()
+    sys.stdout.write(
+        f"Created {rel} reopening {args.reopen} (reopen_of, a link back, and its intake "
+        "fields, customer, product, problem key and owners). Fill in the analysis again.\n"
+        if lang == "en"
+        else f"已创建 {rel}，重开 {args.reopen}（写入 reopen_of、反向关联，沿用其受理信息、"
+        "客户、产品、问题键与责任人）。请重新填写分析。\n"
+    )
     return EXIT_OK
 
 
@@ -359,11 +430,15 @@ def _setup_notify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_as_of(p)
 
 
-def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> list[Any]:
+def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> tuple[list[Any], int | None]:
+    """The overdue items, and the year whose official calendar is missing (if one is)."""
+    from generator.calfiles import missing_year
     from generator.notify import OverdueItem
     from generator.pipeline import analyse
 
     analysis = analyse(config, as_of)
+    calendar = analysis.calendar
+    missing = missing_year(calendar.official, as_of) if calendar is not None else None
     by_id = analysis.validation.records.by_id
     items = []
     for rid, computed in analysis.computed.items():
@@ -374,7 +449,7 @@ def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> list[Any]:
             if m.state == "overdue" and m.due_at is not None:
                 name = m.name_en if lang == "en" else m.name_zh
                 items.append(OverdueItem(rid, title, name, m.due_at, owner))
-    return items
+    return items, missing
 
 
 def _run_url() -> str:
@@ -399,8 +474,8 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         raise UsageError("set notifications.kind in kesu.yaml or --kind" if lang == "en"
                          else "请在 kesu.yaml 设置 notifications.kind，或用 --kind")  # fmt: skip
     as_of = _as_of(args, config)
-    items = _overdue(config, as_of, lang)
-    if not items:
+    items, missing = _overdue(config, as_of, lang)
+    if not items and missing is None:
         sys.stdout.write("Nothing is overdue.\n" if lang == "en" else "没有逾期项目，不发送。\n")
         return EXIT_OK
     if args.site_url and link_target(args.site_url) is None:
@@ -408,7 +483,7 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             f"--site-url 须为 http(s) 地址：{args.site_url!r}",
             f"--site-url must be an http(s) URL: {args.site_url!r}",
         )
-    text = message(items, as_of, lang, args.site_url or _run_url(), kind)
+    text = message(items, as_of, lang, args.site_url or _run_url(), kind, missing)
     title = "Overdue complaints" if lang == "en" else "逾期客诉"
     url = os.environ.get(URL_ENV, "")
     try:

@@ -131,7 +131,8 @@ def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     late = late_recorded(config.root, config.records_dir, valid, config.tz)
     if note := shallow_note(config.root):  # late_entries[] covers the fetched history only
         sys.stderr.write(f"kesu export: {note[lang == 'en']}\n")
-    doc = export_json(analysis.computed, analysis.policy, analysis.as_of, late)
+    reopens = {r.id: parent for r in valid if isinstance(parent := r.get("reopen_of"), str)}
+    doc = export_json(analysis.computed, analysis.policy, analysis.as_of, late, reopens)
     text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if args.output:
         with writing(args.output, EXPORT_FILE):

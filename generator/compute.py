@@ -262,8 +262,10 @@ def _pair(zh: str, en: str) -> dict[str, str] | None:
     return {"zh": zh, "en": en} if zh or en else None
 
 
-def to_json(c: Computed) -> dict[str, Any]:
-    """One record's computed fields in the documented export shape."""
+def to_json(c: Computed, reopen_of: str | None = None,
+            reopened_as: Sequence[str] = ()) -> dict[str, Any]:
+    """One record's computed fields in the documented export shape; ``reopen_of`` and
+    ``reopened_as`` link a reopening and its original both ways."""
     g = c.grade
     return {
         "id": c.record_id,
@@ -301,12 +303,17 @@ def to_json(c: Computed) -> dict[str, Any]:
             "at": a.at,
         } for a in c.required_approvals],
         "reopen_suggested": list(c.reopen_suggested),
+        "reopen_of": reopen_of,
+        "reopened_as": list(reopened_as),
     }
 
 
 def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime,
-                late: Sequence[LateRecorded] = ()) -> dict[str, Any]:
+                late: Sequence[LateRecorded] = (),
+                reopens: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The whole ``kesu export --format json`` document (``schema_version`` 1).
+
+    ``reopens``: each reopening's id → the id it reopens (``reopen_of``), from the records.
 
     Times are ISO 8601 with the repository zone's offset (working-day deadlines keep their
     exact end-of-day instant, ``…T23:59:59.999999+08:00``); texts are ``{zh, en}``; records
@@ -326,16 +333,21 @@ def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime
           penalties[] {rule, milestones[], charged_to, month (YYYY-MM), amount, currency,
                        provisional, text}
           required_approvals[] {id, role, subject, stage, text, decision, by, at}
-          reopen_suggested[]
+          reopen_suggested[], reopen_of (id|null), reopened_as[]
         penalty_totals[] {charged_to, month, amount, currency, count, records[]}
         late_entries[] {record, field, value, recorded_at, recorded_commit, base_at}
     """
     totals = penalty_totals(p for c in results.values() for p in c.penalties)
+    links = {rid: parent for rid, parent in (reopens or {}).items() if rid in results}
+    children: dict[str, list[str]] = {}
+    for rid in sorted(links, key=_reopen_order):
+        children.setdefault(links[rid], []).append(rid)
     return {
         "schema_version": SCHEMA_VERSION,
         "as_of": as_of.isoformat(),
         "policy": {"id": policy.id, "name": {"zh": policy.name.zh, "en": policy.name.en}},
-        "records": [to_json(results[rid]) for rid in sorted(results)],
+        "records": [to_json(results[rid], links.get(rid), children.get(rid, ()))
+                    for rid in sorted(results)],
         "penalty_totals": [{
             "charged_to": t.charged_to, "month": t.month, "amount": t.amount,
             "currency": t.currency, "count": t.count, "records": list(t.records),
@@ -347,6 +359,12 @@ def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime
             "base_at": e.base_at.astimezone(as_of.tzinfo).isoformat(),
         } for e in late if e.record in results],
     }
+
+
+def _reopen_order(rid: str) -> tuple[str, int]:
+    """``KS-2026-0007-2`` before ``KS-2026-0007-10``."""
+    head, _, n = rid.rpartition("-")
+    return (head, int(n)) if n.isdigit() else (rid, 0)
 
 
 # ------------------------------------------------------------------ kesu show

@@ -54,6 +54,8 @@ class RepoConfig:
         (time(8, 30), time(12, 0)),
         (time(13, 0), time(17, 30)),
     )
+    official_calendar_dir: str = "calendar"
+    """The folder of the repository's official-calendar years (``kesu calendar add``)."""
     people: tuple[Person, ...] = ()
     site_title: str = "客诉与8D"
     mask_contacts: bool = True
@@ -206,6 +208,7 @@ def _parse(
             shutdown_days=shutdown,
             extra_workdays=extra,
             working_hours=hours or defaults.working_hours,
+            official_calendar_dir=cal.get("official_dir", defaults.official_calendar_dir),
             people=people,
             site_title=site.get("title", defaults.site_title),
             mask_contacts=site.get("mask_contacts", True),

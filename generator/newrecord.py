@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator.config import RepoConfig
 from generator.diagnostics import Diagnostic
@@ -247,3 +247,145 @@ def ask_fields(
 def missing_flags(given: dict[str, str | None]) -> list[str]:
     """Flags a non-interactive run must have."""
     return [f"--{k}" for k in ("title", "customer", "product", "channel") if not given.get(k)]
+
+
+# ------------------------------------------------------------------ kesu new --reopen
+
+INHERITED = (
+    "origin",
+    "category",
+    "channel",
+    "customer",
+    "reporter",
+    "product",
+    "defect_code",
+    "problem_key",
+    "facts",
+    "responsibility",
+)
+"""What a reopening takes from its original: the intake facts and who is responsible (the
+analysis, actions, approvals and closure start again)."""
+
+
+class ReopenError(ValueError):
+    """The record cannot be reopened (or not by this command); nothing was written."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+    def message(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+def _original(config: RepoConfig, rid: str) -> dict[str, Any]:
+    from generator.yamlload import load_yaml_file
+
+    path = config.records_path / f"{rid}{RECORD_SUFFIX}"
+    display = f"{config.records_dir}/{rid}{RECORD_SUFFIX}"
+    if not path.is_file():
+        raise ReopenError(
+            f"{config.records_dir}/ 中没有记录 {rid}", f"no record {rid} in {display}"
+        )
+    loaded = load_yaml_file(path, display)
+    data = loaded.data
+    if not isinstance(data, dict) or loaded.diagnostics:
+        raise ReopenError(
+            f"{display} 无法读取：请先运行 kesu validate 修正",
+            f"{display} cannot be read: run kesu validate and fix it first",
+        )
+    if data.get("status") != "closed":
+        status = data.get("status")
+        raise ReopenError(
+            f"{rid} 未结案（状态 {status}）：只重开已结案的记录，未结案的直接修改该记录",
+            f"{rid} is not closed (status {status}): only a closed record is reopened; edit an "
+            "open one directly",
+        )
+    return data
+
+
+def render_reopening(
+    rid: str,
+    original: dict[str, Any],
+    reason: str,
+    received_at: datetime,
+    schema: str,
+    title: str | None = None,
+    description: str | None = None,
+) -> str:
+    """The ``<id>-N`` file: ``reopen_of``, the reason, a link back and the inherited fields."""
+    import yaml
+
+    parent = str(original["id"])
+    inherited = {k: original[k] for k in INHERITED if original.get(k) is not None}
+    head = {"title": title or f"重开：{original.get('title', parent)}"}
+    body = {
+        "status": "registered",
+        "reopen_of": parent,
+        "reopen_reason": reason,
+        **{k: v for k, v in inherited.items() if k not in ("origin", "category", "channel")},
+        "description": description or reason,
+        "links": [
+            {"id": parent, "relation": "related", "note": f"重开 {parent} / reopens {parent}"}
+        ],
+    }
+    intake: dict[str, Any] = {
+        k: inherited[k] for k in ("origin", "category", "channel") if k in inherited
+    }
+
+    def dump(data: dict[str, Any]) -> str:
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+    return (
+        f"# yaml-language-server: $schema={schema}\n"
+        f"id: {rid}\n"
+        + dump(head)
+        + dump(intake)
+        + f'received_at: "{received_at:%Y-%m-%d %H:%M}"\n'
+        + dump(body)
+        + f"# 重开自 {parent}：沿用其受理信息与责任人；分析、措施、审批与结案重新进行。\n"
+        f"# Reopens {parent}: its intake facts and owners are kept; analysis, actions, "
+        "approvals and closure start again.\n"
+    )
+
+
+def create_reopening(
+    config: RepoConfig,
+    original_id: str,
+    reason: str,
+    received_at: datetime,
+    base: str | None = None,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+) -> Created:
+    """Write ``records/<original>-N.yaml`` reopening ``original_id`` (a closed record); the
+    number is the policy's next free suffix on the base branch and in the working tree."""
+    from generator.compute import next_reopen_id
+    from generator.policy import load_policy
+
+    original = _original(config, original_id)
+    policy, _ = load_policy(config)
+    if policy is None:
+        raise ReopenError(
+            "策略无法加载：请先运行 kesu validate", "the policy cannot be loaded: run kesu validate"
+        )
+    taken, used = taken_ids(config, base)
+    rid = next_reopen_id(policy, original_id, taken)
+    if rid is None:
+        raise ReopenError(
+            "本策略把重开登记为新编号（reopen.numbering: new_id）："
+            "请用 kesu new 新建，并写 reopen_of",
+            "this policy numbers reopenings as new records (reopen.numbering: new_id): use kesu "
+            "new and add reopen_of",
+        )
+    local = received_at.astimezone(config.tz)
+    path = config.records_path / f"{rid}{RECORD_SUFFIX}"
+    text = render_reopening(rid, original, reason, local, schema_ref(config), title, description)
+    problems = _schema_problems(text, f"{config.records_dir}/{rid}{RECORD_SUFFIX}")
+    if problems:
+        raise InvalidFields(problems)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    return Created(rid, path, used)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from generator.calnotice import ADD_COMMAND
 from generator.changes import BilingualError
 from generator.httpjson import HttpProblem, allowed, request_json
 
@@ -112,8 +113,11 @@ def message(
     lang: str,
     site_url: str = "",
     kind: str = "wecom",
+    missing_year: int | None = None,
 ) -> str:
-    """Markdown text for ``kind``'s robot, most overdue first, cut to fit every robot's limit.
+    """Markdown text for ``kind``'s robot, most overdue first, cut to fit every robot's limit;
+    first, when ``missing_year`` is given, that its official calendar is not in
+    (``calfiles.missing_year``).
 
     Record text is made inert (:func:`inert`); a ``site_url`` that is not an http(s) URL is
     left out.
@@ -122,15 +126,21 @@ def message(
     target = link_target(site_url) if site_url else None
     if lang == "en":
         head = f"**Overdue complaints: {len(ordered)}** (as of {as_of:%Y-%m-%d %H:%M})"
+        if not ordered and missing_year:
+            head = f"**Official calendar: {missing_year} missing** (as of {as_of:%Y-%m-%d %H:%M})"
+        calendar = f"- ⚠ The official calendar for {missing_year} is not in yet: run {ADD_COMMAND}"
         line = "- {rid} {title}: {ms} due {due}, {late} late{owner}"
         more, owner_fmt = "- … and {n} more", " ({o})"
         link = f"\n[Open the ledger]({target})" if target else ""
     else:
         head = f"**逾期客诉 {len(ordered)} 项**（截至 {as_of:%Y-%m-%d %H:%M}）"
+        if not ordered and missing_year:
+            head = f"**官方日历缺少 {missing_year} 年**（截至 {as_of:%Y-%m-%d %H:%M}）"
+        calendar = f"- ⚠ {missing_year} 年的官方放假安排尚未录入：请运行 {ADD_COMMAND}"
         line = "- {rid} {title}：{ms} 应于 {due} 完成，已逾期 {late}{owner}"
         more, owner_fmt = "- …… 另有 {n} 项", "（{o}）"
         link = f"\n[打开台账]({target})" if target else ""
-    lines = [head]
+    lines = [head, calendar] if missing_year else [head]
     for n, item in enumerate(ordered):
         text = line.format(
             rid=inert(item.rid, kind, 40),

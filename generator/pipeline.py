@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from generator.compute import Computed
     from generator.grading import GradeResult
     from generator.policy import Policy
-    from generator.workcal import WorkCalendar
+    from generator.workcal import OfficialCalendar, WorkCalendar
 
 
 STAGE_CHECK = "stage"
@@ -48,11 +48,19 @@ class Analysis:
         return any(d.severity == "error" for d in self.diagnostics)
 
 
-def make_calendar(config: RepoConfig) -> WorkCalendar:
-    from generator.workcal import WorkCalendar, WorkingHours, load_official_calendar
+def make_calendar(config: RepoConfig, official: OfficialCalendar | None = None) -> WorkCalendar:
+    """The working calendar: ``official`` (default: Kesu's years with the repository's own,
+    ``calfiles.repository_calendar``) plus the company's days and hours from ``kesu.yaml``."""
+    from generator.workcal import WorkCalendar, WorkingHours
 
+    if official is None:
+        from generator.calfiles import repository_calendar
+
+        official, problems = repository_calendar(config)
+        if official is None:
+            raise ValueError(problems[0].message_en)
     return WorkCalendar(
-        load_official_calendar(),
+        official,
         config.tz,
         config.shutdown_days,
         config.extra_workdays,
@@ -76,15 +84,17 @@ def analyse(
 def _analyse(
     config: RepoConfig, as_of: datetime, paths: Sequence[Path], deadlines: bool
 ) -> Analysis:
+    from generator.calfiles import repository_calendar
     from generator.compute import compute_all, compute_grades
     from generator.policy import load_policy
 
     validation = validate_repository(config, paths)
     policy, policy_diags = load_policy(config)
-    diags = [*validation.diagnostics, *policy_diags]
-    if policy is None:
+    official, calendar_diags = repository_calendar(config)
+    diags = [*validation.diagnostics, *policy_diags, *calendar_diags]
+    if policy is None or official is None:
         return Analysis(validation, as_of, None, None, {}, diags)
-    calendar = make_calendar(config)
+    calendar = make_calendar(config, official)
     valid = [r for r in validation.records.records if r.valid]
     if deadlines:
         computed = compute_all(valid, policy, calendar, as_of, due_soon_days=config.due_soon_days)
@@ -136,14 +146,27 @@ def _policy_checks(
     return out
 
 
-def validate_with_policy(config: RepoConfig, paths: Sequence[Path] = ()) -> ValidationResult:
-    """Everything ``kesu validate`` reports: schema, cross-record and policy checks.
+def validate_with_policy(
+    config: RepoConfig, paths: Sequence[Path] = (), as_of: datetime | None = None
+) -> ValidationResult:
+    """Everything ``kesu validate`` reports: schema, cross-record and policy checks, and one
+    warning while the official calendar of this year (or, from 1 November, of the next) is
+    missing (``calfiles.missing_year``).
 
-    None of these checks depends on the time (overdue flags are not validation errors), so
-    ``now`` is passed only because the computation needs an instant.
+    No record check depends on the time (overdue flags are not validation errors), so
+    ``as_of`` (default: now) only decides which calendar year should be there.
     """
-    now = datetime.now(config.tz)
+    from generator.calfiles import missing_year, missing_year_diagnostic
+
+    now = as_of if as_of is not None else datetime.now(config.tz)
     analysis = analyse(config, now, paths, deadlines=False)
     validation = analysis.validation
     validation.diagnostics = analysis.diagnostics
+    if analysis.calendar is not None:
+        year = missing_year(analysis.calendar.official, now.astimezone(config.tz))
+        if year is not None:
+            validation.diagnostics = [
+                *validation.diagnostics,
+                missing_year_diagnostic(config, year),
+            ]
     return validation

@@ -28,7 +28,7 @@ REGISTER = "rule-changes.yaml"
 _KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("config", ("kesu.yaml",)),
     ("policy", ("policy.yaml", "policies/", "generator/presets/")),
-    ("calendar", ("calendar.yaml", "calendars/", "generator/data/")),
+    ("calendar", ("calendar.yaml", "calendar/", "calendars/", "generator/data/")),
     ("schema", ("schema/", "generator/schema/")),
     ("engine", ("generator/", "pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in")),
     ("dependencies", ("requirements/", "requirements.txt", "constraints.txt")),
@@ -77,13 +77,24 @@ EVALUATED = frozenset({"config", "policy", "calendar"})
 never run from the change, so its effect is not computed (it is reviewed as code)."""
 
 
-def kind_of(rel: str, records_dir: str, policy_files: Sequence[str] = ()) -> str | None:
-    """The kind of rule file ``rel`` is, or None when it is not a rule file."""
+def kind_of(
+    rel: str,
+    records_dir: str,
+    policy_files: Sequence[str] = (),
+    calendar_dirs: Sequence[str] = (),
+) -> str | None:
+    """The kind of rule file ``rel`` is, or None when it is not a rule file.
+
+    ``calendar_dirs``: the folders ``kesu.yaml`` names for official-calendar years
+    (``calendar.official_dir``), besides the default ``calendar/``.
+    """
     records = records_dir.strip("/") + "/"
     if rel.startswith((records, "attachments/")) or rel == REGISTER:
         return None
     if rel in policy_files:
         return "policy"
+    if any(rel.startswith(d.strip("/") + "/") for d in calendar_dirs if d.strip("/")):
+        return "calendar"
     top = PurePosixPath(rel)
     if rel.startswith(_NOT_RULES) or rel in _NOT_RULES:
         return None
@@ -133,6 +144,7 @@ def changed_rule_files(
     fork: str | None,
     records_dir: str,
     policy_files: Sequence[str] = (),
+    calendar_dirs: Sequence[str] = (),
 ) -> list[RuleFile]:
     """Rule files the working tree changes against ``base`` that it also changes against the
     fork point (a file only the base changed since is the base's; the merge keeps it).
@@ -154,7 +166,7 @@ def changed_rule_files(
         if not path.startswith(lead):
             continue
         rel = path[len(lead) :]
-        kind = kind_of(rel, records_dir, policy_files)
+        kind = kind_of(rel, records_dir, policy_files, calendar_dirs)
         if kind is not None:
             out.append(RuleFile(rel, kind, status))
     return out

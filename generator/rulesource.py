@@ -25,6 +25,9 @@ class RuleSource(Protocol):
     def display(self, rel: str) -> str:
         """How diagnostics name the file (``kesu.yaml``, ``origin/main:kesu.yaml``)."""
 
+    def names(self, folder: str) -> list[str]:
+        """The repository-relative paths of the files directly in ``folder``, sorted."""
+
 
 def _inside(rel: str) -> PurePosixPath | None:
     """``rel`` as a plain relative path, or None when it climbs out or is absolute."""
@@ -58,6 +61,18 @@ class WorkTreeRules:
 
     def display(self, rel: str) -> str:
         return rel
+
+    def names(self, folder: str) -> list[str]:
+        path = _inside(folder)
+        if path is None:
+            return []
+        full = self.root / path
+        try:
+            if not full.resolve().is_relative_to(self.root.resolve()):
+                return []
+            return sorted((path / p.name).as_posix() for p in full.iterdir() if p.is_file())
+        except OSError:
+            return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +129,29 @@ class GitRules:
 
     def display(self, rel: str) -> str:
         return f"{self.label}:{rel}"
+
+    def names(self, folder: str) -> list[str]:
+        import subprocess
+
+        path = _inside(folder)
+        if path is None:
+            return []
+        spec = f"{self.commit}:{(self.prefix / path).as_posix()}"
+        try:
+            proc = subprocess.run(
+                ["git", "ls-tree", "-z", spec],
+                cwd=self.top,
+                capture_output=True,
+                check=False,
+                timeout=60,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return []
+        if proc.returncode != 0:
+            return []
+        out = []
+        for entry in proc.stdout.split(b"\0"):
+            info, _, name = entry.partition(b"\t")
+            if name and info.split(b" ")[1:2] == [b"blob"]:
+                out.append((path / name.decode("utf-8", "surrogateescape")).as_posix())
+        return sorted(out)

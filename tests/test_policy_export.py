@@ -42,7 +42,7 @@ def records() -> list[Record]:
 
 RECORD_KEYS = {"id", "grade", "not_a_complaint", "cancelled", "cancel_reason", "cancel_at",
                "restarted_at", "overdue", "next_due", "milestones", "penalties",
-               "required_approvals", "reopen_suggested"}
+               "required_approvals", "reopen_suggested", "reopen_of", "reopened_as"}
 MILESTONE_KEYS = {"id", "name", "variant", "start_event", "start_at", "due_at",
                   "original_due_at", "due_source", "done_at", "state", "overdue",
                   "late_by_seconds", "estimated", "explanation"}

@@ -89,6 +89,7 @@ def hostile_record() -> tuple[dict[str, Any], list[str]]:
     data["id"] = "KS-2026-0999"
     # Sections the base record lacks, so that their fields are covered too.
     data["links"] = [{"id": "KS-2026-0001", "relation": "related", "note": "x"}]
+    data["distinct_from"] = [{"id": "KS-2026-0001", "reason": "xx"}]
     data["notes"] = "x"
     data["attachments"] = [{"path": "attachments/none.pdf", "title": "x", "kind": "report"}]
     data["extensions"] = [{"milestone": "final_report", "new_due": "2025-01-30 17:00",

@@ -21,6 +21,7 @@ def render_site(site: SiteData, files: Mapping[str, Published],
     from generator.render import (
         analysis,
         dashboard,
+        estimated,
         ics,
         ledger,
         policy_page,
@@ -37,3 +38,4 @@ def render_site(site: SiteData, files: Mapping[str, Published],
     yield from scorecards.scorecard_pages(site)
     yield from policy_page.policy_pages(site)
     yield from ics.calendar_pages(site)
+    yield from estimated.estimated_pages(site)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from statistics import mean
 
+from generator.calnotice import ADD_COMMAND
 from generator.render import periods
 from generator.render.env import render
+from generator.render.estimated import PAGE as ESTIMATED
 from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import Deadline, SiteData
 
@@ -44,5 +46,9 @@ def dashboard_pages(site: SiteData) -> list[Page]:
         "week": week,
         "week_page": f"{GEN}/weekly/{week.key}.md",
         "year": this_year.key,
+        "missing_year": site.missing_year,
+        "add_command": ADD_COMMAND,
+        "estimated_page": ESTIMATED,
+        "estimated_open": sum(d.estimated for r in open_rows for d in r.deadlines if d.is_open),
     }
     return [Page(f"{GEN}/_home.md", render("dashboard.md.j2", **ctx))]

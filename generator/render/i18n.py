@@ -46,6 +46,20 @@ _UI: dict[str, tuple[str, str]] = {
         "按周末估算（该年官方日历未发布）",
         "estimated (weekends only; calendar not published)",
     ),
+    "estimated_title": ("估算的期限", "Estimated deadlines"),
+    "estimated_intro": (
+        "以下期限跨越了官方放假安排尚未录入的年份，只按周末计算（标 *）。"
+        "该年份录入后（kesu calendar add）重新构建，这些期限按官方日历重算；请逐条复核。",
+        "These deadlines cross a year whose official calendar is not in yet and count weekends "
+        "only (marked *). Once the year is added (kesu calendar add) and the site rebuilt, "
+        "they are computed with the official calendar: recheck each one.",
+    ),
+    "calendar_missing": (
+        "{year} 年的官方放假安排尚未录入，跨入该年的工作日期限只按周末估算。通知发布后运行：",
+        "The official calendar for {year} is not in yet: working-day deadlines that reach it "
+        "count weekends only. When the notice is out, run:",
+    ),
+    "estimated_count": ("{n} 个期限为估算", "{n} estimated deadline(s)"),
     "grade_reasons": ("定级理由", "Why this grade"),
     "deadlines": ("期限", "Deadlines"),
     "history": ("修订历史", "Revision history"),

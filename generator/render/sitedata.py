@@ -118,6 +118,9 @@ class SiteData:
     reopened_as: dict[str, list[str]] = field(default_factory=dict)
     late: Mapping[str, list[LateRecorded]] = field(default_factory=dict)
     """Completion times entered after the fact, by record id (``generator.recorded``)."""
+    missing_year: int | None = None
+    """The year whose official calendar should be in by ``as_of`` and is not
+    (``calfiles.missing_year``): the dashboard says so, once."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -220,6 +223,7 @@ def build_site_data(
     commit: str,
     history: Mapping[str, list[Revision]],
     late: Mapping[str, list[LateRecorded]] | None = None,
+    missing_year: int | None = None,
 ) -> SiteData:
     tz = config.tz
     as_of = as_of.astimezone(tz)
@@ -249,6 +253,7 @@ def build_site_data(
         policy=policy,
         history=history,
         late=late or {},
+        missing_year=missing_year,
         penalties=penalties,
         referenced_by=dict(referenced),
         reopened_as=dict(reopened),
