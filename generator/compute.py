@@ -155,22 +155,46 @@ def closure_recurrences(
     return out
 
 
+class _Undecided:
+    """Approval statuses while no decision is recorded: the same for every record, so each
+    (and each tuple of them a record can need) is made once per computation."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.status = {
+            rule.id: ApprovalStatus(
+                rule.id,
+                rule.role,
+                rule.subject,
+                rule.stage,
+                rule.text.zh,
+                rule.text.en,
+                None,
+                None,
+                None,
+            )
+            for rule in policy.approvals
+        }
+        self._sets: dict[tuple[str, ...], tuple[ApprovalStatus, ...]] = {}
+
+    def of(self, rules: tuple[str, ...]) -> tuple[ApprovalStatus, ...]:
+        if (found := self._sets.get(rules)) is None:
+            found = self._sets[rules] = tuple(self.status[r] for r in rules)
+        return found
+
+
 def _approvals(
-    record: Record, policy: Policy, ctx: Context, undecided: Mapping[str, ApprovalStatus]
+    record: Record, policy: Policy, ctx: Context, undecided: _Undecided
 ) -> tuple[ApprovalStatus, ...]:
-    """The approvals the record needs at its grade (``ctx``), with their latest decisions;
-    ``undecided``: each rule's status while it has none (:func:`undecided`)."""
-    out = []
+    """The approvals the record needs at its grade (``ctx``), with their latest decisions."""
+    needed, decided = [], {}
     for rule in policy.approvals:
         if rule.applies is not None and not rule.applies.holds(ctx):
             continue
+        needed.append(rule.id)
         entry = latest_decision(record, rule.role, rule.subject)
-        if entry is None:
-            out.append(undecided[rule.id])
-            continue
-        by, at = entry.get("name"), entry.get("date")
-        out.append(
-            ApprovalStatus(
+        if entry is not None:
+            by, at = entry.get("name"), entry.get("date")
+            decided[rule.id] = ApprovalStatus(
                 rule.id,
                 rule.role,
                 rule.subject,
@@ -181,27 +205,9 @@ def _approvals(
                 by if isinstance(by, str) else None,
                 at if isinstance(at, str) else None,
             )
-        )
-    return tuple(out)
-
-
-def undecided(policy: Policy) -> dict[str, ApprovalStatus]:
-    """Each approval rule's status while no decision is recorded: the same for every record,
-    so it is made once per computation."""
-    return {
-        rule.id: ApprovalStatus(
-            rule.id,
-            rule.role,
-            rule.subject,
-            rule.stage,
-            rule.text.zh,
-            rule.text.en,
-            None,
-            None,
-            None,
-        )
-        for rule in policy.approvals
-    }
+    if not decided:
+        return undecided.of(tuple(needed))
+    return tuple(decided.get(r) or undecided.status[r] for r in needed)
 
 
 def compute_all(
@@ -217,7 +223,7 @@ def compute_all(
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
     tz = calendar.tz
-    plan, pending = MilestonePlan(policy), undecided(policy)
+    plan, pending = MilestonePlan(policy), _Undecided(policy)
     received = received_at(records, tz)
     ordered = processing_order(records, received)
     grades = grade_all(ordered, policy, tz, received)

@@ -163,11 +163,11 @@ def _leaf(
         return leaf1, pinned
     if len(parts) == 2:
         first, second = parts
+        rest = parts[1:]
 
         def leaf2(ctx: Context) -> Why | None:
-            data = ctx.record.data
-            step = data.get(first)
-            value = step.get(second) if step.__class__ is dict else dig(data, parts)
+            step = ctx.record.data.get(first)
+            value = step.get(second) if step.__class__ is dict else dig(step, rest)
             return None if not ok(value) else pinned or Why(node, value)
 
         return leaf2, pinned

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from generator.conditions import Context, holds
+from generator.conditions import Context, Run, holds
 from generator.events import (
     BUILTIN_EVENTS,
     Event,
@@ -297,7 +297,7 @@ def _na(m: Milestone, why_zh: str, why_en: str) -> MilestoneResult:
 
 
 class _Variant(NamedTuple):
-    applies: Callable[[Context], bool] | None
+    applies: Run | None
     variant: Variant
     label_zh: str
     label_en: str
@@ -309,7 +309,7 @@ class _Variant(NamedTuple):
 
 class _Prepared(NamedTuple):
     m: Milestone
-    applies: Callable[[Context], bool] | None
+    applies: Run | None
     variants: tuple[_Variant, ...]
     done: tuple[Callable[[Any], Any], ...] | None
     """Readers of the done paths, or None when a path steps into a list (``first_instant``)."""
@@ -360,7 +360,7 @@ def _prepare(m: Milestone, policy: Policy) -> _Prepared:
         zh, en = label(v.start, policy)
         variants.append(
             _Variant(
-                v.applies.holds if v.applies is not None else None,
+                v.applies.run if v.applies is not None else None,
                 v,
                 zh,
                 en,
@@ -369,7 +369,7 @@ def _prepare(m: Milestone, policy: Policy) -> _Prepared:
             )
         )
     done = None if any("[]" in path for path in m.done) else tuple(reader(p) for p in m.done)
-    return _Prepared(m, m.applies.holds if m.applies is not None else None, tuple(variants), done)
+    return _Prepared(m, m.applies.run if m.applies is not None else None, tuple(variants), done)
 
 
 def milestone_result(
@@ -455,11 +455,11 @@ def _results(
     restart = cancel.restarted_at
     out: list[MilestoneResult] = []
     for i, (m, applies, variants, readers) in enumerate(plan.items):
-        if applies is not None and not applies(ctx):
+        if applies is not None and applies(ctx) is None:
             out.append(plan.na(i, grade, "milestone"))
             continue
         for v in variants:
-            if v.applies is None or v.applies(ctx):
+            if v.applies is None or v.applies(ctx) is not None:
                 break
         else:
             out.append(plan.na(i, grade, "variant"))
@@ -478,23 +478,25 @@ def _results(
         start = events.resolve(v.start)
         if start is not None and start.tzinfo is not tz:
             start = start.astimezone(tz)
-        if (
+        restarted = (
             start is not None
             and restart is not None
             and start < restart
             and (done is None or done >= restart)
-        ):
+        )
+        if restarted and restart is not None:
             start = restart.astimezone(tz)
-            notes: list[tuple[Any, ...]] = [("start", v.label_zh, v.label_en), ("restart", start)]
-        else:
-            notes = [("wait", v.label_zh, v.label_en)]
         policy_due = due = calc = None
         estimated, source = False, "policy"
         if start is not None:
             calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
             policy_due = due = calc.at
             estimated = calc.estimated
-            notes[0] = ("start", v.label_zh, v.label_en)
+            notes: list[tuple[Any, ...]] = [("start", v.label_zh, v.label_en)]
+            if restarted:
+                notes.append(("restart", start))
+        else:
+            notes = [("wait", v.label_zh, v.label_en)]
         customer = deadlines.customer() if m.customer_deadline_applies else None
         if customer is not None and (
             due is None or policy.customer_deadline_mode == "always" or customer < due

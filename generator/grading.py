@@ -197,32 +197,30 @@ def _latest(
         if (found := buckets.get(g)) is not None:
             times, ids = found
             lo = max(bisect_right(times, start), len(times) - MAX_EVIDENCE - 1)
-            tails.append((times[lo:], ids[lo:]))
-    if len(tails) == 1:
-        named = tails[0][1]
+            tails.append((times, ids, lo))
+    if len(tails) == 1:  # one bucket (the usual case): its tail is in order already
+        named = tails[0][1][tails[0][2] :]
     else:  # merged in received order, then id
-        named = [
-            rid
-            for _, rid in sorted(
-                hit for times, ids in tails for hit in zip(times, ids, strict=True)
-            )
-        ]
-    return tuple([rid for rid in named if rid != exclude][-MAX_EVIDENCE:])
+        hits = sorted(hit for t, i, lo in tails for hit in zip(t[lo:], i[lo:], strict=True))
+        named = [rid for _, rid in hits]
+    if exclude is not None:
+        named = [rid for rid in named if rid != exclude]
+    return tuple(named[-MAX_EVIDENCE:])
 
 
 _NO_CRITERION = ("不满足更严重级别的任何条件", "No criterion of a more severe grade holds")
 
 
-_DEFAULT = Reason("", *_NO_CRITERION)
+_DEFAULT = (Reason("", *_NO_CRITERION),)
 
 
-_Plain = Mapping[str, Reason]
-"""By criterion id: its reason when it names no earlier record (the same for every record,
-so made once per policy: :func:`plain_reasons`)."""
+_Plain = Mapping[str, tuple[Reason]]
+"""By criterion id: its reason when it names no earlier record, alone in a tuple (the same
+for every record, so made once per policy: :func:`plain_reasons`)."""
 
 
 def plain_reasons(policy: Policy) -> _Plain:
-    return {c.id: Reason(c.id, c.text.zh, c.text.en) for g in policy.grades for c in g.criteria}
+    return {c.id: (Reason(c.id, c.text.zh, c.text.en),) for g in policy.grades for c in g.criteria}
 
 
 def _reason(c: Criterion, why: Why, plain: _Plain) -> Reason:
@@ -230,7 +228,7 @@ def _reason(c: Criterion, why: Why, plain: _Plain) -> Reason:
     recurrences counted."""
     records = earlier_records(why) if c.when.recurrent else ()
     if not records:
-        return plain[c.id]
+        return plain[c.id][0]
     return Reason(
         c.id,
         f"{c.text.zh}（同键较早记录：{'、'.join(records)}）",
@@ -241,22 +239,26 @@ def _reason(c: Criterion, why: Why, plain: _Plain) -> Reason:
 
 def ranks(
     record: Record, grades: Sequence[Grade], lookup: Lookup | None, plain: _Plain
-) -> tuple[int, int, list[Reason]]:
+) -> tuple[int, int, tuple[Reason, ...]]:
     """(fact rank, rank, reasons): the first grade, most severe first, with a criterion that
     holds without the history (recurrences not met) and with it; the reasons are all the
     criteria that hold at the rank."""
     full = Context(record, None, lookup)
     last = len(grades) - 1
-    rank, reasons = last, []
+    rank, held = last, []
     for i, grade in enumerate(grades):
-        reasons = [
+        held = [
             _reason(c, why, plain) for c in grade.criteria if (why := c.when.run(full)) is not None
         ]
-        if reasons:
+        if held:
             rank = i
             break
-    fact = rank if lookup is None else _fact_rank(record, grades, rank, reasons)
-    return min(fact, last), rank, reasons or [_DEFAULT]
+    fact = rank if lookup is None else _fact_rank(record, grades, rank, held)
+    if not held:
+        return min(fact, last), rank, _DEFAULT
+    alone = plain[held[0].criterion]
+    reasons = alone if len(held) == 1 and held[0] is alone[0] else tuple(held)
+    return min(fact, last), rank, reasons
 
 
 def _fact_rank(
@@ -293,14 +295,14 @@ def _grade_one(
             g = policy.grades[inherited]
             rank, reasons = (
                 inherited,
-                [
+                (
                     Reason(
                         "reopen",
                         f"重开自 {original}，沿用其级别 {g.id} {g.name.zh}",
                         f"Reopens {original}; keeps its grade {g.id} {g.name.en}",
                         (original,),
-                    )
-                ],
+                    ),
+                ),
             )
     computed, final = policy.grades[rank].id, rank
     declared = record.get("grade_declared.grade")
@@ -321,14 +323,14 @@ def _grade_one(
             why, by = record.get("grade_declared.reason"), record.get("grade_declared.by")
             who = f"（{by}）" if isinstance(by, str) else ""
             who_en = f" ({by})" if isinstance(by, str) else ""
-            reasons = [
+            reasons = (
                 Reason(
                     "declared",
                     f"声明为更严格的级别 {declared}（计算为 {computed}）{who}：{why}",
                     f"Declared stricter grade {declared} (computed {computed}){who_en}: {why}",
                 ),
                 *(r for r in reasons if r.criterion),
-            ]
+            )
     g = policy.grades[final]
     return GradeResult(
         g.id,
@@ -338,7 +340,7 @@ def _grade_one(
         computed,
         declared if isinstance(declared, str) else None,
         status,
-        tuple(reasons),
+        reasons,
     )
 
 

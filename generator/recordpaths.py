@@ -51,15 +51,17 @@ def reader(dotted: str) -> Callable[[Any], Any]:
         first, second = parts
 
         def read2(data: Any) -> Any:
-            step = data.get(first)
-            return step.get(second) if step.__class__ is dict else dig(data, parts)
+            if (step := data.get(first)) is None:
+                return None
+            return step.get(second) if step.__class__ is dict else dig(step, parts[1:])
 
         return read2
     if len(parts) == 3:
         first, second, third = parts
 
         def read3(data: Any) -> Any:
-            step = data.get(first)
+            if (step := data.get(first)) is None:
+                return None
             if step.__class__ is dict and (step := step.get(second)).__class__ is dict:
                 return step.get(third)
             return dig(data, parts)
