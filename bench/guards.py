@@ -47,8 +47,9 @@ from zoneinfo import ZoneInfo
 
 from bench import hostile, synth
 from generator.compute import compute_all
+from generator.conditions import Recurrence, Window
 from generator.config import load_config
-from generator.grading import Recurrence, RecurrenceIndex, Window
+from generator.grading import RecurrenceIndex
 from generator.model import Record
 from generator.pipeline import make_calendar
 from generator.policy import load_policy

@@ -30,9 +30,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.config import RepoConfig
-from generator.grading import key_value
 from generator.model import Record
 from generator.policy import load_policy
+from generator.recordpaths import key_value
 from generator.recurrence import suggest
 
 TZ = ZoneInfo("Asia/Shanghai")

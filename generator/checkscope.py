@@ -11,8 +11,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence, Set
 from typing import TYPE_CHECKING
 
-from generator.grading import Window, key_value, walk
+from generator.conditions import Window
+from generator.grading import policy_recurrences
 from generator.model import Record
+from generator.recordpaths import key_value
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -24,13 +26,11 @@ _Key = tuple[str, ...]
 
 
 def _recurrence_windows(policy: Policy) -> dict[_Key, list[Window]]:
-    """Each key the grades' recurrence criteria count by, with the windows they count over."""
+    """Each key the grades' recurrence criteria count by, with the windows they count over:
+    read from the parsed criteria, as grading reads them."""
     out: dict[_Key, list[Window]] = {}
-    for grade in policy.grades:
-        for criterion in grade.criteria:
-            for cond in walk(criterion.when):
-                if cond.recurrence is not None:
-                    out.setdefault(cond.recurrence.key, []).append(cond.recurrence.window)
+    for rule in policy_recurrences(policy):
+        out.setdefault(rule.key, []).append(rule.window)
     return out
 
 
@@ -58,8 +58,12 @@ class _Neighbours:
             self.hint_key = (policy.reopen.recurrence_key,)
             self.same_key = self._group([self.hint_key], timed=False)
 
-    def _group(self, keys: Iterable[_Key], *, timed: bool,
-               ) -> dict[tuple[_Key, _Key], tuple[list[float], list[int]]]:  # fmt: skip
+    def _group(
+        self,
+        keys: Iterable[_Key],
+        *,
+        timed: bool,
+    ) -> dict[tuple[_Key, _Key], tuple[list[float], list[int]]]:
         """Records by (key, value); with ``timed`` only those received (the recurrence index
         holds no others), sorted by received time."""
         entries: dict[tuple[_Key, _Key], list[tuple[float, int]]] = {}
@@ -104,8 +108,12 @@ class _Neighbours:
             yield from self.reopened_by.get(self.records[j].id, ())
 
 
-def dependency_scope(records: Sequence[Record], seeds: Set[str], policy: Policy, tz: ZoneInfo,
-                     ) -> list[Record]:  # fmt: skip
+def dependency_scope(
+    records: Sequence[Record],
+    seeds: Set[str],
+    policy: Policy,
+    tz: ZoneInfo,
+) -> list[Record]:
     """The records ``compute_all`` needs to give each record id in ``seeds`` exactly the
     result it gets over all of ``records`` (in their order, so ties stay ordered alike).
 

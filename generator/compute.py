@@ -6,9 +6,7 @@ prints (``schema_version`` 1, times ISO 8601 with offset); ``explain`` is the te
 ``kesu show``.
 
 The result types (``Computed``, ``ApprovalStatus``, ``MilestoneResult``, ``GradeResult``,
-``Reason``, ``Penalty``) are slots dataclasses but not frozen: a computation builds about five
-per record, and a frozen dataclass sets each field through ``object.__setattr__``, which was a
-fifth of the time at 10,000 records. Treat them as immutable all the same.
+``Reason``, ``Penalty``) are frozen slots dataclasses: values, never changed once built.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from generator.conditions import Context
 from generator.deadlines import (
     NOT_CANCELLED,
     Calendar,
@@ -29,20 +28,10 @@ from generator.deadlines import (
     milestone_results,
     span,
 )
-from generator.fixedzone import fixed
-from generator.gcpause import gc_paused
-from generator.grading import (
-    MAX_EVIDENCE,
-    Context,
-    GradeResult,
-    Reason,
-    grade_all,
-    is_occurrence,
-    key_value,
-    latest_decision,
-)
+from generator.grading import MAX_EVIDENCE, GradeResult, Reason, grade_all, is_occurrence
 from generator.model import Record
 from generator.penalties import Penalty, PenaltyTotal, penalties_for, penalty_totals
+from generator.recordpaths import key_value, latest_decision
 from generator.textrules import scrub
 from generator.timeparse import try_instant
 
@@ -52,14 +41,26 @@ if TYPE_CHECKING:
     from generator.policy import Policy
     from generator.recorded import LateRecorded
 
-__all__ = ["ApprovalStatus", "Computed", "GradeResult", "MilestoneResult", "Penalty",
-           "PenaltyTotal", "Reason", "compute_all", "explain", "export_json", "next_reopen_id",
-           "penalty_totals", "to_json"]
+__all__ = [
+    "ApprovalStatus",
+    "Computed",
+    "GradeResult",
+    "MilestoneResult",
+    "Penalty",
+    "PenaltyTotal",
+    "Reason",
+    "compute_all",
+    "explain",
+    "export_json",
+    "next_reopen_id",
+    "penalty_totals",
+    "to_json",
+]
 SCHEMA_VERSION = 1
 _OPEN = ("pending", "due_soon", "overdue")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ApprovalStatus:
     id: str
     role: str
@@ -75,7 +76,7 @@ class ApprovalStatus:
     """The date as written in the record."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Computed:
     record_id: str
     grade: GradeResult
@@ -84,9 +85,6 @@ class Computed:
     cancel_reason_zh: str
     cancel_reason_en: str
     penalties: tuple[Penalty, ...]
-    overdue: bool
-    next_due: MilestoneResult | None
-    """The open milestone due first (overdue ones included)."""
     required_approvals: tuple[ApprovalStatus, ...]
     cancel_at: datetime | None = None
     """When the policy's automatic cancellation takes or took effect."""
@@ -97,36 +95,41 @@ class Computed:
     reopen_suggested: tuple[str, ...] = ()
     """Closed records with the same problem that this record says should be reopened."""
 
+    @property
+    def overdue(self) -> bool:
+        """A milestone is open past its due."""
+        return any(m.overdue for m in self.milestones)
+
+    @property
+    def next_due(self) -> MilestoneResult | None:
+        """The open milestone due first (overdue ones included; the first of equals)."""
+        return min(
+            (m for m in self.milestones if m.due_at is not None and m.state in _OPEN),
+            key=lambda m: (m.due_at, m.id),
+            default=None,
+        )
+
 
 def received_at(records: Sequence[Record], tz: ZoneInfo) -> dict[str, datetime | None]:
     return {r.id: try_instant(r.data.get("received_at"), tz) for r in records}
 
 
-def stamps(received: Mapping[str, datetime | None], tz: ZoneInfo | None = None
-           ) -> dict[str, float]:
-    """Each valid received time as a POSIX timestamp, worked out once (ordering and the
-    recurrence index both compare them). ``tz``: the repository's zone, whose times take a
-    shortcut when it keeps one offset (:mod:`generator.fixedzone`)."""
-    f = fixed(tz) if tz is not None else None
-    if f is None:
-        return {rid: at.timestamp() for rid, at in received.items() if at is not None}
-    return {rid: f.stamp(at) for rid, at in received.items() if at is not None}
-
-
-def processing_order(records: Sequence[Record], received: Mapping[str, datetime | None],
-                     received_ts: Mapping[str, float] | None = None) -> list[Record]:
-    """Received order, then id; records without a valid received time last.
-    ``received_ts``: ``stamps(received)``, when the caller has it."""
-    ts = stamps(received) if received_ts is None else received_ts
+def processing_order(
+    records: Sequence[Record], received: Mapping[str, datetime | None]
+) -> list[Record]:
+    """Received order, then id; records without a valid received time last."""
+    ts = {rid: at.timestamp() for rid, at in received.items() if at is not None}
 
     def key(r: Record) -> tuple[bool, float, str]:
         at = ts.get(r.id)
         return at is None, at if at is not None else 0.0, r.id
+
     return sorted(records, key=key)
 
 
-def closure_recurrences(records: Sequence[Record], policy: Policy, tz: ZoneInfo,
-                        received: Mapping[str, datetime | None]) -> dict[str, tuple[str, ...]]:
+def closure_recurrences(
+    records: Sequence[Record], policy: Policy, tz: ZoneInfo, received: Mapping[str, datetime | None]
+) -> dict[str, tuple[str, ...]]:
     """Closed records that a later record with the same key says should be reopened."""
     if not policy.reopen.on_recurrence_after_closure:
         return {}
@@ -143,57 +146,88 @@ def closure_recurrences(records: Sequence[Record], policy: Policy, tz: ZoneInfo,
     out: dict[str, tuple[str, ...]] = {}
     for r in records:
         at, value = received.get(r.id), key_value(r, spec)
-        if at is None or value is None or value not in closed or \
-                not is_occurrence(r, policy):
+        if at is None or value is None or value not in closed or not is_occurrence(r, policy):
             continue
         items = closed[value]
         hi = bisect_right(items, (at.timestamp(), "\U0010ffff"))
-        ids = tuple(i for _, i in items[max(0, hi - MAX_EVIDENCE - 1):hi] if i != r.id)
+        ids = tuple(i for _, i in items[max(0, hi - MAX_EVIDENCE - 1) : hi] if i != r.id)
         if ids:
             out[r.id] = ids[-MAX_EVIDENCE:]
     return out
 
 
-def _approvals(record: Record, grade: str, policy: Policy,
-               ctx: Context | None = None) -> tuple[ApprovalStatus, ...]:
-    """``ctx``: the record's context at ``grade``, when the caller has one."""
-    if not policy.approvals:
-        return ()
-    out = []
-    ctx = ctx or Context(record, grade)
+class _Undecided:
+    """Approval statuses while no decision is recorded: the same for every record, so each
+    (and each tuple of them a record can need) is made once per computation."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.status = {
+            rule.id: ApprovalStatus(
+                rule.id,
+                rule.role,
+                rule.subject,
+                rule.stage,
+                rule.text.zh,
+                rule.text.en,
+                None,
+                None,
+                None,
+            )
+            for rule in policy.approvals
+        }
+        self._sets: dict[tuple[str, ...], tuple[ApprovalStatus, ...]] = {}
+
+    def of(self, rules: tuple[str, ...]) -> tuple[ApprovalStatus, ...]:
+        if (found := self._sets.get(rules)) is None:
+            found = self._sets[rules] = tuple(self.status[r] for r in rules)
+        return found
+
+
+def _approvals(
+    record: Record, policy: Policy, ctx: Context, undecided: _Undecided
+) -> tuple[ApprovalStatus, ...]:
+    """The approvals the record needs at its grade (``ctx``), with their latest decisions."""
+    needed, decided = [], {}
     for rule in policy.approvals:
-        if rule.applies is not None and not rule.applies.fn(ctx):
+        if rule.applies is not None and not rule.applies.holds(ctx):
             continue
-        entry = latest_decision(record, rule.role, rule.subject) or {}
-        by, at = entry.get("name"), entry.get("date")
-        out.append(ApprovalStatus(rule.id, rule.role, rule.subject, rule.stage, rule.text.zh,
-                                  rule.text.en, entry.get("decision"),
-                                  by if isinstance(by, str) else None,
-                                  at if isinstance(at, str) else None))
-    return tuple(out)
+        needed.append(rule.id)
+        entry = latest_decision(record, rule.role, rule.subject)
+        if entry is not None:
+            by, at = entry.get("name"), entry.get("date")
+            decided[rule.id] = ApprovalStatus(
+                rule.id,
+                rule.role,
+                rule.subject,
+                rule.stage,
+                rule.text.zh,
+                rule.text.en,
+                entry.get("decision"),
+                by if isinstance(by, str) else None,
+                at if isinstance(at, str) else None,
+            )
+    if not decided:
+        return undecided.of(tuple(needed))
+    return tuple(decided.get(r) or undecided.status[r] for r in needed)
 
 
-def compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
-                as_of: datetime, *, due_soon_days: int = 2) -> dict[str, Computed]:
+def compute_all(
+    records: Sequence[Record],
+    policy: Policy,
+    calendar: Calendar,
+    as_of: datetime,
+    *,
+    due_soon_days: int = 2,
+) -> dict[str, Computed]:
     """Every record's computed fields, keyed and ordered by record id (the first of a
     duplicated id wins). ``due_soon_days`` comes from the repository config."""
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
-    # The pass allocates millions of objects and creates no reference cycles; the cyclic
-    # collector would only rescan every loaded record again and again (about a third of the
-    # time at 10,000 records, docs/performance.md).
-    with gc_paused():
-        return _compute_all(records, policy, calendar, as_of, due_soon_days)
-
-
-def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
-                 as_of: datetime, due_soon_days: int) -> dict[str, Computed]:
     tz = calendar.tz
-    plan = MilestonePlan(policy)
+    plan, pending = MilestonePlan(policy), _Undecided(policy)
     received = received_at(records, tz)
-    received_ts = stamps(received, tz)
-    ordered = processing_order(records, received, received_ts)
-    grades = grade_all(ordered, policy, tz, received, received_ts)
+    ordered = processing_order(records, received)
+    grades = grade_all(ordered, policy, tz, received)
     reopen = closure_recurrences(ordered, policy, tz, received)
     out: dict[str, Computed] = {}
     for record in ordered:
@@ -202,38 +236,53 @@ def _compute_all(records: Sequence[Record], policy: Policy, calendar: Calendar,
         grade = grades[record.id]
         ctx = Context(record, grade.grade)  # one per record, for every condition it meets
         nac = policy.not_a_complaint
-        excluded = (nac[1].zh, nac[1].en) if nac and nac[0].fn(ctx) else None
+        excluded = (nac[1].zh, nac[1].en) if nac and nac[0].holds(ctx) else None
         events = Resolver(record, policy, tz, as_of)
-        cancel = NOT_CANCELLED if excluded else cancellation_state(record, policy, calendar, as_of,
-                                                                   events, plan)
-        ms = milestone_results(record, grade.grade, policy, calendar, as_of, due_soon_days,
-                               cancel, excluded, events, plan, ctx)
-        overdue, next_due = False, None
-        for m in ms:  # any overdue; the open milestone due first (the first of equals)
-            overdue = overdue or m.overdue
-            if m.due_at is not None and m.state in _OPEN and (
-                    next_due is None or (m.due_at, m.id) < (next_due.due_at, next_due.id)):
-                next_due = m
+        cancel = (
+            NOT_CANCELLED
+            if excluded
+            else cancellation_state(record, policy, calendar, as_of, events, plan)
+        )
+        ms = milestone_results(
+            record,
+            grade.grade,
+            policy,
+            calendar,
+            as_of,
+            due_soon_days,
+            cancel,
+            excluded,
+            events,
+            plan,
+            ctx,
+        )
         out[record.id] = Computed(
-            record.id, grade, ms, cancel.cancelled, cancel.reason_zh, cancel.reason_en,
+            record.id,
+            grade,
+            ms,
+            cancel.cancelled,
+            cancel.reason_zh,
+            cancel.reason_en,
             () if excluded else penalties_for(record, grade.grade, ms, policy, tz),
-            overdue, next_due,
-            _approvals(record, grade.grade, policy, ctx), cancel.cancel_at, cancel.restarted_at,
-            excluded[0] if excluded else "", excluded[1] if excluded else "",
+            _approvals(record, policy, ctx, pending),
+            cancel.cancel_at,
+            cancel.restarted_at,
+            excluded[0] if excluded else "",
+            excluded[1] if excluded else "",
             reopen.get(record.id, ()),
         )
     return {rid: out[rid] for rid in sorted(out)}
 
 
-def compute_grades(records: Sequence[Record], policy: Policy, tz: ZoneInfo,
-                   ) -> dict[str, GradeResult]:  # fmt: skip
+def compute_grades(
+    records: Sequence[Record],
+    policy: Policy,
+    tz: ZoneInfo,
+) -> dict[str, GradeResult]:
     """Only the grades, exactly as ``compute_all`` gives them (``kesu validate`` needs no
     deadlines: a third of the computation saved)."""
-    with gc_paused():
-        received = received_at(records, tz)
-        received_ts = stamps(received, tz)
-        grades = grade_all(processing_order(records, received, received_ts), policy, tz,
-                           received, received_ts)
+    received = received_at(records, tz)
+    grades = grade_all(processing_order(records, received), policy, tz, received)
     return {rid: grades[rid] for rid in sorted(grades)}
 
 
@@ -245,9 +294,13 @@ def next_reopen_id(policy: Policy, original: str, existing: Iterable[str]) -> st
         return None
     parts = original.split("-")
     root = "-".join(parts[:3]) if len(parts) == 4 else original
-    taken = {int(x.rsplit("-", 1)[1]) for x in existing
-             if x.startswith(f"{root}-") and x.count("-") == root.count("-") + 1
-             and x.rsplit("-", 1)[1].isdigit()}
+    taken = {
+        int(x.rsplit("-", 1)[1])
+        for x in existing
+        if x.startswith(f"{root}-")
+        and x.count("-") == root.count("-") + 1
+        and x.rsplit("-", 1)[1].isdigit()
+    }
     return f"{root}-{next(n for n in range(1, len(taken) + 2) if n not in taken)}"
 
 
@@ -270,11 +323,20 @@ def to_json(c: Computed, reopen_of: str | None = None,
     return {
         "id": c.record_id,
         "grade": {
-            "id": g.grade, "name": {"zh": g.name_zh, "en": g.name_en},
-            "fact_grade": g.fact_grade, "computed_grade": g.computed_grade,
-            "declared": g.declared, "declared_status": g.declared_status,
-            "reasons": [{"criterion": r.criterion, "text": {"zh": r.text_zh, "en": r.text_en},
-                         "records": list(r.records)} for r in g.reasons],
+            "id": g.grade,
+            "name": {"zh": g.name_zh, "en": g.name_en},
+            "fact_grade": g.fact_grade,
+            "computed_grade": g.computed_grade,
+            "declared": g.declared,
+            "declared_status": g.declared_status,
+            "reasons": [
+                {
+                    "criterion": r.criterion,
+                    "text": {"zh": r.text_zh, "en": r.text_en},
+                    "records": list(r.records),
+                }
+                for r in g.reasons
+            ],
         },
         "not_a_complaint": _pair(c.not_a_complaint_zh, c.not_a_complaint_en),
         "cancelled": c.cancelled,
@@ -283,34 +345,66 @@ def to_json(c: Computed, reopen_of: str | None = None,
         "restarted_at": _iso(c.restarted_at),
         "overdue": c.overdue,
         "next_due": c.next_due.id if c.next_due else None,
-        "milestones": [{
-            "id": m.id, "name": {"zh": m.name_zh, "en": m.name_en}, "variant": m.variant,
-            "start_event": m.start_event, "start_at": _iso(m.start_at), "due_at": _iso(m.due_at),
-            "original_due_at": _iso(m.original_due_at), "due_source": m.due_source,
-            "done_at": _iso(m.done_at), "state": m.state, "overdue": m.overdue,
-            "late_by_seconds": int(m.late_by.total_seconds()) if m.late_by is not None else None,
-            "estimated": m.estimated,
-            "explanation": {"zh": m.explanation_zh, "en": m.explanation_en},
-        } for m in c.milestones],
-        "penalties": [{
-            "rule": p.rule, "milestones": list(p.milestones), "charged_to": p.charged_to,
-            "month": p.month, "amount": p.amount, "currency": p.currency,
-            "provisional": p.provisional, "text": {"zh": p.text_zh, "en": p.text_en},
-        } for p in c.penalties],
-        "required_approvals": [{
-            "id": a.id, "role": a.role, "subject": a.subject, "stage": a.stage,
-            "text": {"zh": a.text_zh, "en": a.text_en}, "decision": a.decision, "by": a.by,
-            "at": a.at,
-        } for a in c.required_approvals],
+        "milestones": [
+            {
+                "id": m.id,
+                "name": {"zh": m.name_zh, "en": m.name_en},
+                "variant": m.variant,
+                "start_event": m.start_event,
+                "start_at": _iso(m.start_at),
+                "due_at": _iso(m.due_at),
+                "original_due_at": _iso(m.original_due_at),
+                "due_source": m.due_source,
+                "done_at": _iso(m.done_at),
+                "state": m.state,
+                "overdue": m.overdue,
+                "late_by_seconds": int(m.late_by.total_seconds())
+                if m.late_by is not None
+                else None,
+                "estimated": m.estimated,
+                "explanation": {"zh": m.explanation_zh, "en": m.explanation_en},
+            }
+            for m in c.milestones
+        ],
+        "penalties": [
+            {
+                "rule": p.rule,
+                "milestones": list(p.milestones),
+                "charged_to": p.charged_to,
+                "month": p.month,
+                "amount": p.amount,
+                "currency": p.currency,
+                "provisional": p.provisional,
+                "text": {"zh": p.text_zh, "en": p.text_en},
+            }
+            for p in c.penalties
+        ],
+        "required_approvals": [
+            {
+                "id": a.id,
+                "role": a.role,
+                "subject": a.subject,
+                "stage": a.stage,
+                "text": {"zh": a.text_zh, "en": a.text_en},
+                "decision": a.decision,
+                "by": a.by,
+                "at": a.at,
+            }
+            for a in c.required_approvals
+        ],
         "reopen_suggested": list(c.reopen_suggested),
         "reopen_of": reopen_of,
         "reopened_as": list(reopened_as),
     }
 
 
-def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime,
-                late: Sequence[LateRecorded] = (),
-                reopens: Mapping[str, str] | None = None) -> dict[str, Any]:
+def export_json(
+    results: Mapping[str, Computed],
+    policy: Policy,
+    as_of: datetime,
+    late: Sequence[LateRecorded] = (),
+    reopens: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """The whole ``kesu export --format json`` document (``schema_version`` 1).
 
     ``reopens``: each reopening's id → the id it reopens (``reopen_of``), from the records.
@@ -346,18 +440,32 @@ def export_json(results: Mapping[str, Computed], policy: Policy, as_of: datetime
         "schema_version": SCHEMA_VERSION,
         "as_of": as_of.isoformat(),
         "policy": {"id": policy.id, "name": {"zh": policy.name.zh, "en": policy.name.en}},
-        "records": [to_json(results[rid], links.get(rid), children.get(rid, ()))
-                    for rid in sorted(results)],
-        "penalty_totals": [{
-            "charged_to": t.charged_to, "month": t.month, "amount": t.amount,
-            "currency": t.currency, "count": t.count, "records": list(t.records),
-        } for t in totals],
-        "late_entries": [{
-            "record": e.record, "field": e.field, "value": e.value,
-            "recorded_at": e.recorded_at.astimezone(as_of.tzinfo).isoformat(),
-            "recorded_commit": e.recorded_commit,
-            "base_at": e.base_at.astimezone(as_of.tzinfo).isoformat(),
-        } for e in late if e.record in results],
+        "records": [
+            to_json(results[rid], links.get(rid), children.get(rid, ())) for rid in sorted(results)
+        ],
+        "penalty_totals": [
+            {
+                "charged_to": t.charged_to,
+                "month": t.month,
+                "amount": t.amount,
+                "currency": t.currency,
+                "count": t.count,
+                "records": list(t.records),
+            }
+            for t in totals
+        ],
+        "late_entries": [
+            {
+                "record": e.record,
+                "field": e.field,
+                "value": e.value,
+                "recorded_at": e.recorded_at.astimezone(as_of.tzinfo).isoformat(),
+                "recorded_commit": e.recorded_commit,
+                "base_at": e.base_at.astimezone(as_of.tzinfo).isoformat(),
+            }
+            for e in late
+            if e.record in results
+        ],
     }
 
 
@@ -370,10 +478,14 @@ def _reopen_order(rid: str) -> tuple[str, int]:
 # ------------------------------------------------------------------ kesu show
 
 _STATES = {
-    "pending": ("待办", "pending"), "due_soon": ("即将到期", "due soon"),
-    "overdue": ("已逾期", "overdue"), "done_on_time": ("按时完成", "done on time"),
-    "done_late": ("延迟完成", "done late"), "not_applicable": ("不适用", "not applicable"),
-    "cancelled": ("已取消", "cancelled"), "missed": ("结案时未完成", "not done at closure"),
+    "pending": ("待办", "pending"),
+    "due_soon": ("即将到期", "due soon"),
+    "overdue": ("已逾期", "overdue"),
+    "done_on_time": ("按时完成", "done on time"),
+    "done_late": ("延迟完成", "done late"),
+    "not_applicable": ("不适用", "not applicable"),
+    "cancelled": ("已取消", "cancelled"),
+    "missed": ("结案时未完成", "not done at closure"),
 }
 
 
@@ -382,24 +494,41 @@ def explain(c: Computed, lang: str = "zh") -> str:
     en = lang == "en"
     g = c.grade
     name = g.name_en if en else g.name_zh
-    lines = [f"{c.record_id}  " + (f"grade {g.grade} {name} (by facts: {g.fact_grade})" if en
-                                   else f"级别 {g.grade} {name}（按事实：{g.fact_grade}）")]
+    lines = [
+        f"{c.record_id}  "
+        + (
+            f"grade {g.grade} {name} (by facts: {g.fact_grade})"
+            if en
+            else f"级别 {g.grade} {name}（按事实：{g.fact_grade}）"
+        )
+    ]
     if g.declared_status in ("looser", "unknown"):
         why = "更宽松" if g.declared_status == "looser" else "不是本策略的级别"
-        lines.append(f"  ! declared grade {g.declared} ignored ({g.declared_status})" if en
-                     else f"  ! 声明级别 {g.declared} 未采用（{why}）")
+        lines.append(
+            f"  ! declared grade {g.declared} ignored ({g.declared_status})"
+            if en
+            else f"  ! 声明级别 {g.declared} 未采用（{why}）"
+        )
     lines.append("Reasons:" if en else "原因：")
     lines += [f"  - [{r.criterion or '-'}] {r.text_en if en else r.text_zh}" for r in g.reasons]
-    for flag_zh, flag_en in ((c.not_a_complaint_zh, c.not_a_complaint_en),
-                             (c.cancel_reason_zh, c.cancel_reason_en)):
+    for flag_zh, flag_en in (
+        (c.not_a_complaint_zh, c.not_a_complaint_en),
+        (c.cancel_reason_zh, c.cancel_reason_en),
+    ):
         if flag_zh:
             lines.append(f"  * {flag_en if en else flag_zh}")
     if c.reopen_suggested:
         ids = ", ".join(c.reopen_suggested)
-        lines.append(f"  * same problem after closure of {ids}: reopen it" if en
-                     else f"  * {ids} 结案后同一问题再发生：应重开")
-    head = ("Milestone", "Start", "Due", "Done", "State") if en else (
-        "节点", "起算", "期限", "完成", "状态")
+        lines.append(
+            f"  * same problem after closure of {ids}: reopen it"
+            if en
+            else f"  * {ids} 结案后同一问题再发生：应重开"
+        )
+    head = (
+        ("Milestone", "Start", "Due", "Done", "State")
+        if en
+        else ("节点", "起算", "期限", "完成", "状态")
+    )
     rows = [head]
     for m in c.milestones:
         state = _STATES[m.state][1 if en else 0]
@@ -408,25 +537,44 @@ def explain(c: Computed, lang: str = "zh") -> str:
         if m.estimated:
             state += " (estimate)" if en else "（估算）"
         if m.due_source != "policy":
-            source = {"customer": ("客户期限", "customer deadline"),
-                      "extension": ("已延期", "extended")}.get(m.due_source, (m.due_source,) * 2)
+            source = {
+                "customer": ("客户期限", "customer deadline"),
+                "extension": ("已延期", "extended"),
+            }.get(m.due_source, (m.due_source,) * 2)
             was = _t(m.original_due_at)
-            state += (f" [{source[1]}; policy due {was}]" if en
-                      else f"［{source[0]}；原期限 {was}］")
-        rows.append((f"{m.id} {m.name_en if en else m.name_zh}", _t(m.start_at), _t(m.due_at),
-                     _t(m.done_at), state))
+            state += f" [{source[1]}; policy due {was}]" if en else f"［{source[0]}；原期限 {was}］"
+        rows.append(
+            (
+                f"{m.id} {m.name_en if en else m.name_zh}",
+                _t(m.start_at),
+                _t(m.due_at),
+                _t(m.done_at),
+                state,
+            )
+        )
     widths = [max(_width(r[i]) for r in rows) for i in range(4)]
     lines.append("Deadlines:" if en else "时限：")
-    lines += ["  " + "  ".join(cell + " " * (widths[i] - _width(cell)) if i < 4 else cell
-                               for i, cell in enumerate(r)).rstrip() for r in rows]
+    lines += [
+        "  "
+        + "  ".join(
+            cell + " " * (widths[i] - _width(cell)) if i < 4 else cell for i, cell in enumerate(r)
+        ).rstrip()
+        for r in rows
+    ]
     for a in c.required_approvals:
         state = a.decision or ("missing" if en else "未审批")
-        lines.append(f"Approval {a.role}/{a.subject} before {a.stage}: {state}" if en
-                     else f"审批 {a.role}/{a.subject}（{a.stage} 前）：{state}")
+        lines.append(
+            f"Approval {a.role}/{a.subject} before {a.stage}: {state}"
+            if en
+            else f"审批 {a.role}/{a.subject}（{a.stage} 前）：{state}"
+        )
     for p in c.penalties:
         who = p.charged_to or ("?" if en else "未指定")
-        lines.append(f"Penalty {p.amount:g} {p.currency} → {who} ({p.month})" if en
-                     else f"罚款 {p.amount:g} {p.currency} → {who}（{p.month}）")
+        lines.append(
+            f"Penalty {p.amount:g} {p.currency} → {who} ({p.month})"
+            if en
+            else f"罚款 {p.amount:g} {p.currency} → {who}（{p.month}）"
+        )
     # Policy names and record values reach the terminal: no control or bidi character does.
     return scrub("\n".join(lines)) + "\n"
 
@@ -438,5 +586,9 @@ def _t(at: datetime | None) -> str:
 
 def _width(text: str) -> int:
     """Terminal columns: CJK characters take two."""
-    return sum(2 if "\u2e80" <= ch <= "\ua4cf" or "\uac00" <= ch <= "\ud7a3"
-               or "\uff00" <= ch <= "\uff60" else 1 for ch in text)
+    return sum(
+        2
+        if "\u2e80" <= ch <= "\ua4cf" or "\uac00" <= ch <= "\ud7a3" or "\uff00" <= ch <= "\uff60"
+        else 1
+        for ch in text
+    )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from generator.conditions import Context, holds, reader
+from generator.conditions import Context, Run, holds
 from generator.events import (
     BUILTIN_EVENTS,
     Event,
@@ -40,7 +40,8 @@ from generator.events import (
 )
 from generator.model import Record
 from generator.policytypes import CancellationRule, Duration, EventDef, Milestone, Variant
-from generator.timeparse import days, try_instant
+from generator.recordpaths import reader
+from generator.timeparse import try_instant
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -48,11 +49,34 @@ if TYPE_CHECKING:
     from generator.policy import Policy
     from generator.workcal import Due
 
-__all__ = ["BUILTIN_EVENTS", "NOT_CANCELLED", "Calendar", "CancelState", "CancellationRule",
-           "Duration", "Event", "EventDef", "Milestone", "MilestonePlan",
-           "MilestoneResult", "Resolver", "Variant", "cancellation_state", "first_instant", "fmt",
-           "instant", "label", "milestone_result", "milestone_results", "parse_cancellation",
-           "parse_event", "parse_milestone", "resolve", "span", "values_at"]
+__all__ = [
+    "BUILTIN_EVENTS",
+    "NOT_CANCELLED",
+    "Calendar",
+    "CancelState",
+    "CancellationRule",
+    "Duration",
+    "Event",
+    "EventDef",
+    "Milestone",
+    "MilestonePlan",
+    "MilestoneResult",
+    "Resolver",
+    "Variant",
+    "cancellation_state",
+    "first_instant",
+    "fmt",
+    "instant",
+    "label",
+    "milestone_result",
+    "milestone_results",
+    "parse_cancellation",
+    "parse_event",
+    "parse_milestone",
+    "resolve",
+    "span",
+    "values_at",
+]
 
 
 class Calendar(Protocol):
@@ -63,14 +87,16 @@ class Calendar(Protocol):
 
     def add(self, start: datetime, amount: float, unit: str) -> Due: ...
 
-    def adder(self, amount: float, unit: str) -> Callable[[datetime], Due]: ...
+
+_UNITS = {
+    "hours": ("小时", "hours"),
+    "working_hours": ("工作小时", "working hours"),
+    "natural_days": ("自然日", "natural days"),
+    "working_days": ("工作日", "working days"),
+}
 
 
-_UNITS = {"hours": ("小时", "hours"), "working_hours": ("工作小时", "working hours"),
-          "natural_days": ("自然日", "natural days"), "working_days": ("工作日", "working days")}
-
-
-@dataclass(slots=True)  # not frozen, for speed: see generator.compute
+@dataclass(frozen=True, slots=True)
 class MilestoneResult:
     id: str
     name_zh: str
@@ -86,67 +112,102 @@ class MilestoneResult:
     state: str
     """pending, due_soon, overdue, done_on_time, done_late, missed (the record closed
     without it, after its due), not_applicable or cancelled."""
-    overdue: bool
     late_by: timedelta | None
     """Done late: done - due. Overdue: as_of - due. Otherwise None."""
     estimated: bool
     """The due crosses a year whose official calendar is not published (weekends only)."""
     notes: tuple[tuple[Any, ...], ...] = ()
-    """What the explanation says, as data; rendered on demand (10,000 records stay fast)."""
+    """What the explanation says, as data (kind, then its facts), in order."""
     variant: str = ""
+    counted: Due | None = None
+    """The policy's due as counted on the calendar (what its explanation states); None while
+    the start event has not happened."""
+
+    @property
+    def overdue(self) -> bool:
+        """Open past its due as of the computation."""
+        return self.state == "overdue"
 
     @property
     def explanation_zh(self) -> str:
-        return "；".join(_note(n, False) for n in self.notes) + "。"
+        return "；".join(_note(n, False, self.counted) for n in self.notes) + "。"
 
     @property
     def explanation_en(self) -> str:
-        return "; ".join(_note(n, True) for n in self.notes) + "."
+        return "; ".join(_note(n, True, self.counted) for n in self.notes) + "."
 
 
 def _t(at: datetime) -> str:
     return at.isoformat(" ", "minutes")[:16]
 
 
-def _note(n: tuple[Any, ...], en: bool) -> str:
+def _note(n: tuple[Any, ...], en: bool, counted: Due | None) -> str:
     """One part of an explanation; datetimes are already in the repository's zone."""
     kind = n[0]
     if kind == "text":
         return str(n[2] if en else n[1])
-    if kind == "start":  # the due's own explanation is built only now
-        return (f"Starts at {n[2]}. {n[3].explanation_en.rstrip('.')}" if en
-                else f"起算：{n[1]}。{n[3].explanation.rstrip('。')}")
+    if kind == "start":  # only with a due counted from it
+        due_zh, due_en = (counted.explanation, counted.explanation_en) if counted else ("", "")
+        return (
+            f"Starts at {n[2]}. {due_en.rstrip('.')}"
+            if en
+            else f"起算：{n[1]}。{due_zh.rstrip('。')}"
+        )
     if kind == "wait":
         return f"Waiting for {n[2]}" if en else f"等待{n[1]}"
     if kind == "restart":
-        return (f"the record restarted at {_t(n[1])}; counted from then" if en
-                else f"记录于 {_t(n[1])} 重新执行，自该时刻起算")
+        return (
+            f"the record restarted at {_t(n[1])}; counted from then"
+            if en
+            else f"记录于 {_t(n[1])} 重新执行，自该时刻起算"
+        )
     if kind == "customer":
-        return (f"the customer's deadline {_t(n[1])} applies" if en
-                else f"以客户要求期限 {_t(n[1])} 为准")
+        return (
+            f"the customer's deadline {_t(n[1])} applies"
+            if en
+            else f"以客户要求期限 {_t(n[1])} 为准"
+        )
     if kind == "extended":
         _, new, by, why, old = n
-        return (f"extended to {_t(new)}, approved by {by} ({why}); was {_t(old)}" if en
-                else f"经 {by} 批准延期至 {_t(new)}（{why}），原期限 {_t(old)}")
+        return (
+            f"extended to {_t(new)}, approved by {by} ({why}); was {_t(old)}"
+            if en
+            else f"经 {by} 批准延期至 {_t(new)}（{why}），原期限 {_t(old)}"
+        )
     if kind == "ignored":
-        return (f"the extension to {_t(n[1])} is not later, so it is ignored" if en
-                else f"延期至 {_t(n[1])} 不晚于现期限，未采用")
+        return (
+            f"the extension to {_t(n[1])} is not later, so it is ignored"
+            if en
+            else f"延期至 {_t(n[1])} 不晚于现期限，未采用"
+        )
     if kind == "done":
         if n[2] is None:
-            return (f"done {_t(n[1])} (no start time: timeliness unknown)" if en
-                    else f"{_t(n[1])} 完成（无起算时间，无法判断是否按时）")
+            return (
+                f"done {_t(n[1])} (no start time: timeliness unknown)"
+                if en
+                else f"{_t(n[1])} 完成（无起算时间，无法判断是否按时）"
+            )
         return f"done {_t(n[1])}, on time" if en else f"{_t(n[1])} 完成，按时"
     if kind == "late":
-        return (f"done {_t(n[1])}, {span(n[2])[1]} late" if en
-                else f"{_t(n[1])} 完成，延迟 {span(n[2])[0]}")
+        return (
+            f"done {_t(n[1])}, {span(n[2])[1]} late"
+            if en
+            else f"{_t(n[1])} 完成，延迟 {span(n[2])[0]}"
+        )
     if kind == "overdue":
         return f"overdue by {span(n[1])[1]}" if en else f"已逾期 {span(n[1])[0]}"
     if kind == "closed":
-        return (f"the record closed {_t(n[1])} before this was due" if en
-                else f"记录已于 {_t(n[1])} 结案，此节点不再计时")
+        return (
+            f"the record closed {_t(n[1])} before this was due"
+            if en
+            else f"记录已于 {_t(n[1])} 结案，此节点不再计时"
+        )
     if kind == "missed":
-        return (f"not done when the record closed {_t(n[1])}, {span(n[2])[1]} after the due" if en
-                else f"记录于 {_t(n[1])} 结案时仍未完成，已超期 {span(n[2])[0]}")
+        return (
+            f"not done when the record closed {_t(n[1])}, {span(n[2])[1]} after the due"
+            if en
+            else f"记录于 {_t(n[1])} 结案时仍未完成，已超期 {span(n[2])[0]}"
+        )
     return "the record is cancelled" if en else "记录已取消"
 
 
@@ -164,9 +225,14 @@ class CancelState:
 NOT_CANCELLED = CancelState(False)
 
 
-def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
-                       as_of: datetime, events: Resolver | None = None,
-                       plan: MilestonePlan | None = None) -> CancelState:
+def cancellation_state(
+    record: Record,
+    policy: Policy,
+    calendar: Calendar,
+    as_of: datetime,
+    events: Resolver | None = None,
+    plan: MilestonePlan | None = None,
+) -> CancelState:
     """Cancelled by hand (status), by the policy's rule, or restarted after it. ``events``:
     the record's resolver, when its milestones will share it; ``plan``: the policy prepared
     once for many records."""
@@ -184,8 +250,7 @@ def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
     start = events.resolve(flat[0] if flat else rule.start)
     if start is None:
         return NOT_CANCELLED
-    cancel_at = (plan.adds(calendar)[-1][0](start) if flat and plan is not None else
-                 calendar.add(start, rule.duration.amount, rule.duration.unit)).at
+    cancel_at = calendar.add(start, rule.duration.amount, rule.duration.unit).at
     arrived = events.resolve(flat[1] if flat else rule.unless)
     if arrived is not None and arrived <= cancel_at:
         return NOT_CANCELLED
@@ -195,24 +260,44 @@ def cancellation_state(record: Record, policy: Policy, calendar: Calendar,
     n, (u_zh, u_en) = f"{rule.duration.amount:g}", _UNITS[rule.duration.unit]
     if arrived is not None and rule.restart:
         return CancelState(
-            False, f"{fmt(cancel_at, tz)} 因{n}{u_zh}内未等到{what_zh}而取消；{what_zh}于 "
+            False,
+            f"{fmt(cancel_at, tz)} 因{n}{u_zh}内未等到{what_zh}而取消；{what_zh}于 "
             f"{fmt(arrived, tz)} 到达，记录重新执行，未完成的时限自该时刻重新起算",
             f"Cancelled at {fmt(cancel_at, tz)} ({what_en} not within {n} {u_en}); {what_en} came "
             f"at {fmt(arrived, tz)}, so the record runs again and open clocks restart from then",
-            cancel_at, arrived)
+            cancel_at,
+            arrived,
+        )
     return CancelState(
-        True, f"{rule.text.zh}。自 {fmt(start, tz)} 起 {n}{u_zh}，至 {fmt(cancel_at, tz)} 未等到"
-        f"{what_zh}，自动取消", f"{rule.text.en}. {n} {u_en} from {fmt(start, tz)}: no {what_en} "
-        f"by {fmt(cancel_at, tz)}, cancelled", cancel_at)
+        True,
+        f"{rule.text.zh}。自 {fmt(start, tz)} 起 {n}{u_zh}，至 {fmt(cancel_at, tz)} 未等到"
+        f"{what_zh}，自动取消",
+        f"{rule.text.en}. {n} {u_en} from {fmt(start, tz)}: no {what_en} "
+        f"by {fmt(cancel_at, tz)}, cancelled",
+        cancel_at,
+    )
 
 
 def _na(m: Milestone, why_zh: str, why_en: str) -> MilestoneResult:
-    return MilestoneResult(m.id, m.name.zh, m.name.en, "", None, None, None, "policy", None,
-                           "not_applicable", False, None, False, (("text", why_zh, why_en),))
+    return MilestoneResult(
+        m.id,
+        m.name.zh,
+        m.name.en,
+        "",
+        None,
+        None,
+        None,
+        "policy",
+        None,
+        "not_applicable",
+        None,
+        False,
+        (("text", why_zh, why_en),),
+    )
 
 
 class _Variant(NamedTuple):
-    applies: Callable[[Context], bool] | None
+    applies: Run | None
     variant: Variant
     label_zh: str
     label_en: str
@@ -224,7 +309,7 @@ class _Variant(NamedTuple):
 
 class _Prepared(NamedTuple):
     m: Milestone
-    applies: Callable[[Context], bool] | None
+    applies: Run | None
     variants: tuple[_Variant, ...]
     done: tuple[Callable[[Any], Any], ...] | None
     """Readers of the done paths, or None when a path steps into a list (``first_instant``)."""
@@ -235,30 +320,19 @@ class MilestonePlan:
     labels and path readers looked up, and the not-applicable results (which depend on the
     milestone and the grade alone) built once per grade and shared."""
 
-    __slots__ = ("_adds", "_calendar", "_na", "cancel_events", "items", "policy")
+    __slots__ = ("_na", "cancel_events", "items", "policy")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.items = tuple(_prepare(m, policy) for m in policy.milestones)
         self._na: dict[tuple[int, str, str], MilestoneResult] = {}
-        self._calendar: Calendar | None = None
-        self._adds: tuple[tuple[Callable[[datetime], Due], ...], ...] = ()
         rule = policy.cancellation
-        self.cancel_events = None if rule is None else (
-            flatten(rule.start, policy.events), flatten(rule.unless, policy.events))
+        self.cancel_events = (
+            None
+            if rule is None
+            else (flatten(rule.start, policy.events), flatten(rule.unless, policy.events))
+        )
         """The cancellation rule's start and awaited events, flattened."""
-
-    def adds(self, calendar: Calendar) -> tuple[tuple[Callable[[datetime], Due], ...], ...]:
-        """Per milestone, per variant: its duration added on ``calendar`` (``adder``), made
-        once per calendar; then the cancellation rule's, if any, as one more row."""
-        if calendar is not self._calendar:
-            rows = [tuple(calendar.adder(v.variant.duration.amount, v.variant.duration.unit)
-                          for v in item.variants) for item in self.items]
-            rule = self.policy.cancellation
-            if rule is not None:
-                rows.append((calendar.adder(rule.duration.amount, rule.duration.unit),))
-            self._adds, self._calendar = tuple(rows), calendar
-        return self._adds
 
     def na(self, i: int, grade: str, why: str) -> MilestoneResult:
         """Milestone ``i`` not applicable at ``grade``: ``why`` is ``milestone`` (its own
@@ -267,10 +341,16 @@ class MilestonePlan:
         if (found := self._na.get(key)) is None:
             m = self.items[i].m
             found = self._na[key] = (
-                _na(m, f"不适用于此记录（级别 {grade}）",
-                    f"Does not apply to this record (grade {grade})") if why == "milestone"
-                else _na(m, f"没有适用的变体（级别 {grade}）",
-                         f"No variant applies (grade {grade})"))
+                _na(
+                    m,
+                    f"不适用于此记录（级别 {grade}）",
+                    f"Does not apply to this record (grade {grade})",
+                )
+                if why == "milestone"
+                else _na(
+                    m, f"没有适用的变体（级别 {grade}）", f"No variant applies (grade {grade})"
+                )
+            )
         return found
 
 
@@ -278,20 +358,44 @@ def _prepare(m: Milestone, policy: Policy) -> _Prepared:
     variants = []
     for v in m.variants:
         zh, en = label(v.start, policy)
-        variants.append(_Variant(v.applies.fn if v.applies is not None else None, v, zh, en,
-                                 v.start.value or en, flatten(v.start, policy.events)))
+        variants.append(
+            _Variant(
+                v.applies.run if v.applies is not None else None,
+                v,
+                zh,
+                en,
+                v.start.value or en,
+                flatten(v.start, policy.events),
+            )
+        )
     done = None if any("[]" in path for path in m.done) else tuple(reader(p) for p in m.done)
-    return _Prepared(m, m.applies.fn if m.applies is not None else None, tuple(variants), done)
+    return _Prepared(m, m.applies.run if m.applies is not None else None, tuple(variants), done)
 
 
-def milestone_result(m: Milestone, record: Record, grade: str, policy: Policy,
-                     calendar: Calendar, as_of: datetime, due_soon_days: int,
-                     cancel: CancelState, events: Resolver | None = None) -> MilestoneResult:
+def milestone_result(
+    m: Milestone,
+    record: Record,
+    grade: str,
+    policy: Policy,
+    calendar: Calendar,
+    as_of: datetime,
+    due_soon_days: int,
+    cancel: CancelState,
+    events: Resolver | None = None,
+) -> MilestoneResult:
     """One milestone's state; ``events``: the record's resolver, when its other milestones
     share it. (:func:`milestone_results` computes all of a record's at once.)"""
     plan = MilestonePlan(replace(policy, milestones=(m,)))
-    return _results(plan, record, grade, calendar, as_of, due_soon_days, cancel,
-                    events or Resolver(record, policy, calendar.tz, as_of))[0]
+    return _results(
+        plan,
+        record,
+        grade,
+        calendar,
+        as_of,
+        due_soon_days,
+        cancel,
+        events or Resolver(record, policy, calendar.tz, as_of),
+    )[0]
 
 
 class _Deadlines:
@@ -309,8 +413,9 @@ class _Deadlines:
     def customer(self) -> datetime | None:
         if self._customer is None:
             ext = None if self.none else self.extension("customer_deadline")
-            self._customer = (ext[0] if ext else
-                              instant(self._record.data.get("customer_deadline"), self._tz),)
+            self._customer = (
+                ext[0] if ext else instant(self._record.data.get("customer_deadline"), self._tz),
+            )
         return self._customer[0]
 
     def extension(self, milestone: str) -> tuple[datetime, str, str] | None:
@@ -319,32 +424,43 @@ class _Deadlines:
             self._extensions = {}
             items = self._record.data.get("extensions")
             for item in items if isinstance(items, list) else []:
-                if isinstance(item, Mapping) and isinstance(ms := item.get("milestone"), str) \
-                        and (at := try_instant(item.get("new_due"), self._tz)) is not None:
-                    self._extensions[ms] = (at, str(item.get("approved_by", "")),
-                                            str(item.get("reason", "")))
+                if (
+                    isinstance(item, Mapping)
+                    and isinstance(ms := item.get("milestone"), str)
+                    and (at := try_instant(item.get("new_due"), self._tz)) is not None
+                ):
+                    self._extensions[ms] = (
+                        at,
+                        str(item.get("approved_by", "")),
+                        str(item.get("reason", "")),
+                    )
         return self._extensions.get(milestone) if self._extensions else None
 
 
-def _results(plan: MilestonePlan, record: Record, grade: str, calendar: Calendar,
-             as_of: datetime, due_soon_days: int, cancel: CancelState,
-             events: Resolver, ctx: Context | None = None) -> tuple[MilestoneResult, ...]:
+def _results(
+    plan: MilestonePlan,
+    record: Record,
+    grade: str,
+    calendar: Calendar,
+    as_of: datetime,
+    due_soon_days: int,
+    cancel: CancelState,
+    events: Resolver,
+    ctx: Context | None = None,
+) -> tuple[MilestoneResult, ...]:
     """All of ``plan``'s milestones for one record (one loop: this runs for every record).
     ``ctx``: the record's context at ``grade``, when the caller has one."""
     policy, tz, data = plan.policy, calendar.tz, record.data
     ctx, deadlines = ctx or Context(record, grade), _Deadlines(record, tz)
     restart = cancel.restarted_at
-    adds = plan.adds(calendar)
     out: list[MilestoneResult] = []
     for i, (m, applies, variants, readers) in enumerate(plan.items):
-        if applies is not None and not applies(ctx):
+        if applies is not None and applies(ctx) is None:
             out.append(plan.na(i, grade, "milestone"))
             continue
-        j = 0  # the variant's position, for its adder
         for v in variants:
-            if v.applies is None or v.applies(ctx):
+            if v.applies is None or v.applies(ctx) is not None:
                 break
-            j += 1
         else:
             out.append(plan.na(i, grade, "variant"))
             continue
@@ -362,23 +478,29 @@ def _results(plan: MilestonePlan, record: Record, grade: str, calendar: Calendar
         start = events.resolve(v.start)
         if start is not None and start.tzinfo is not tz:
             start = start.astimezone(tz)
-        if start is not None and restart is not None and start < restart and \
-                (done is None or done >= restart):
+        restarted = (
+            start is not None
+            and restart is not None
+            and start < restart
+            and (done is None or done >= restart)
+        )
+        if restarted and restart is not None:
             start = restart.astimezone(tz)
-            notes: list[tuple[Any, ...]] = [("start", v.label_zh, v.label_en, None),
-                                            ("restart", start)]
-        else:
-            notes = [("wait", v.label_zh, v.label_en)]
-        policy_due = due = None
+        policy_due = due = calc = None
         estimated, source = False, "policy"
         if start is not None:
-            calc = adds[i][j](start)
+            calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
             policy_due = due = calc.at
             estimated = calc.estimated
-            notes[0] = ("start", v.label_zh, v.label_en, calc)
+            notes: list[tuple[Any, ...]] = [("start", v.label_zh, v.label_en)]
+            if restarted:
+                notes.append(("restart", start))
+        else:
+            notes = [("wait", v.label_zh, v.label_en)]
         customer = deadlines.customer() if m.customer_deadline_applies else None
-        if customer is not None and (due is None or policy.customer_deadline_mode == "always"
-                                     or customer < due):
+        if customer is not None and (
+            due is None or policy.customer_deadline_mode == "always" or customer < due
+        ):
             due, source, estimated = customer.astimezone(tz), "customer", False
             notes.append(("customer", due))
         ext = None if deadlines.none else deadlines.extension(m.id)
@@ -388,7 +510,7 @@ def _results(plan: MilestonePlan, record: Record, grade: str, calendar: Calendar
                 due, source, estimated = ext[0].astimezone(tz), "extension", False
             else:
                 notes.append(("ignored", ext[0].astimezone(tz)))
-        overdue, late_by = False, None
+        late_by = None
         if done is not None:
             if due is not None and done > due:
                 state, late_by = "done_late", done - due
@@ -410,35 +532,68 @@ def _results(plan: MilestonePlan, record: Record, grade: str, calendar: Calendar
         elif due is None:
             state = "pending"
         elif due < as_of:
-            state, overdue, late_by = "overdue", True, as_of - due
+            state, late_by = "overdue", as_of - due
             notes.append(("overdue", late_by))
         else:
-            warn_at = due - days(due_soon_days)
+            warn_at = due - timedelta(days=due_soon_days)
             if m.warn_before is not None:
-                unit_delta = timedelta(hours=1) if m.warn_before.unit == "hours" \
-                    else timedelta(days=1)
+                unit_delta = (
+                    timedelta(hours=1) if m.warn_before.unit == "hours" else timedelta(days=1)
+                )
                 warn_at = min(warn_at, due - m.warn_before.amount * unit_delta)
             if m.warn_after_start is not None and start is not None and as_of < warn_at:
                 w = m.warn_after_start
                 warn_at = min(warn_at, calendar.add(start, w.amount, w.unit).at)
             state = "due_soon" if as_of >= warn_at else "pending"
-        out.append(MilestoneResult(
-            m.id, m.name.zh, m.name.en, v.start_event, start, due, policy_due, source,
-            done, state, overdue, late_by, estimated, tuple(notes), variant.id))
+        out.append(
+            MilestoneResult(
+                m.id,
+                m.name.zh,
+                m.name.en,
+                v.start_event,
+                start,
+                due,
+                policy_due,
+                source,
+                done,
+                state,
+                late_by,
+                estimated,
+                tuple(notes),
+                variant.id,
+                calc,
+            )
+        )
     return tuple(out)
 
 
-def milestone_results(record: Record, grade: str, policy: Policy, calendar: Calendar,
-                      as_of: datetime, due_soon_days: int, cancel: CancelState,
-                      excluded: tuple[str, str] | None = None,
-                      events: Resolver | None = None,
-                      plan: MilestonePlan | None = None,
-                      ctx: Context | None = None) -> tuple[MilestoneResult, ...]:
+def milestone_results(
+    record: Record,
+    grade: str,
+    policy: Policy,
+    calendar: Calendar,
+    as_of: datetime,
+    due_soon_days: int,
+    cancel: CancelState,
+    excluded: tuple[str, str] | None = None,
+    events: Resolver | None = None,
+    plan: MilestonePlan | None = None,
+    ctx: Context | None = None,
+) -> tuple[MilestoneResult, ...]:
     """Every milestone of the policy for one record; ``events``: the record's resolver, when
     its cancellation already used one; ``plan``: the policy's milestones prepared once for
     many records; ``ctx``: the record's condition context at ``grade``."""
     if excluded is not None:
         return tuple(_na(m, *excluded) for m in policy.milestones)
     plan = plan if plan is not None and plan.policy is policy else MilestonePlan(policy)
-    return _results(plan, record, grade, calendar, as_of, due_soon_days, cancel,
-                    events or Resolver(record, policy, calendar.tz, as_of), ctx)
+    return _results(
+        plan,
+        record,
+        grade,
+        calendar,
+        as_of,
+        due_soon_days,
+        cancel,
+        events or Resolver(record, policy, calendar.tz, as_of),
+        ctx,
+    )

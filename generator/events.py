@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from generator.conditions import dig, parse_optional, reader
+from generator.conditionparse import parse_optional
 from generator.model import Record
 from generator.policytypes import (
     CancellationRule,
@@ -25,6 +24,7 @@ from generator.policytypes import (
     Variant,
     parse_text,
 )
+from generator.recordpaths import dig, reader, split_path
 from generator.timeparse import try_instant
 
 if TYPE_CHECKING:
@@ -95,20 +95,14 @@ def parse_cancellation(c: Mapping[str, Any]) -> CancellationRule:
         bool(c.get("restart", False)))
 
 
-@cache
-def _split(path: str) -> tuple[str, ...]:
-    return tuple(path.split("."))
-
-
 instant = try_instant
-"""A time in a record, or None (``try_instant``, which remembers what it parsed: a record's
-times are read by several milestones)."""
+"""A time in a record, or None (``try_instant``)."""
 
 
 def values_at(data: Any, path: str) -> list[Any]:
     """Values at a dotted path; ``name[]`` steps into every item of a list."""
     if "[]" not in path:
-        value = dig(data, _split(path))
+        value = dig(data, split_path(path))
         return [] if value is None else [value]
     nodes = [data]
     for part in path.split("."):

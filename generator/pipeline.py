@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from generator.config import RepoConfig
 from generator.diagnostics import Diagnostic
-from generator.gcpause import gc_paused
 from generator.validate import ValidationResult, validate_repository
 
 if TYPE_CHECKING:
@@ -77,8 +76,7 @@ def analyse(
     in ``validation.records`` so pages can still list them as invalid. Without ``deadlines``
     only the grades are computed (all that the policy checks read) and ``computed`` is empty.
     """
-    with gc_paused():
-        return _analyse(config, as_of, paths, deadlines)
+    return _analyse(config, as_of, paths, deadlines)
 
 
 def _analyse(

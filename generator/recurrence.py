@@ -30,9 +30,9 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 
-from generator.conditions import Window
-from generator.grading import KEY_ALIASES, key_value, walk
+from generator.conditions import Recurrence, Window, walk
 from generator.model import Record
+from generator.recordpaths import KEY_ALIASES, key_value
 from generator.timeparse import try_instant
 
 if TYPE_CHECKING:
@@ -221,11 +221,12 @@ def recurrence_rules(policy: Policy) -> tuple[tuple[tuple[str, ...], ...], tuple
     """The keys the policy's recurrence criteria count by, and their windows (shortest first);
     none: the policy counts no recurrence, and there is nothing to suggest."""
     found = [
-        c.recurrence
+        c
         for g in policy.grades
         for cr in g.criteria
-        for c in walk(cr.when)
-        if c.recurrence is not None
+        if cr.when is not None
+        for c in walk(cr.when.node)
+        if isinstance(c, Recurrence)
     ]
     keys = tuple(dict.fromkeys(r.key for r in found))
     windows = tuple(sorted({r.window for r in found}, key=lambda w: w.months * 31 + w.days))

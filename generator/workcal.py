@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -44,13 +44,10 @@ from functools import cache
 from importlib import resources
 from itertools import chain
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-
-from generator.fixedzone import fixed
-from generator.timeparse import END_OF_DAY, days, hours
 
 UNITS = ("hours", "working_hours", "natural_days", "working_days")
 MAX_DAYS = 3660
@@ -58,13 +55,18 @@ _MAX_SCAN_DAYS = MAX_DAYS * 4  # a working-day search that finds nothing in 40 y
 _DAY = timedelta(days=1)
 _EPS = timedelta(microseconds=1)
 _UNIT_NAMES = {
-    "hours": ("个小时", "hours"), "working_hours": ("个工作小时", "working hours"),
-    "natural_days": ("个自然日", "natural days"), "working_days": ("个工作日", "working days"),
+    "hours": ("个小时", "hours"),
+    "working_hours": ("个工作小时", "working hours"),
+    "natural_days": ("个自然日", "natural days"),
+    "working_days": ("个工作日", "working days"),
 }
-_KIND_NAMES = (("weekend", "跳过周末", "weekend days skipped"),
-               ("holiday", "跳过法定假日", "public holidays skipped"),
-               ("shutdown", "跳过公司停工日", "company shutdown days skipped"),
-               ("makeup", "计入调休上班日", "make-up working days counted"))
+_KIND_NAMES = (
+    ("weekend", "跳过周末", "weekend days skipped"),
+    ("holiday", "跳过法定假日", "public holidays skipped"),
+    ("shutdown", "跳过公司停工日", "company shutdown days skipped"),
+    ("makeup", "计入调休上班日", "make-up working days counted"),
+)
+_KIND_NAMES_BY_KIND = {kind: (zh, en) for kind, zh, en in _KIND_NAMES}
 _SPEC = re.compile(r"(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?")
 
 
@@ -84,8 +86,9 @@ class _Loader(yaml.CSafeLoader):
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects:
-            raise yaml.constructor.ConstructorError(None, None, "aliases are not allowed",
-                                                    node.start_mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases are not allowed", node.start_mark
+            )
         return super().construct_object(node, deep)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -94,7 +97,8 @@ class _Loader(yaml.CSafeLoader):
             if isinstance(key_node, yaml.ScalarNode):
                 if (key_node.tag, key_node.value) in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
+                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+                    )
                 seen.add((key_node.tag, key_node.value))
         return super().construct_mapping(node, deep)
 
@@ -113,8 +117,10 @@ def _days(spec: object, where: str) -> list[date]:
         if m:
             a, b = date.fromisoformat(m[1]), date.fromisoformat(m[2] or m[1])
     if not 0 <= (b - a).days <= 30:
-        raise ValueError(f"{where}: {spec!r} is not a date YYYY-MM-DD or a range "
-                         "YYYY-MM-DD..YYYY-MM-DD of at most 31 days")
+        raise ValueError(
+            f"{where}: {spec!r} is not a date YYYY-MM-DD or a range "
+            "YYYY-MM-DD..YYYY-MM-DD of at most 31 days"
+        )
     return [a + timedelta(days=i) for i in range((b - a).days + 1)]
 
 
@@ -129,8 +135,11 @@ def parse_official_calendar(text: str, source: str) -> OfficialCalendar:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a CSafeLoader
     except yaml.YAMLError as exc:
         raise ValueError(f"{source}: not valid YAML: {exc}") from None
-    _check(isinstance(data, dict) and set(data) == {"years"}, source,
-           "the file must be a mapping with the single key 'years'")
+    _check(
+        isinstance(data, dict) and set(data) == {"years"},
+        source,
+        "the file must be a mapping with the single key 'years'",
+    )
     _check(isinstance(data["years"], dict), f"{source}: years", "must be a mapping by year")
     found: dict[str, dict[date, str]] = {"holidays": {}, "workdays": {}}
     names_en: dict[str, str] = {}
@@ -138,35 +147,61 @@ def parse_official_calendar(text: str, source: str) -> OfficialCalendar:
     for year, entry in data["years"].items():
         where = f"{source}: years.{year}"
         _check(isinstance(year, int) and 1949 < year < 2200, where, "the key must be a year")
-        _check(isinstance(entry, dict) and {"published", "source", "holidays", "workdays"}
-               <= set(entry) <= {"published", "source", "url", "holidays", "workdays"},
-               where, "needs published, source, holidays and workdays (and optionally url)")
+        _check(
+            isinstance(entry, dict)
+            and {"published", "source", "holidays", "workdays"}
+            <= set(entry)
+            <= {"published", "source", "url", "holidays", "workdays"},
+            where,
+            "needs published, source, holidays and workdays (and optionally url)",
+        )
         _check(isinstance(entry["published"], bool), f"{where}.published", "must be true/false")
-        _check(isinstance(entry["source"], str) and bool(entry["source"].strip()),
-               f"{where}.source", "must name the notice")
+        _check(
+            isinstance(entry["source"], str) and bool(entry["source"].strip()),
+            f"{where}.source",
+            "must name the notice",
+        )
         for kind in ("holidays", "workdays"):
             items = entry[kind]
             _check(isinstance(items, list), f"{where}.{kind}", "must be a list")
-            _check(entry["published"] or not items, f"{where}.{kind}",
-                   "must be empty while the year is not published")
+            _check(
+                entry["published"] or not items,
+                f"{where}.{kind}",
+                "must be empty while the year is not published",
+            )
             for i, item in enumerate(items):
                 at = f"{where}.{kind}[{i}]"
                 keys = {"name", "name_en", "days"} if kind == "holidays" else {"name", "days"}
-                _check(isinstance(item, dict) and set(item) == keys, at,
-                       f"needs exactly the keys {', '.join(sorted(keys))}")
+                _check(
+                    isinstance(item, dict) and set(item) == keys,
+                    at,
+                    f"needs exactly the keys {', '.join(sorted(keys))}",
+                )
                 for key in keys - {"days"}:
-                    _check(isinstance(item[key], str) and bool(item[key].strip()),
-                           f"{at}.{key}", "must be a non-empty name")
-                _check(isinstance(item["days"], list) and bool(item["days"]), f"{at}.days",
-                       "must be a non-empty list")
+                    _check(
+                        isinstance(item[key], str) and bool(item[key].strip()),
+                        f"{at}.{key}",
+                        "must be a non-empty name",
+                    )
+                _check(
+                    isinstance(item["days"], list) and bool(item["days"]),
+                    f"{at}.days",
+                    "must be a non-empty list",
+                )
                 for j, spec in enumerate(item["days"]):
                     for d in _days(spec, f"{at}.days[{j}]"):
                         day_at = f"{at}.days[{j}]: {d}"
-                        _check(d.year in (year - 1, year), day_at,
-                               f"is neither in {year} nor in {year - 1}")
+                        _check(
+                            d.year in (year - 1, year),
+                            day_at,
+                            f"is neither in {year} nor in {year - 1}",
+                        )
                         _check(all(d not in v for v in found.values()), day_at, "is listed twice")
-                        _check(kind == "holidays" or d.weekday() >= 5, day_at,
-                               "is a make-up working day but not a Saturday or Sunday")
+                        _check(
+                            kind == "holidays" or d.weekday() >= 5,
+                            day_at,
+                            "is a make-up working day but not a Saturday or Sunday",
+                        )
                         found[kind][d] = item["name"]
                 if kind == "holidays":
                     names_en[item["name"]] = item["name_en"]
@@ -198,72 +233,55 @@ class WorkingHours:
 
     def __post_init__(self) -> None:
         ends = [time(0)] + [b for _, b in self.blocks]
-        if not self.blocks or any(a.tzinfo or b.tzinfo or not ends[i] <= a < b
-                                  for i, (a, b) in enumerate(self.blocks)):
-            raise ValueError(f"working hours {self.blocks}: need at least one block; blocks "
-                             "must be naive, ordered and not overlapping")
+        if not self.blocks or any(
+            a.tzinfo or b.tzinfo or not ends[i] <= a < b for i, (a, b) in enumerate(self.blocks)
+        ):
+            raise ValueError(
+                f"working hours {self.blocks}: need at least one block; blocks "
+                "must be naive, ordered and not overlapping"
+            )
 
 
-class Why(NamedTuple):
-    """What a due's explanation says, as data: the text is built on first use (most dues of a
-    10,000-record computation are never explained)."""
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A due, and the facts its explanation states; a value (two calendars that count the
+    same days give equal dues)."""
 
-    calendar: WorkCalendar
+    at: datetime
+    unpublished_years: tuple[int, ...]
+    """Years counted whose official calendar is not published (weekends only there)."""
     start: datetime
     """``start`` in the calendar's zone."""
     amount: float
     unit: str
-    touched: tuple[date, ...]
-    """The days the computation looked at, in order."""
-
-
-class Due:
-    """A due and why; a value: equal when the due and both explanations are.
-
-    A plain slots class, not a frozen dataclass: a computation builds one per milestone
-    (20,000 at 10,000 records) and frozen construction costs several times as much. Treat it
-    as immutable all the same; the explanation text is built on first use.
-    """
-
-    __slots__ = ("_texts", "_why", "at", "estimated", "unpublished_years")
-
-    def __init__(self, at: datetime, estimated: bool, unpublished_years: tuple[int, ...],
-                 calendar: WorkCalendar, start: datetime, amount: float, unit: str,
-                 touched: tuple[date, ...]) -> None:
-        self.at, self.estimated, self.unpublished_years = at, estimated, unpublished_years
-        self._why = (calendar, start, amount, unit, touched)  # a Why when asked for
-        self._texts: tuple[str, str] | None = None
+    passed: tuple[tuple[str, int], ...] = ()
+    """Days the count skipped or counted as make-up working days, by kind (``weekend``,
+    ``holiday``, ``shutdown``, ``makeup``, in that order), kinds with none left out."""
+    holidays: tuple[tuple[str, str], ...] = ()
+    """The public holidays skipped, (Chinese, English) names, ordered by the Chinese."""
 
     @property
-    def why(self) -> Why:
-        return Why(*self._why)
+    def estimated(self) -> bool:
+        return bool(self.unpublished_years)
+
+    @property
+    def zone(self) -> str | None:
+        """The calendar's zone key."""
+        return getattr(self.start.tzinfo, "key", None)
 
     @property
     def explanation(self) -> str:
-        return self._text[0]
+        return _explain(self, en=False)
 
     @property
     def explanation_en(self) -> str:
-        return self._text[1]
+        return _explain(self, en=True)
 
-    @property
-    def _text(self) -> tuple[str, str]:
-        if self._texts is None:
-            self._texts = _explain(self)
-        return self._texts
 
-    def _value(self) -> tuple[object, ...]:
-        return self.at, self.estimated, self.unpublished_years, self._text
-
-    def __eq__(self, other: object) -> bool:
-        return self._value() == other._value() if isinstance(other, Due) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._value())
-
-    def __repr__(self) -> str:
-        return (f"Due(at={self.at!r}, estimated={self.estimated!r}, "
-                f"unpublished_years={self.unpublished_years!r})")
+_Counted = tuple[
+    datetime, tuple[int, ...], tuple[tuple[str, int], ...], tuple[tuple[str, str], ...]
+]
+"""A working-day count: the due, the unpublished years and the days passed (``Due``)."""
 
 
 def _local(d: date, t: time, tz: ZoneInfo) -> datetime:
@@ -272,24 +290,30 @@ def _local(d: date, t: time, tz: ZoneInfo) -> datetime:
 
 
 class WorkCalendar:
-    def __init__(self, official: OfficialCalendar, tz: ZoneInfo,
-                 shutdown_days: Iterable[date] = (), extra_workdays: Iterable[date] = (),
-                 hours: WorkingHours = WorkingHours()) -> None:
+    def __init__(
+        self,
+        official: OfficialCalendar,
+        tz: ZoneInfo,
+        shutdown_days: Iterable[date] = (),
+        extra_workdays: Iterable[date] = (),
+        hours: WorkingHours = WorkingHours(),
+    ) -> None:
         self.official, self.tz, self.hours = official, tz, hours
         self.shutdown_days = frozenset(shutdown_days)
         self.extra_workdays = frozenset(extra_workdays)
         if both := sorted(self.shutdown_days & self.extra_workdays):
             raise ValueError(f"days both shutdown and extra working days: {both[0]}")
         # each unit's amount in a day, for the bounds ``add`` checks
-        self._per_day = {"hours": 24.0, "working_hours": self._block_hours(),
-                         "natural_days": 1.0, "working_days": 1.0}
+        self._per_day = {
+            "hours": 24.0,
+            "working_hours": self._block_hours(),
+            "natural_days": 1.0,
+            "working_days": 1.0,
+        }
         # answers that depend on the date alone, kept: many records start on the same day
         self._kinds: dict[date, str] = {}
-        self._workdays: dict[tuple[date, int],
-                             tuple[datetime, tuple[date, ...], tuple[int, ...]]] = {}
+        self._workdays: dict[tuple[date, int], _Counted] = {}
         self._valid: set[tuple[type, float, str]] = set()
-        self._fixed = fixed(tz)
-        """Since when the zone keeps one offset: adding hours or days is wall arithmetic."""
 
     def is_published(self, year: int) -> bool:
         return year in self.official.published_years
@@ -328,54 +352,38 @@ class WorkCalendar:
             raise ValueError(f"start {start.isoformat()} has no time zone")
         if (amount.__class__, amount, unit) not in self._valid:
             self._check(amount, unit)
-        local = start if start.tzinfo is self.tz else start.astimezone(self.tz)
+        local = start.astimezone(self.tz)
         if amount == 0:
-            return Due(local, False, (), self, local, amount, unit, ())
-        simple = self._fixed is not None and local >= self._fixed.since  # one offset from here
+            return Due(local, (), local, amount, unit)
         if unit == "hours":
-            at = local + hours(amount) if simple else \
-                (local.astimezone(UTC) + hours(amount)).astimezone(self.tz)
-            return Due(at, False, (), self, local, amount, unit, ())
+            at = (local.astimezone(UTC) + timedelta(hours=amount)).astimezone(self.tz)
+            return Due(at, (), local, amount, unit)
         if unit == "natural_days":
-            at = local + days(int(amount)) if simple else \
-                _local(local.date() + days(int(amount)), local.time(), self.tz)
-            return Due(at, False, (), self, local, amount, unit, ())
+            at = _local(local.date() + timedelta(days=int(amount)), local.time(), self.tz)
+            return Due(at, (), local, amount, unit)
         if unit == "working_days":
-            at, looked_at, years = self._add_working_days(local.date(), int(amount))
-            return Due(at, bool(years), years, self, local, amount, unit, looked_at)
+            at, years, passed, names = self._add_working_days(local.date(), int(amount))
+            return Due(at, years, local, amount, unit, passed, names)
         touched: list[date] = []
-        at = self._add_working_hours(local, hours(amount), touched)
+        at = self._add_working_hours(local, timedelta(hours=amount), touched)
         years = self._unpublished(touched)
-        return Due(at, bool(years), years, self, local, amount, unit, tuple(touched))
+        passed, names = self._passed([d for d in touched if d <= at.date()])
+        return Due(at, years, local, amount, unit, passed, names)
 
-    def adder(self, amount: float, unit: str) -> Callable[[datetime], Due]:
-        """``add`` for one duration: checked once, not on every call. Compute adds the same
-        few durations tens of thousands of times. A duration ``add`` refuses gives a function
-        that refuses it on every call, as ``add`` does."""
-        try:
-            if (amount.__class__, amount, unit) not in self._valid:
-                self._check(amount, unit)
-        except ValueError:
-            return lambda start: self.add(start, amount, unit)
-        if amount == 0 or unit not in ("hours", "natural_days", "working_days"):
-            return lambda start: self.add(start, amount, unit)
-        tz, since = self.tz, self._fixed.since if self._fixed is not None else None
-        if unit == "working_days":
-            n = int(amount)
-
-            def working_days(start: datetime) -> Due:
-                if start.tzinfo is not tz:
-                    return self.add(start, amount, unit)
-                at, looked_at, years = self._add_working_days(start.date(), n)
-                return Due(at, bool(years), years, self, start, amount, unit, looked_at)
-            return working_days
-        step = hours(amount) if unit == "hours" else days(int(amount))
-
-        def hours_or_days(start: datetime) -> Due:
-            if start.tzinfo is not tz or since is None or start < since:
-                return self.add(start, amount, unit)  # the general path
-            return Due(start + step, False, (), self, start, amount, unit, ())
-        return hours_or_days
+    def _passed(
+        self, counted: Sequence[date]
+    ) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, str], ...]]:
+        """The days of ``counted`` by kind, and the public holidays among them (``Due``)."""
+        kinds = [self.day_kind(d) for d in counted]
+        passed = tuple((kind, n) for kind, *_ in _KIND_NAMES if (n := kinds.count(kind)))
+        names = sorted(
+            {
+                self.official.holidays[d]
+                for d, k in zip(counted, kinds, strict=True)
+                if k == "holiday"
+            }
+        )
+        return passed, tuple((x, self.official.names_en.get(x, x)) for x in names)
 
     def _unpublished(self, days: Iterable[date]) -> tuple[int, ...]:
         """The years among ``days`` whose official calendar is not published, in order."""
@@ -387,16 +395,24 @@ class WorkCalendar:
         per_day = self._per_day.get(unit)
         if per_day is None:
             raise ValueError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
-        if isinstance(amount, bool) or not math.isfinite(amount) or not \
-                0 <= amount <= MAX_DAYS * per_day:
+        if (
+            isinstance(amount, bool)
+            or not math.isfinite(amount)
+            or not 0 <= amount <= MAX_DAYS * per_day
+        ):
             raise ValueError(f"amount {amount!r} {unit} is outside 0..{MAX_DAYS * per_day:g}")
         if unit.endswith("days") and amount != int(amount):
             raise ValueError(f"{unit} need a whole number, not {amount!r}")
         self._valid.add((amount.__class__, amount, unit))
 
     def _block_hours(self) -> float:
-        return sum((datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds()
-                   for a, b in self.hours.blocks) / 3600
+        return (
+            sum(
+                (datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds()
+                for a, b in self.hours.blocks
+            )
+            / 3600
+        )
 
     @staticmethod
     def _days_after(d: date, touched: list[date]) -> Iterator[date]:
@@ -405,32 +421,28 @@ class WorkCalendar:
             yield touched[-1]
         raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days after {d}")
 
-    def _add_working_days(self, d0: date, n: int
-                          ) -> tuple[datetime, tuple[date, ...], tuple[int, ...]]:
-        """The end of the ``n``-th working day after ``d0``, the days looked at and the
-        unpublished years among them (the same for every start time that day, so it is worked
-        out once)."""
+    def _add_working_days(self, d0: date, n: int) -> _Counted:
+        """The end of the ``n``-th working day after ``d0``, the unpublished years among the
+        days counted and the days passed: the same for every start time that day, so it is
+        worked out once per calendar."""
         if (found := self._workdays.get((d0, n))) is None:
-            days: list[date] = []
-            at = self._scan_working_days(d0, n, days)
-            found = self._workdays[(d0, n)] = (at, tuple(days), self._unpublished(days))
+            counted: list[date] = []
+            at = self._scan_working_days(d0, n, counted)
+            found = self._workdays[(d0, n)] = (
+                at,
+                self._unpublished(counted),
+                *self._passed(counted),
+            )
         return found
 
     def _scan_working_days(self, d0: date, n: int, touched: list[date]) -> datetime:
-        kinds, d = self._kinds, d0
-        for _ in range(_MAX_SCAN_DAYS):  # _days_after, inlined: a few days per distinct start
-            d += _DAY
-            touched.append(d)
-            if (kind := kinds.get(d)) is None:
-                kind = self.day_kind(d)
-            if kind == "workday" or kind == "makeup":
+        for d in self._days_after(d0, touched):
+            if self.is_working_day(d):
                 n -= 1
                 if n == 0:
-                    if self._fixed is not None and d > self._fixed.since.date():
-                        return datetime.combine(d, END_OF_DAY, self.tz)  # one offset here
                     next_midnight = _local(d + _DAY, time(0), self.tz).astimezone(UTC)
                     return (next_midnight - _EPS).astimezone(self.tz)
-        raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days after {d0}")
+        raise AssertionError("unreachable")  # pragma: no cover - _days_after raises
 
     def _add_working_hours(self, local: datetime, left: timedelta, touched: list[date]) -> datetime:
         now = local.astimezone(UTC)
@@ -448,34 +460,33 @@ class WorkCalendar:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _explain(due: Due) -> tuple[str, str]:
-    """The explanation of a due in Chinese and English."""
-    why, at, years = due.why, due.at, due.unpublished_years
-    cal, amount, unit = why.calendar, why.amount, why.unit
+def _explain(due: Due, en: bool) -> str:
+    """The explanation of a due, in English or Chinese."""
+    amount, unit, at, years = due.amount, due.unit, due.at, due.unpublished_years
+    t0, t1 = f"{due.start:%Y-%m-%d %H:%M}", f"{at:%Y-%m-%d %H:%M}"
     unit_zh, unit_en = _UNIT_NAMES[unit]
-    t0, t1, tz = f"{why.start:%Y-%m-%d %H:%M}", f"{at:%Y-%m-%d %H:%M}", cal.tz.key
-    zh = f"自 {t0}（{tz}）起 {amount:g} {unit_zh}，截止 {t1}"
-    en = f"{amount:g} {unit_en} from {t0} ({tz}): due {t1}"
+    text = (
+        f"{amount:g} {unit_en} from {t0} ({due.zone}): due {t1}"
+        if en
+        else f"自 {t0}（{due.zone}）起 {amount:g} {unit_zh}，截止 {t1}"
+    )
     if unit == "working_days" and amount:
-        zh += "（当日结束，起算日不计）"
-        en += " (end of day; the start day does not count)"
-    counted = [d for d in why.touched if d <= at.date()]
-    kinds = [cal.day_kind(d) for d in counted]
-    names = sorted({cal.official.holidays[d] for d, k in zip(counted, kinds, strict=True)
-                    if k == "holiday"})
-    names_en = [cal.official.names_en.get(x, x) for x in names]
-    zh_parts, en_parts = [], []
-    for kind, zh_k, en_k in _KIND_NAMES:
-        if n := kinds.count(kind):
-            zh_parts.append(f"{zh_k} {n} 天")
-            en_parts.append(f"{en_k}: {n}")
-            if kind == "holiday":
-                zh_parts[-1] += f"（{'、'.join(names)}）"
-                en_parts[-1] += f" ({', '.join(names_en)})"
-    if zh_parts:
-        zh, en = zh + "；" + "，".join(zh_parts), en + "; " + ", ".join(en_parts)
+        text += " (end of day; the start day does not count)" if en else "（当日结束，起算日不计）"
+    parts = []
+    for kind, n in due.passed:
+        zh_k, en_k = _KIND_NAMES_BY_KIND[kind]
+        part = f"{en_k}: {n}" if en else f"{zh_k} {n} 天"
+        if kind == "holiday":
+            holidays = [h[1] if en else h[0] for h in due.holidays]
+            part += f" ({', '.join(holidays)})" if en else f"（{'、'.join(holidays)}）"
+        parts.append(part)
+    if parts:
+        text += "; " + ", ".join(parts) if en else "；" + "，".join(parts)
     if years:
         ys = ", ".join(map(str, years))
-        zh += f"。{ys} 年的官方放假安排尚未发布，该年仅按周末估算"
-        en += f". The official calendar for {ys} is not published yet: weekends only, estimate"
-    return zh + "。", en + "."
+        text += (
+            f". The official calendar for {ys} is not published yet: weekends only, estimate"
+            if en
+            else f"。{ys} 年的官方放假安排尚未发布，该年仅按周末估算"
+        )
+    return text + ("." if en else "。")

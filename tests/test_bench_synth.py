@@ -193,8 +193,11 @@ def test_compute_benchmark_runs_every_preset(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     for preset in compute.PRESETS:
         assert f"policy {preset}, as of" in out
-        assert re.search(rf"^\| {preset} \| \d+\.\d{{3}} \| \d+\.\d{{3}} \| [a-z ,()?]+ \|$",
-                         out, re.M), out
+        assert re.search(
+            rf"^\| {preset} \| \d+\.\d{{3}} \| \d+\.\d{{3}} \| \d+\.\d{{3}} \| [a-z ,()?]+ \|$",
+            out,
+            re.M,
+        ), out
     with pytest.raises(SystemExit):
         compute.main(["--n", "20", "--preset", "009"])
 

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import copy
-import gc
 import os
 import subprocess
 from collections import Counter
@@ -27,7 +26,6 @@ import pytest
 
 from bench import synth
 from generator import changes as changes_module
-from generator import check as check_module
 from generator.changes import (
     blob_sha,
     compare,
@@ -331,17 +329,3 @@ def test_blob_sha_is_gits(repo: PlayRepo) -> None:
     assert blob_sha(raw) == proc.stdout.decode().strip()
 
 
-def test_the_collector_is_paused_for_the_check_and_restored(
-    repo: PlayRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[bool] = []
-    real = check_module.structural
-
-    def spy(*args: Any) -> Any:
-        seen.append(gc.isenabled())
-        return real(*args)
-
-    monkeypatch.setattr(check_module, "structural", spy)
-    repo.check()
-    assert seen == [False]
-    assert gc.isenabled()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar  # type: ignore[import-untyped]
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.workcal import (
     Due,
@@ -309,7 +311,8 @@ _GOOD_YEAR = """\
         ),
         ("years:\n" + _GOOD_YEAR.replace("days: [2026-02-14]", "days: []"), "non-empty list"),
         (
-            "years:\n" + _GOOD_YEAR.replace("{name: 春节, days", "{name: &n 春节, days")
+            "years:\n"
+            + _GOOD_YEAR.replace("{name: 春节, days", "{name: &n 春节, days")
             + "      - {name: *n, days: [2026-02-28]}\n",
             "aliases are not allowed",
         ),
@@ -340,3 +343,162 @@ def test_due_is_a_value(cal: WorkCalendar) -> None:
     assert isinstance(one, Due) and one.explanation == two.explanation
     other = WorkCalendar(load_official_calendar(), SHANGHAI)  # another calendar, the same days
     assert other.add(at, 3, "working_days") == one
+
+
+# ------------------------------------------------------------------ explanations, to the letter
+
+
+def _company_calendar(tz: ZoneInfo) -> WorkCalendar:
+    return WorkCalendar(
+        load_official_calendar(),
+        tz,
+        shutdown_days=[date(2026, 8, 3)],
+        extra_workdays=[date(2026, 8, 8)],
+    )
+
+
+# (zone, start, amount, unit, due, Chinese, English)
+EXPLAINED = [
+    (
+        "Asia/Shanghai",
+        "2022-12-31T22:29:00+08:00",
+        30,
+        "working_days",
+        "2023-02-16T23:59:59.999999+08:00",
+        "自 2022-12-31 22:29（Asia/Shanghai）起 30 个工作日，截止 2023-02-16 23:59（当日结束，起算日不计）；"
+        "跳过周末 8 天，跳过法定假日 9 天（元旦、春节），计入调休上班日 2 天。",
+        "30 working days from 2022-12-31 22:29 (Asia/Shanghai): due 2023-02-16 23:59 (end of day; "
+        "the start day does not count); weekend days skipped: 8, public holidays skipped: 9 "
+        "(New Year's Day, Spring Festival), make-up working days counted: 2.",
+    ),
+    (
+        "Asia/Shanghai",
+        "2027-04-15T23:48:00+08:00",
+        100.25,
+        "working_hours",
+        "2027-05-04T13:45:00+08:00",
+        "自 2027-04-15 23:48（Asia/Shanghai）起 100.25 个工作小时，截止 2027-05-04 13:45；跳过周末 6 天。"
+        "2027 年的官方放假安排尚未发布，该年仅按周末估算。",
+        "100.25 working hours from 2027-04-15 23:48 (Asia/Shanghai): due 2027-05-04 13:45; weekend "
+        "days skipped: 6. The official calendar for 2027 is not published yet: weekends only, "
+        "estimate.",
+    ),
+    (
+        "Asia/Shanghai",
+        "2018-11-11T10:35:00+08:00",
+        0,
+        "working_days",
+        "2018-11-11T10:35:00+08:00",
+        "自 2018-11-11 10:35（Asia/Shanghai）起 0 个工作日，截止 2018-11-11 10:35。",
+        "0 working days from 2018-11-11 10:35 (Asia/Shanghai): due 2018-11-11 10:35.",
+    ),
+    (
+        "Europe/Berlin",
+        "2025-12-17T17:44:00+08:00",
+        24,
+        "hours",
+        "2025-12-18T10:44:00+01:00",
+        "自 2025-12-17 10:44（Europe/Berlin）起 24 个小时，截止 2025-12-18 10:44。",
+        "24 hours from 2025-12-17 10:44 (Europe/Berlin): due 2025-12-18 10:44.",
+    ),
+    (
+        "Asia/Shanghai",
+        "2026-07-31T01:22:00+08:00",
+        3,
+        "working_days",
+        "2026-08-06T23:59:59.999999+08:00",
+        "自 2026-07-31 01:22（Asia/Shanghai）起 3 个工作日，截止 2026-08-06 23:59（当日结束，起算日不计）；"
+        "跳过周末 2 天，跳过公司停工日 1 天。",
+        "3 working days from 2026-07-31 01:22 (Asia/Shanghai): due 2026-08-06 23:59 (end of day; "
+        "the start day does not count); weekend days skipped: 2, company shutdown days skipped: 1.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("zone", "start", "amount", "unit", "due", "zh", "en"), EXPLAINED)
+def test_an_explanation_says_exactly_this(
+    zone: str, start: str, amount: float, unit: str, due: str, zh: str, en: str
+) -> None:
+    got = _company_calendar(ZoneInfo(zone)).add(datetime.fromisoformat(start), amount, unit)
+    assert got.at.isoformat() == due
+    assert (got.explanation, got.explanation_en) == (zh, en)
+
+
+def test_each_calendar_counts_its_own_company_days() -> None:
+    morning = datetime(2026, 7, 31, 8, 0, tzinfo=SHANGHAI)
+    company = _company_calendar(SHANGHAI)
+    first = company.add(morning, 3, "working_days")
+    later = company.add(morning + timedelta(hours=9), 3, "working_days")
+    assert first.at == later.at == datetime(2026, 8, 6, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+    assert first.explanation != later.explanation  # each names its own start time
+    plain = WorkCalendar(load_official_calendar(), SHANGHAI)  # no shutdown on 2026-08-03
+    assert plain.add(morning, 3, "working_days").at.date() == date(2026, 8, 5)
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit"),
+    [
+        (True, "hours"),
+        (float("nan"), "hours"),
+        (-1, "hours"),
+        (1.5, "working_days"),
+        (1, "fortnights"),
+    ],
+)
+def test_a_bad_duration_is_refused_on_every_call(amount: Any, unit: str) -> None:
+    """Also after a good one that compares equal to it (True == 1)."""
+    cal = _company_calendar(SHANGHAI)
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    cal.add(start, 1, "hours")
+    cal.add(start, 1, "working_days")
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            cal.add(start, amount, unit)
+
+
+_ZONES = [SHANGHAI, ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York"), ZoneInfo("UTC")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dates(min_value=date(1985, 1, 1), max_value=date(2028, 12, 31)),
+    st.integers(1, 12),
+    st.sampled_from(range(len(_ZONES))),
+)
+def test_working_days_end_where_a_day_by_day_count_ends(d0: date, n: int, zone: int) -> None:
+    """The end of the n-th working day is 1 µs before the next local midnight, in any zone."""
+    tz = _ZONES[zone]
+    cal = _company_calendar(tz)
+    d, left = d0, n
+    while left:
+        d += timedelta(days=1)
+        left -= cal.is_working_day(d)
+    midnight = datetime.combine(d + timedelta(days=1), time(0), tz)
+    end = (midnight.astimezone(UTC) - timedelta(microseconds=1)).astimezone(tz)
+    got = cal.add(datetime.combine(d0, time(12, 0), tz), n, "working_days").at
+    assert (got.isoformat(), got.fold, got.tzinfo) == (end.isoformat(), end.fold, end.tzinfo)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1985, 1, 1), max_value=datetime(2028, 12, 31)),
+    st.sampled_from(range(len(_ZONES))),
+    st.sampled_from(range(len(_ZONES))),
+    st.sampled_from([4, 24.5, 0.25]),
+    st.integers(1, 60),
+    st.booleans(),
+)
+def test_hours_are_elapsed_time_and_days_keep_the_clock(
+    naive: datetime, zone: int, start_zone: int, h: float, n: int, fold: bool
+) -> None:
+    """Across DST changes and before Shanghai's last one (1991): hours are real time; natural
+    days keep the local clock time (a time in a gap moves forward by the gap)."""
+    tz = _ZONES[zone]
+    cal = _company_calendar(tz)
+    start = naive.replace(tzinfo=_ZONES[start_zone], fold=int(fold))
+    assert cal.add(start, h, "hours").at == start.astimezone(UTC) + timedelta(hours=h)
+    local = start.astimezone(tz)
+    days = cal.add(start, n, "natural_days").at
+    target = datetime.combine(local.date() + timedelta(days=n), local.time(), tz)
+    assert days.tzinfo is tz and days == target.astimezone(UTC)  # a gap: the same instant
+    assert days.time() == target.astimezone(UTC).astimezone(tz).time()
