@@ -65,8 +65,9 @@ def build_time(tz: ZoneInfo) -> datetime:
     return datetime.now(tz)
 
 
-def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool,
-                 out: TextIO) -> SiteData | None:
+def compute_site(
+    config: RepoConfig, as_of: datetime, lang: str, *, strict: bool, out: TextIO
+) -> SiteData | None:
     """Load, validate and compute; ``None`` (after printing why) when the build must stop.
 
     The same pipeline as ``kesu validate`` and ``kesu check``: a record those refuse (stage
@@ -90,8 +91,14 @@ def compute_site(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool
     calendar = analysis.calendar
     missing = missing_year(calendar.official, as_of.astimezone(config.tz)) if calendar else None
     return build_site_data(
-        config, records, computed, policy=policy, as_of=as_of,
-        built_at=build_time(config.tz), lang=lang, commit=head_commit(config.root),
+        config,
+        records,
+        computed,
+        policy=policy,
+        as_of=as_of,
+        built_at=build_time(config.tz),
+        lang=lang,
+        commit=head_commit(config.root),
         history=record_histories(config.root, config.records_dir),
         late=by_record(late_recorded(config.root, config.records_dir, records, config.tz)),
         missing_year=missing,
@@ -128,8 +135,10 @@ def generate(config: RepoConfig, site: SiteData) -> int:
     """
     paths = build_paths(config)
     plan = attachments.plan(config.root, (row.record.data for row in site.rows))
-    pages = [*((p.path, p.content) for p in render_site(site, plan.files, plan.images)),
-             (attachments.MANIFEST, plan.manifest)]
+    pages = [
+        *((p.path, p.content) for p in render_site(site, plan.files, plan.images)),
+        (attachments.MANIFEST, plan.manifest),
+    ]
     return write_if_changed(paths.generated, pages)
 
 
@@ -167,15 +176,18 @@ def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool)
     return Generated(True, report.getvalue(), build_stamp(site), written)
 
 
-def generate_isolated(config: RepoConfig, as_of: datetime, lang: str, *, strict: bool,
-                      out: TextIO) -> Generated:
+def generate_isolated(
+    config: RepoConfig, as_of: datetime, lang: str, *, strict: bool, out: TextIO
+) -> Generated:
     """``generate_pages`` in a child process, so its memory is freed before MkDocs starts.
 
     A forked child (no new interpreter, no imports again); in this process where ``fork`` is
     not available or ``KESU_BUILD_IN_PROCESS=1``. What the step printed is written to ``out``.
     """
-    if (os.environ.get("KESU_BUILD_IN_PROCESS") == "1"
-            or "fork" not in multiprocessing.get_all_start_methods()):
+    if (
+        os.environ.get("KESU_BUILD_IN_PROCESS") == "1"
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         result = generate_pages(config, as_of, lang, strict)
     else:
         ctx = multiprocessing.get_context("fork")
@@ -183,15 +195,18 @@ def generate_isolated(config: RepoConfig, as_of: datetime, lang: str, *, strict:
             with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
                 result = pool.submit(generate_pages, config, as_of, lang, strict).result()
         except BrokenProcessPool:
-            out.write("kesu build: 生成页面的子进程意外退出（内存不足？）/ "
-                      "the process generating the pages died (out of memory?)\n")
+            out.write(
+                "kesu build: 生成页面的子进程意外退出（内存不足？）/ "
+                "the process generating the pages died (out of memory?)\n"
+            )
             return Generated(False, "")
     out.write(result.report)
     return result
 
 
-def mkdocs_env(config: RepoConfig, lang: str,
-               stamp: Mapping[str, str] | None = None) -> dict[str, str]:
+def mkdocs_env(
+    config: RepoConfig, lang: str, stamp: Mapping[str, str] | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
     env["KESU_SITE_LANG"] = "en" if lang == "en" else "zh"
     env["KESU_SITE_TITLE"] = site_name(config.site_title)
@@ -200,22 +215,41 @@ def mkdocs_env(config: RepoConfig, lang: str,
     return env
 
 
-def run_mkdocs(config: RepoConfig, lang: str, args: list[str], out: TextIO,
-               capture: bool = True, stamp: Mapping[str, str] | None = None) -> int:
+def run_mkdocs(
+    config: RepoConfig,
+    lang: str,
+    args: list[str],
+    out: TextIO,
+    capture: bool = True,
+    stamp: Mapping[str, str] | None = None,
+) -> int:
     paths = build_paths(config)
     # -P: the repository (the working directory) is not put on sys.path, so a module file a
     # change adds at its root (mkdocs.py, material/) is never imported in place of the engine.
     cmd = [sys.executable, "-P", "-m", "mkdocs", *args, "-f", str(paths.mkdocs_yml)]
-    proc = subprocess.run(cmd, cwd=config.root, env=mkdocs_env(config, lang, stamp),
-                          capture_output=capture, text=True, check=False)
+    proc = subprocess.run(
+        cmd,
+        cwd=config.root,
+        env=mkdocs_env(config, lang, stamp),
+        capture_output=capture,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0 and capture:
         out.write(proc.stdout + proc.stderr)
     return proc.returncode
 
 
-def run_build(config: RepoConfig, as_of: datetime, out_dir: Path | None, lang: str,
-              strict: bool = True, out: TextIO = sys.stderr, *,
-              incremental: bool = False) -> int:  # fmt: skip
+def run_build(
+    config: RepoConfig,
+    as_of: datetime,
+    out_dir: Path | None,
+    lang: str,
+    strict: bool = True,
+    out: TextIO = sys.stderr,
+    *,
+    incremental: bool = False,
+) -> int:
     """The whole build; 0 on success, 1 when records or the site engine fail.
 
     The output folder is replaced only by a finished build (``generator.sitedir``): after a

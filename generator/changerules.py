@@ -134,16 +134,20 @@ def _append_only(
         # The entry at the same place that is not an old entry is this one, edited; otherwise
         # one with the same leading key fields (an entry inserted before it moved it).
         same_place = i < len(news) and isinstance(news[i], Mapping) and news[i] not in old_items
-        twin = i if same_place else next(
-            (
-                j
-                for j, cand in enumerate(news)
-                if isinstance(cand, Mapping)
-                and isinstance(item, Mapping)
-                and all(cand.get(k) == item.get(k) for k in key[:2])
-                and cand not in old_items
-            ),
-            None,
+        twin = (
+            i
+            if same_place
+            else next(
+                (
+                    j
+                    for j, cand in enumerate(news)
+                    if isinstance(cand, Mapping)
+                    and isinstance(item, Mapping)
+                    and all(cand.get(k) == item.get(k) for k in key[:2])
+                    and cand not in old_items
+                ),
+                None,
+            )
         )
         what_zh, what_en = (
             ("被修改", "was edited") if twin is not None else ("被删除", "was removed")
@@ -163,10 +167,22 @@ def _append_only(
 
 def check_history(old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitter) -> None:
     """Approvals and extensions are append-only once merged."""
-    _append_only("approvals", old.get("approvals"), new.get("approvals"), emit,
-                 ("审批", "approval"), ("role", "subject", "name", "date"))  # fmt: skip
-    _append_only("extensions", old.get("extensions"), new.get("extensions"), emit,
-                 ("延期", "extension"), ("milestone", "new_due", "approved_by"))  # fmt: skip
+    _append_only(
+        "approvals",
+        old.get("approvals"),
+        new.get("approvals"),
+        emit,
+        ("审批", "approval"),
+        ("role", "subject", "name", "date"),
+    )
+    _append_only(
+        "extensions",
+        old.get("extensions"),
+        new.get("extensions"),
+        emit,
+        ("延期", "extension"),
+        ("milestone", "new_due", "approved_by"),
+    )
 
 
 def action_key(action_id: str) -> str:
@@ -243,16 +259,24 @@ def check_extensions(
 
 
 COMPLETION_KEYS = frozenset(
-    {"done_at", "closed_at", "final_report_at", "verified_at", "implemented_at",
-     "customer_accepted_at"}
-)  # fmt: skip
+    {
+        "done_at",
+        "closed_at",
+        "final_report_at",
+        "verified_at",
+        "implemented_at",
+        "customer_accepted_at",
+    }
+)
 """Fields that say when something was finished: a milestone's or an action's ``done_at``,
 closure, the final report, verification, implementation, the customer's acceptance."""
 _LATE_STATES = frozenset({"overdue", "done_late", "missed"})
 
 
-def completion_times(data: Any, path: list[str | int] | None = None,
-                     ) -> Iterator[tuple[list[str | int], str]]:  # fmt: skip
+def completion_times(
+    data: Any,
+    path: list[str | int] | None = None,
+) -> Iterator[tuple[list[str | int], str]]:
     """Every completion time in a record (``COMPLETION_KEYS``), with its path."""
     here = path or []
     if isinstance(data, Mapping):
@@ -276,8 +300,9 @@ class LateEntry:
     at: datetime
 
 
-def late_entries(old: Mapping[str, Any] | None, new: Mapping[str, Any], tz: ZoneInfo,
-                 base_time: datetime) -> list[LateEntry]:  # fmt: skip
+def late_entries(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any], tz: ZoneInfo, base_time: datetime
+) -> list[LateEntry]:
     """Completion times ``new`` adds or changes against ``old`` that are before
     ``base_time`` (the base commit's date)."""
     before = {tuple(p): v for p, v in completion_times(old)} if old is not None else {}
@@ -291,8 +316,9 @@ def late_entries(old: Mapping[str, Any] | None, new: Mapping[str, Any], tz: Zone
     return out
 
 
-def added_approvals(old: Mapping[str, Any] | None, new: Mapping[str, Any]
-                    ) -> list[Mapping[str, Any]]:  # fmt: skip
+def added_approvals(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any]
+) -> list[Mapping[str, Any]]:
     """Approval entries ``new`` has that ``old`` does not (append-only: the new ones)."""
     before = list((old or {}).get("approvals") or [])
     out = []
@@ -304,13 +330,16 @@ def added_approvals(old: Mapping[str, Any] | None, new: Mapping[str, Any]
     return out
 
 
-def _approved(added: Sequence[Mapping[str, Any]], role: str, subject: str,
-              milestone: str | None = None) -> bool:  # fmt: skip
+def _approved(
+    added: Sequence[Mapping[str, Any]], role: str, subject: str, milestone: str | None = None
+) -> bool:
     return any(
-        a.get("role") == role and a.get("subject") == subject and a.get("decision") == "approved"
+        a.get("role") == role
+        and a.get("subject") == subject
+        and a.get("decision") == "approved"
         and (milestone is None or a.get("milestone") == milestone)
         for a in added
-    )  # fmt: skip
+    )
 
 
 MilestoneState = tuple[str, datetime | None]

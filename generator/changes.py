@@ -217,12 +217,20 @@ def read_base(root: Path, records_dir: str, ref: str) -> BaseSnapshot:
                 raise faults.shallow_fork(ref)  # the fork is beyond the fetched history
         if bases and isinstance(bases[0], git.Commit):
             fork_commit = bases[0].hexsha
-            fork = (dict(blobs) if bases[0].hexsha == base.hexsha
-                    else tree_blobs(repo, bases[0].hexsha, in_repo, shown))  # fmt: skip
+            fork = (
+                dict(blobs)
+                if bases[0].hexsha == base.hexsha
+                else tree_blobs(repo, bases[0].hexsha, in_repo, shown)
+            )
     else:
         fork = {}
     return BaseSnapshot(
-        ref, base.hexsha, blobs, fork, partial(_read_blob, repo), fork_commit=fork_commit,
+        ref,
+        base.hexsha,
+        blobs,
+        fork,
+        partial(_read_blob, repo),
+        fork_commit=fork_commit,
         committed_at=base.committed_datetime,
     )
 

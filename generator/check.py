@@ -70,12 +70,16 @@ class ApprovalNeed:
             self.status, (f"推进到 {self.status}", f"moving to {self.status}")
         )
         if lang == "en":
-            state = (f"recorded: {self.decision} by {self.by} on {self.at}" if self.decision
-                     else "not recorded yet")  # fmt: skip
-            return (f"{en_verb} {self.rid} needs {self.role} approval ({self.role_en}, "
-                    f"{self.subject}) — {state}")  # fmt: skip
-        state = (f"已记录：{self.by} {self.at} {self.decision}" if self.decision
-                 else "尚未记录")  # fmt: skip
+            state = (
+                f"recorded: {self.decision} by {self.by} on {self.at}"
+                if self.decision
+                else "not recorded yet"
+            )
+            return (
+                f"{en_verb} {self.rid} needs {self.role} approval ({self.role_en}, "
+                f"{self.subject}) — {state}"
+            )
+        state = f"已记录：{self.by} {self.at} {self.decision}" if self.decision else "尚未记录"
         who = f"{self.role_zh} ({self.role})"
         return f"{zh_verb} {self.rid} 需要 {who} 审批（{self.subject}）— {state}"
 
@@ -104,8 +108,9 @@ class CheckResult:
         return not any(d.severity == "error" for d in self.diagnostics)
 
 
-def _diag(file: str, code: str, zh: str, en: str, hint_zh: str, hint_en: str,
-          fld: str = "") -> Diagnostic:  # fmt: skip
+def _diag(
+    file: str, code: str, zh: str, en: str, hint_zh: str, hint_en: str, fld: str = ""
+) -> Diagnostic:
     return Diagnostic(file, code, zh, en, field=fld, hint_zh=hint_zh, hint_en=hint_en)
 
 
@@ -122,14 +127,21 @@ def _same_record(new: dict[str, Any] | None, old: dict[str, Any], rid: str) -> b
     if new.get("id") == rid:
         return True
     company = (new.get("customer") or {}).get("company")
-    return (old.get("received_at") is not None and new.get("received_at") == old["received_at"]
-            and company == (old.get("customer") or {}).get("company"))  # fmt: skip
+    return (
+        old.get("received_at") is not None
+        and new.get("received_at") == old["received_at"]
+        and company == (old.get("customer") or {}).get("company")
+    )
 
 
 def structural(
-    snapshot: BaseSnapshot, changes: list[RecordChange], removed: list[str], wt: list[str],
-    prefix: str, digits: int = 4,
-) -> list[Diagnostic]:  # fmt: skip
+    snapshot: BaseSnapshot,
+    changes: list[RecordChange],
+    removed: list[str],
+    wt: list[str],
+    prefix: str,
+    digits: int = 4,
+) -> list[Diagnostic]:
     """Deleted and renamed records, and ids the merge result would hold twice."""
     out: list[Diagnostic] = []
     added = [c for c in changes if c.old is None and not snapshot.existed_at_fork(c.new.display)]
@@ -139,28 +151,38 @@ def structural(
         rid = _stem(display)
         twin = next((c for c in added if _same_record(c.new.data, old, rid)), None)
         if twin is not None:
-            out.append(_diag(
-                twin.new.display, "change-renamed",
-                f"记录 {rid} 被改名为 {twin.new.stem}：记录合并后不能改名",
-                f"Record {rid} was renamed to {twin.new.stem}: records are never renamed "
-                "once merged",
-                f"改回原名：git mv {twin.new.display} {display}，并保持 id: {rid}。",
-                f"Rename it back: git mv {twin.new.display} {display}, keeping id: {rid}.", "id",
-            ))  # fmt: skip
+            out.append(
+                _diag(
+                    twin.new.display,
+                    "change-renamed",
+                    f"记录 {rid} 被改名为 {twin.new.stem}：记录合并后不能改名",
+                    f"Record {rid} was renamed to {twin.new.stem}: records are never renamed "
+                    "once merged",
+                    f"改回原名：git mv {twin.new.display} {display}，并保持 id: {rid}。",
+                    f"Rename it back: git mv {twin.new.display} {display}, keeping id: {rid}.",
+                    "id",
+                )
+            )
         else:
-            out.append(_diag(
-                display, "change-deleted",
-                f"记录 {rid} 被删除：合并后的记录永不删除（{ref} 中仍有此文件）",
-                f"Record {rid} was deleted: merged records are never deleted (it is on {ref})",
-                f"恢复文件：git checkout {ref} -- {display}；作废的客诉改 status: cancelled 并填写 "
-                "cancellation。",
-                f"Restore it: git checkout {ref} -- {display}; to void a complaint set status: "
-                "cancelled and fill in cancellation.",
-            ))  # fmt: skip
+            out.append(
+                _diag(
+                    display,
+                    "change-deleted",
+                    f"记录 {rid} 被删除：合并后的记录永不删除（{ref} 中仍有此文件）",
+                    f"Record {rid} was deleted: merged records are never deleted (it is on {ref})",
+                    f"恢复文件：git checkout {ref} -- {display}；"
+                    "作废的客诉改 status: cancelled 并填写 cancellation。",
+                    f"Restore it: git checkout {ref} -- {display}; to void a complaint set status: "
+                    "cancelled and fill in cancellation.",
+                )
+            )
     # Ids after the merge: this branch's files plus records the base gained since the fork.
     here = set(wt)
-    base_new = {same_key(_stem(d)): d for d in snapshot.blobs
-                if d not in here and not snapshot.existed_at_fork(d)}  # fmt: skip
+    base_new = {
+        same_key(_stem(d)): d
+        for d in snapshot.blobs
+        if d not in here and not snapshot.existed_at_fork(d)
+    }
     taken = {_stem(d) for d in snapshot.blobs} | {_stem(d) for d in wt}
     for c in added + [c for c in changes if c.clash]:
         rid = c.new.stem
@@ -171,17 +193,21 @@ def structural(
         year = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
         free = next_id(prefix, year, taken, digits) if parts[0] == prefix and year else "…"
         new_path = str(PurePosixPath(c.new.display).with_name(f"{free}{RECORD_SUFFIX}"))
-        out.append(_diag(
-            c.new.display, "id-taken",
-            f"编号 {rid} 已被 {ref} 上合并的另一条记录（{other}）占用："
-            "并行的合并请求取了同一个编号",
-            f"Id {rid} is already used on {ref} by another merged record ({other}): parallel "
-            "pull requests took the same number",
-            f"改用下一个空闲编号：git mv {c.new.display} {new_path}，把 id 改为 {free}，"
-            "再运行 kesu check。",
-            f"Take the next free number: git mv {c.new.display} {new_path}, set id: {free}, "
-            "and run kesu check again.", "id",
-        ))  # fmt: skip
+        out.append(
+            _diag(
+                c.new.display,
+                "id-taken",
+                f"编号 {rid} 已被 {ref} 上合并的另一条记录（{other}）占用："
+                "并行的合并请求取了同一个编号",
+                f"Id {rid} is already used on {ref} by another merged record ({other}): parallel "
+                "pull requests took the same number",
+                f"改用下一个空闲编号：git mv {c.new.display} {new_path}，把 id 改为 {free}，"
+                "再运行 kesu check。",
+                f"Take the next free number: git mv {c.new.display} {new_path}, set id: {free}, "
+                "and run kesu check again.",
+                "id",
+            )
+        )
     return out
 
 
@@ -211,8 +237,11 @@ def cache_tracked(root: Path) -> list[Diagnostic]:
     ]
 
 
-def _base_dues(analysis: Analysis, changes: list[RecordChange], as_of: datetime,
-               ) -> dict[str, Computed]:  # fmt: skip
+def _base_dues(
+    analysis: Analysis,
+    changes: list[RecordChange],
+    as_of: datetime,
+) -> dict[str, Computed]:
     """The computation with every changed record at its base version, for those records.
 
     Only the records their results depend on are computed (``checkscope``): a
@@ -255,11 +284,20 @@ def _needs(policy: Policy, change: RecordChange, computed: Computed | None) -> l
     for a in computed.required_approvals:
         if a.stage in LIFECYCLE and LIFECYCLE.index(a.stage) <= reached:
             name = policy.roles.get(a.role)
-            out.append(ApprovalNeed(
-                change.new.stem, change.new.display, status, a.role,
-                name.zh if name else a.role, name.en if name else a.role, a.subject,
-                a.decision, a.by, a.at,
-            ))  # fmt: skip
+            out.append(
+                ApprovalNeed(
+                    change.new.stem,
+                    change.new.display,
+                    status,
+                    a.role,
+                    name.zh if name else a.role,
+                    name.en if name else a.role,
+                    a.subject,
+                    a.decision,
+                    a.by,
+                    a.at,
+                )
+            )
     return out
 
 
@@ -357,8 +395,13 @@ def _rule_changes(
     policy_files = [p for p in (judge.policy_file, proposed.policy_file) if p]
     calendar_dirs = [judge.official_calendar_dir, proposed.official_calendar_dir]
     files = changed_rule_files(
-        top, judge.rules.prefix, snapshot.commit, snapshot.fork_commit, judge.records_dir,
-        policy_files, calendar_dirs,
+        top,
+        judge.rules.prefix,
+        snapshot.commit,
+        snapshot.fork_commit,
+        judge.records_dir,
+        policy_files,
+        calendar_dirs,
     )
     register = read_register(
         judge.rules.read(REGISTER), WorkTreeRules(judge.root).read(REGISTER), snapshot.ref
@@ -389,13 +432,13 @@ def _computed_with(
     from generator.rulesource import WorkTreeRules
 
     rules = WorkTreeRules(proposed.root)
-    policy, diags = policy_from_preset_file(proposed, rules) if not proposed.policy_file else (
-        load_policy(proposed)
+    policy, diags = (
+        policy_from_preset_file(proposed, rules)
+        if not proposed.policy_file
+        else (load_policy(proposed))
     )
     if policy is None:
-        return None, [
-            replace(d, code=f"proposed-{d.code}", severity=Severity.ERROR) for d in diags
-        ]
+        return None, [replace(d, code=f"proposed-{d.code}", severity=Severity.ERROR) for d in diags]
     official, calendar_diags = repository_calendar(proposed)
     if official is None:
         return None, [
@@ -406,8 +449,9 @@ def _computed_with(
     return compute_all(valid, policy, calendar, as_of, due_soon_days=proposed.due_soon_days), []
 
 
-def _check_change(config: RepoConfig, snapshot: BaseSnapshot, analysis: Analysis, base: str,
-                  as_of: datetime) -> CheckResult:  # fmt: skip
+def _check_change(
+    config: RepoConfig, snapshot: BaseSnapshot, analysis: Analysis, base: str, as_of: datetime
+) -> CheckResult:
     """The rules on the change, after validation and the computation (``analysis``)."""
     files = worktree(config.records_path, config.root, analysis.validation.texts)
     changes, removed = compare_worktree(snapshot, files)
@@ -432,8 +476,13 @@ def _check_change(config: RepoConfig, snapshot: BaseSnapshot, analysis: Analysis
         if snapshot.committed_at is not None and (is_new or not change.clash):
             old_states = _states(old_computed.get(change.new.stem)) if change.old else {}
             check_late_entries(
-                change.old, new, emit, config.tz, (snapshot.ref, snapshot.committed_at),
-                (old_states, _states(computed)), control.extensions,
+                change.old,
+                new,
+                emit,
+                config.tz,
+                (snapshot.ref, snapshot.committed_at),
+                (old_states, _states(computed)),
+                control.extensions,
             )
         if change.old is not None and not change.clash:
             old = change.old
@@ -454,9 +503,14 @@ def _check_change(config: RepoConfig, snapshot: BaseSnapshot, analysis: Analysis
         diags += emit.out
     diags.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
     return CheckResult(
-        diags, analysis.validation.files_checked, base, snapshot.commit,
-        sorted(c.new.display for c in changes), removed, needs,
-    )  # fmt: skip
+        diags,
+        analysis.validation.files_checked,
+        base,
+        snapshot.commit,
+        sorted(c.new.display for c in changes),
+        removed,
+        needs,
+    )
 
 
 def _cell(text: str) -> str:
@@ -467,13 +521,19 @@ def summary_markdown(result: CheckResult, lang: str) -> str:
     """The GitHub job summary: verdict, what changed, approvals needed, problems."""
     en = lang == "en"
     errors = [d for d in result.diagnostics if d.severity == "error"]
-    verdict = ("✅ passed" if en else "✅ 通过") if not errors else (
-        f"❌ {len(errors)} error(s)" if en else f"❌ {len(errors)} 个错误")  # fmt: skip
+    verdict = (
+        ("✅ passed" if en else "✅ 通过")
+        if not errors
+        else (f"❌ {len(errors)} error(s)" if en else f"❌ {len(errors)} 个错误")
+    )
     lines = [f"## kesu check: {verdict}", ""]
     changed = ", ".join(f"`{_stem(p)}`" for p in result.changed) or ("none" if en else "无")
     base = f"`{result.base}` ({result.base_commit[:7]})"
-    lines.append(f"Base {base}; records changed: {changed}" if en
-                 else f"基准 {base}；本次改动的记录：{changed}")  # fmt: skip
+    lines.append(
+        f"Base {base}; records changed: {changed}"
+        if en
+        else f"基准 {base}；本次改动的记录：{changed}"
+    )
     if result.removed:
         gone = ", ".join(f"`{_stem(p)}`" for p in result.removed)
         lines.append(f"Records removed: {gone}" if en else f"被删除的记录：{gone}")
@@ -489,34 +549,53 @@ def summary_markdown(result: CheckResult, lang: str) -> str:
             kind = KIND_NAMES[f.kind][1 if en else 0]
             lines.append(f"| `{_cell(f.path)}` | {kind} | {f.status} |")
         if result.moved:
-            lines += ["", "Records the proposed rules move (base rules → proposed rules):" if en
-                      else "拟议规则改变的现有记录（基准规则 → 拟议规则）：", ""]  # fmt: skip
-            lines += ["| record | what | before | after |" if en
-                      else "| 记录 | 项目 | 之前 | 之后 |", "|---|---|---|---|"]  # fmt: skip
+            lines += [
+                "",
+                "Records the proposed rules move (base rules → proposed rules):"
+                if en
+                else "拟议规则改变的现有记录（基准规则 → 拟议规则）：",
+                "",
+            ]
+            lines += [
+                "| record | what | before | after |" if en else "| 记录 | 项目 | 之前 | 之后 |",
+                "|---|---|---|---|",
+            ]
             for m in result.moved[:SUMMARY_ROWS]:
                 name = m.name_en if en else m.name_zh
-                lines.append(f"| `{m.record}` | {_cell(name)} | {_when(m.before)} | "
-                             f"{_when(m.after)} |")  # fmt: skip
+                lines.append(
+                    f"| `{m.record}` | {_cell(name)} | {_when(m.before)} | {_when(m.after)} |"
+                )
             if len(result.moved) > SUMMARY_ROWS:
                 more = len(result.moved) - SUMMARY_ROWS
-                lines.append(f"| … | {more} more in the log | | |" if en
-                             else f"| … | 另有 {more} 条，见日志 | | |")  # fmt: skip
+                lines.append(
+                    f"| … | {more} more in the log | | |"
+                    if en
+                    else f"| … | 另有 {more} 条，见日志 | | |"
+                )
         else:
             lines += ["", *moved_lines(result, lang)[:1]]
         if result.not_evaluated:
             lines += ["", moved_lines(result, lang)[-1]]
     if result.diagnostics:
-        head = ("| file | line | field | rule | problem |" if en
-                else "| 文件 | 行 | 字段 | 规则 | 问题 |")  # fmt: skip
+        head = (
+            "| file | line | field | rule | problem |"
+            if en
+            else "| 文件 | 行 | 字段 | 规则 | 问题 |"
+        )
         lines += ["", "### Problems" if en else "### 问题", "", head, "|---|---|---|---|---|"]
         for d in result.diagnostics[:SUMMARY_ROWS]:
             msg = d.message(lang) + (f" — {d.hint(lang)}" if d.hint(lang) else "")
-            lines.append(f"| `{_cell(d.file)}` | {d.line or ''} | `{_cell(d.field)}` | "
-                         f"{d.code} | {_cell(msg)} |")  # fmt: skip
+            lines.append(
+                f"| `{_cell(d.file)}` | {d.line or ''} | `{_cell(d.field)}` | "
+                f"{d.code} | {_cell(msg)} |"
+            )
         if len(result.diagnostics) > SUMMARY_ROWS:
             more = len(result.diagnostics) - SUMMARY_ROWS
-            lines.append(f"| … | | | | {more} more in the log |" if en
-                         else f"| … | | | | 另有 {more} 条，见日志 |")  # fmt: skip
+            lines.append(
+                f"| … | | | | {more} more in the log |"
+                if en
+                else f"| … | | | | 另有 {more} 条，见日志 |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -531,20 +610,27 @@ def moved_lines(result: CheckResult, lang: str) -> list[str]:
     en = lang == "en"
     lines = []
     if result.moved:
-        lines.append("The proposed rules move these records (base rules → proposed rules):"
-                     if en else "拟议的规则会改变以下记录（基准规则 → 拟议规则）：")  # fmt: skip
+        lines.append(
+            "The proposed rules move these records (base rules → proposed rules):"
+            if en
+            else "拟议的规则会改变以下记录（基准规则 → 拟议规则）："
+        )
         for m in result.moved:
             name = m.name_en if en else m.name_zh
             lines.append(f"  - {m.record} {name}: {_when(m.before)} → {_when(m.after)}")
     elif any(f.kind in ("config", "policy", "calendar") for f in result.rule_files):
-        lines.append("The proposed rules move no grade or due of an existing record."
-                     if en else "拟议的规则不改变现有记录的级别与期限。")  # fmt: skip
+        lines.append(
+            "The proposed rules move no grade or due of an existing record."
+            if en
+            else "拟议的规则不改变现有记录的级别与期限。"
+        )
     if result.not_evaluated:
         files = ", ".join(result.not_evaluated)
         lines.append(
-            f"Not computed (code is reviewed, never run by the gate): {files}" if en
+            f"Not computed (code is reviewed, never run by the gate): {files}"
+            if en
             else f"未计算影响（代码由人评审，检查从不运行改动中的代码）：{files}"
-        )  # fmt: skip
+        )
     return lines
 
 
@@ -564,8 +650,17 @@ def moved_json(result: CheckResult) -> list[dict[str, str | None]]:
 
 def needs_json(result: CheckResult) -> list[dict[str, Any]]:
     return [
-        {"record": n.rid, "file": n.file, "status": n.status, "role": n.role,
-         "subject": n.subject, "decision": n.decision, "by": n.by, "at": n.at,
-         "message_zh": n.text("zh"), "message_en": n.text("en")}
+        {
+            "record": n.rid,
+            "file": n.file,
+            "status": n.status,
+            "role": n.role,
+            "subject": n.subject,
+            "decision": n.decision,
+            "by": n.by,
+            "at": n.at,
+            "message_zh": n.text("zh"),
+            "message_en": n.text("en"),
+        }
         for n in result.needs
-    ]  # fmt: skip
+    ]

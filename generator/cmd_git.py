@@ -81,10 +81,15 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     out = REPORTERS[args.format](result.diagnostics, result.files_checked, lang)
     if args.format == "json":
         doc: dict[str, Any] = json.loads(out)
-        doc.update(base=result.base, base_commit=result.base_commit, changed=result.changed,
-                   approvals_needed=needs_json(result), rule_files=rule_files_json(result),
-                   moved_by_rules=moved_json(result),
-                   recurrence_suggestions=[as_json(s) for s in result.suggestions])  # fmt: skip
+        doc.update(
+            base=result.base,
+            base_commit=result.base_commit,
+            changed=result.changed,
+            approvals_needed=needs_json(result),
+            rule_files=rule_files_json(result),
+            moved_by_rules=moved_json(result),
+            recurrence_suggestions=[as_json(s) for s in result.suggestions],
+        )
         out = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     else:
         head = "Approvals this change needs:" if lang == "en" else "本次改动需要的审批："
@@ -147,9 +152,10 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         given.update(ask_fields(given, input, _say))
     elif missing := missing_flags(given):
         raise UsageError(
-            ("missing " if lang == "en" else "缺少 ") + " ".join(missing)
+            ("missing " if lang == "en" else "缺少 ")
+            + " ".join(missing)
             + (" (not a terminal, so nothing is asked)" if lang == "en" else "（非终端，不会提问）")
-        )  # fmt: skip
+        )
     fields = NewFields(**{k: v for k, v in given.items() if v})
     received = _as_of(argparse.Namespace(as_of=args.received_at), config)
     try:
@@ -164,9 +170,10 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         ) from exc
     except FileExistsError as exc:
         raise UsageError(
-            f"{exc.filename} exists; nothing was overwritten" if lang == "en"
+            f"{exc.filename} exists; nothing was overwritten"
+            if lang == "en"
             else f"{exc.filename} 已存在，未覆盖任何文件"
-        ) from exc  # fmt: skip
+        ) from exc
     rel = made.path.relative_to(config.root).as_posix()
     if lang == "en":
         src = f"{made.base} and the working tree" if made.base else "the working tree (no commit)"
@@ -279,8 +286,14 @@ def cmd_init(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.initrepo import InitError, next_steps, start
 
     try:
-        started = start(args.dir, args.preset, id_prefix=args.id_prefix, title=args.title,
-                        with_git=not args.no_git, kesu_spec=args.kesu_spec)  # fmt: skip
+        started = start(
+            args.dir,
+            args.preset,
+            id_prefix=args.id_prefix,
+            title=args.title,
+            with_git=not args.no_git,
+            kesu_spec=args.kesu_spec,
+        )
     except InitError as exc:
         raise UsageError(exc.message(lang)) from exc
     sys.stdout.write(next_steps(started, lang))
@@ -386,8 +399,11 @@ def cmd_verify_approvals(args: argparse.Namespace, config: RepoConfig, lang: str
         if register.diagnostics:  # a malformed register entry: there is nothing to ask about
             sys.stdout.write(REPORTERS[args.format](list(register.diagnostics), 0, lang))
             return EXIT_INVALID
-        sys.stdout.write("No approvals added; nothing to verify.\n" if lang == "en"
-                         else "本次改动没有新增审批，无需核对。\n")  # fmt: skip
+        sys.stdout.write(
+            "No approvals added; nothing to verify.\n"
+            if lang == "en"
+            else "本次改动没有新增审批，无需核对。\n"
+        )
         return EXIT_OK
     number = args.pr or _event_pr()
     repository = args.repository or os.environ.get("GITHUB_REPOSITORY")
@@ -471,8 +487,11 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         return EXIT_OK
     kind = args.kind or config.notifications_kind
     if not kind:
-        raise UsageError("set notifications.kind in kesu.yaml or --kind" if lang == "en"
-                         else "请在 kesu.yaml 设置 notifications.kind，或用 --kind")  # fmt: skip
+        raise UsageError(
+            "set notifications.kind in kesu.yaml or --kind"
+            if lang == "en"
+            else "请在 kesu.yaml 设置 notifications.kind，或用 --kind"
+        )
     as_of = _as_of(args, config)
     items, missing = _overdue(config, as_of, lang)
     if not items and missing is None:
@@ -487,17 +506,29 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     title = "Overdue complaints" if lang == "en" else "逾期客诉"
     url = os.environ.get(URL_ENV, "")
     try:
-        target, body = build_request(kind, url or "https://example.invalid/", text, title,
-                                     os.environ.get("KESU_WEBHOOK_SECRET", ""), as_of)  # fmt: skip
+        target, body = build_request(
+            kind,
+            url or "https://example.invalid/",
+            text,
+            title,
+            os.environ.get("KESU_WEBHOOK_SECRET", ""),
+            as_of,
+        )
         if args.dry_run:
             sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
             return EXIT_OK
         if not url:
-            raise UsageError(f"${URL_ENV} is empty: add the repository secret" if lang == "en"
-                             else f"${URL_ENV} 为空：请添加仓库密钥（secret）")  # fmt: skip
+            raise UsageError(
+                f"${URL_ENV} is empty: add the repository secret"
+                if lang == "en"
+                else f"${URL_ENV} 为空：请添加仓库密钥（secret）"
+            )
         post(target, body)
     except NotifyError as exc:
         raise UsageError(exc.message(lang)) from exc
-    sys.stdout.write(f"Posted {len(items)} overdue item(s).\n" if lang == "en"
-                     else f"已发送 {len(items)} 个逾期项目。\n")  # fmt: skip
+    sys.stdout.write(
+        f"Posted {len(items)} overdue item(s).\n"
+        if lang == "en"
+        else f"已发送 {len(items)} 个逾期项目。\n"
+    )
     return EXIT_OK

@@ -20,14 +20,26 @@ def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "success, 1 when records or the site build fail, 2 when --out names the repository's "
         "own folders or the output cannot be written (read-only, full disk).",
     )
-    p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="output folder for the HTML site (default: public/)")
-    p.add_argument("--no-strict", dest="strict", action="store_false",
-                   help="build even when some records are invalid (they are left out)")
-    p.add_argument("--incremental", action="store_true",
-                   help="re-render only the pages that changed since the last build in the "
-                   "output folder (falls back to a full build when it cannot; previews and "
-                   "local work: the published site is built in full)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder for the HTML site (default: public/)",
+    )
+    p.add_argument(
+        "--no-strict",
+        dest="strict",
+        action="store_false",
+        help="build even when some records are invalid (they are left out)",
+    )
+    p.add_argument(
+        "--incremental",
+        action="store_true",
+        help="re-render only the pages that changed since the last build in the "
+        "output folder (falls back to a full build when it cannot; previews and "
+        "local work: the published site is built in full)",
+    )
     add_as_of(p)
 
 
@@ -35,8 +47,15 @@ def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.build import run_build
 
-    return run_build(config, parse_as_of(args.as_of, config), args.out, lang,
-                     strict=args.strict, out=sys.stderr, incremental=args.incremental)
+    return run_build(
+        config,
+        parse_as_of(args.as_of, config),
+        args.out,
+        lang,
+        strict=args.strict,
+        out=sys.stderr,
+        incremental=args.incremental,
+    )
 
 
 def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,8 +67,12 @@ def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "Policy blocks MkDocs' live-reload script); run `kesu build` again after editing "
         "records.",
     )
-    p.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT",
-                   help="address to serve on (default: 127.0.0.1:8000)")
+    p.add_argument(
+        "--dev-addr",
+        default="127.0.0.1:8000",
+        metavar="HOST:PORT",
+        help="address to serve on (default: 127.0.0.1:8000)",
+    )
     add_as_of(p)
 
 
@@ -57,10 +80,17 @@ def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def cmd_serve(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.build import generate_isolated, run_mkdocs
 
-    generated = generate_isolated(config, parse_as_of(args.as_of, config), lang, strict=False,
-                                  out=sys.stderr)
+    generated = generate_isolated(
+        config, parse_as_of(args.as_of, config), lang, strict=False, out=sys.stderr
+    )
     if not generated.ok:
         return 1
-    code = run_mkdocs(config, lang, ["serve", "--dev-addr", args.dev_addr], sys.stderr,
-                      capture=False, stamp=generated.stamp)
+    code = run_mkdocs(
+        config,
+        lang,
+        ["serve", "--dev-addr", args.dev_addr],
+        sys.stderr,
+        capture=False,
+        stamp=generated.stamp,
+    )
     return EXIT_OK if code == 0 else 1

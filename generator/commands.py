@@ -89,7 +89,8 @@ def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             )
         mine = [d for d in analysis.diagnostics if d.file == record.path]
         sys.stdout.write(
-            f"{args.id} is invalid; fix it first:\n" if lang == "en"
+            f"{args.id} is invalid; fix it first:\n"
+            if lang == "en"
             else f"{args.id} 未通过校验，请先修正：\n"
         )
         from generator.report import render_text

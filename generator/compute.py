@@ -315,8 +315,9 @@ def _pair(zh: str, en: str) -> dict[str, str] | None:
     return {"zh": zh, "en": en} if zh or en else None
 
 
-def to_json(c: Computed, reopen_of: str | None = None,
-            reopened_as: Sequence[str] = ()) -> dict[str, Any]:
+def to_json(
+    c: Computed, reopen_of: str | None = None, reopened_as: Sequence[str] = ()
+) -> dict[str, Any]:
     """One record's computed fields in the documented export shape; ``reopen_of`` and
     ``reopened_as`` link a reopening and its original both ways."""
     g = c.grade

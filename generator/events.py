@@ -51,20 +51,27 @@ def parse_event(node: Any) -> Event:
 
 BUILTIN_EVENTS: Mapping[str, EventDef] = {
     "received": EventDef(Text("收到客诉", "the complaint"), Event("field", "received_at")),
-    "accepted": EventDef(Text("受理", "acceptance"), Event("first_of", children=(
-        Event("field", "accepted_at"), Event("field", "received_at")))),
-    "confirmed": EventDef(Text("问题确认", "the problem's confirmation"),
-                          Event("field", "confirmed_at")),
+    "accepted": EventDef(
+        Text("受理", "acceptance"),
+        Event("first_of", children=(Event("field", "accepted_at"), Event("field", "received_at"))),
+    ),
+    "confirmed": EventDef(
+        Text("问题确认", "the problem's confirmation"), Event("field", "confirmed_at")
+    ),
     "classified": EventDef(Text("归类", "classification"), Event("field", "classified_at")),
-    "root_cause": EventDef(Text("根本原因确认", "the root cause"),
-                           Event("field", "d4_root_cause.confirmed_at")),
-    "sample_requested": EventDef(Text("索取样品", "the sample request"),
-                                 Event("field", "sample.requested_at")),
-    "sample_received": EventDef(Text("样品到货", "the sample"),
-                                Event("field", "sample.received_at")),
+    "root_cause": EventDef(
+        Text("根本原因确认", "the root cause"), Event("field", "d4_root_cause.confirmed_at")
+    ),
+    "sample_requested": EventDef(
+        Text("索取样品", "the sample request"), Event("field", "sample.requested_at")
+    ),
+    "sample_received": EventDef(
+        Text("样品到货", "the sample"), Event("field", "sample.received_at")
+    ),
     "sample_at_analysis": EventDef(
         Text("样品送达分析部门", "the sample at the analysing department"),
-        Event("field", "sample.handed_over_at")),
+        Event("field", "sample.handed_over_at"),
+    ),
 }
 
 
@@ -74,25 +81,37 @@ def _duration(node: Mapping[str, Any] | None) -> Duration | None:
 
 def parse_milestone(m: Mapping[str, Any]) -> Milestone:
     variants = tuple(
-        Variant(v["id"], parse_optional(v.get("applies")),
-                parse_event(v.get("start", m.get("start"))),
-                Duration(float(v.get("duration", m.get("duration"))), v.get("unit", m.get("unit"))))
+        Variant(
+            v["id"],
+            parse_optional(v.get("applies")),
+            parse_event(v.get("start", m.get("start"))),
+            Duration(float(v.get("duration", m.get("duration"))), v.get("unit", m.get("unit"))),
+        )
         for v in (m.get("variants") or [{"id": "default"}])
     )
     return Milestone(
-        m["id"], parse_text(m["name"]), parse_optional(m.get("applies")), variants,
+        m["id"],
+        parse_text(m["name"]),
+        parse_optional(m.get("applies")),
+        variants,
         tuple(m.get("done") or [f"milestones.{m['id']}.done_at"]),
         bool(m.get("customer_deadline_applies", False)),
-        _duration(m.get("warn_after_start")), _duration(m.get("warn_before")),
+        _duration(m.get("warn_after_start")),
+        _duration(m.get("warn_before")),
         parse_text(m["note"]) if "note" in m else None,
     )
 
 
 def parse_cancellation(c: Mapping[str, Any]) -> CancellationRule:
     return CancellationRule(
-        c["id"], parse_text(c["text"]), parse_optional(c.get("applies")), parse_event(c["start"]),
-        Duration(float(c["duration"]), c["unit"]), parse_event(c["unless"]),
-        bool(c.get("restart", False)))
+        c["id"],
+        parse_text(c["text"]),
+        parse_optional(c.get("applies")),
+        parse_event(c["start"]),
+        Duration(float(c["duration"]), c["unit"]),
+        parse_event(c["unless"]),
+        bool(c.get("restart", False)),
+    )
 
 
 instant = try_instant
@@ -143,8 +162,9 @@ def flatten(event: Event, events: Mapping[str, EventDef], depth: int = 0) -> Eve
             return NEVER
         return flatten(definition.at, events, depth + 1)
     if event.kind in ("first_of", "later_of"):
-        return Event(event.kind, children=tuple(flatten(c, events, depth + 1)
-                                                for c in event.children))
+        return Event(
+            event.kind, children=tuple(flatten(c, events, depth + 1) for c in event.children)
+        )
     return event
 
 
@@ -176,8 +196,11 @@ class Resolver:
             at = None
             if self._data.get("status") == "closed":
                 at = instant(reader("d8_closure.closed_at")(self._data), self._tz)
-                at = (at if at.tzinfo is self._tz else at.astimezone(self._tz)) \
-                    if at is not None and at <= self._as_of else None
+                at = (
+                    (at if at.tzinfo is self._tz else at.astimezone(self._tz))
+                    if at is not None and at <= self._as_of
+                    else None
+                )
             self._closed = (at,)
         return self._closed[0]
 
@@ -194,8 +217,10 @@ class Resolver:
         found = self._fields.get(path)
         if found is None:
             at = try_instant(reader(path)(self._data), self._tz)
-            found = self._fields[path] = (at is not None,
-                                          at if at is not None and at <= self._as_of else None)
+            found = self._fields[path] = (
+                at is not None,
+                at if at is not None and at <= self._as_of else None,
+            )
         return found
 
     def _resolve(self, event: Event, depth: int) -> Resolved:
@@ -220,8 +245,9 @@ class Resolver:
         return all(p for p, _ in found), max(times) if len(times) == len(found) else None
 
 
-def resolve(event: Event, record: Record, policy: Policy, tz: ZoneInfo,
-            as_of: datetime) -> datetime | None:
+def resolve(
+    event: Event, record: Record, policy: Policy, tz: ZoneInfo, as_of: datetime
+) -> datetime | None:
     """When ``event`` happened, or None if it has not (as of ``as_of``).
 
     ``first_of`` takes the first event that is recorded at all; ``later_of`` waits for all.
@@ -239,8 +265,11 @@ def label(event: Event, policy: Policy) -> tuple[str, str]:
         return event.value, event.value
     parts = [label(c, policy) for c in event.children]
     zh, en = "、".join(p[0] for p in parts), ", ".join(p[1] for p in parts)
-    return ((f"{zh}中最先有的", f"the first of {en}") if event.kind == "first_of"
-            else (f"{zh}中较晚的", f"the later of {en}"))
+    return (
+        (f"{zh}中最先有的", f"the first of {en}")
+        if event.kind == "first_of"
+        else (f"{zh}中较晚的", f"the later of {en}")
+    )
 
 
 def fmt(at: datetime | None, tz: ZoneInfo) -> str:

@@ -29,10 +29,15 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "origin": (("external", "外部客诉（客户提出）"), ("internal", "内部客诉（公司自己提出）")),
     "category": (("quality", "质量"), ("delivery", "交期"), ("service", "服务"), ("other", "其他")),
     "channel": (
-        ("phone", "电话"), ("email", "邮件"), ("written", "书面报告/8D"), ("platform", "客户平台"),
-        ("onsite", "现场"), ("meeting", "会议"), ("other", "其他"),
+        ("phone", "电话"),
+        ("email", "邮件"),
+        ("written", "书面报告/8D"),
+        ("platform", "客户平台"),
+        ("onsite", "现场"),
+        ("meeting", "会议"),
+        ("other", "其他"),
     ),
-}  # fmt: skip
+}
 PROMPTS: tuple[tuple[str, str], ...] = (
     ("title", "标题（客户、产品、现象，一句话）"),
     ("customer", "客户公司"),

@@ -186,8 +186,10 @@ def build_request(
             ts = str(int(stamp.timestamp()))
             body.update(timestamp=ts, sign=_sign(secret, ts, key_is_secret=False))
         return url, body
-    raise NotifyError(f"未知的通知类型 {kind}（可选：{', '.join(KINDS)}）",
-                      f"Unknown notification kind {kind} (choose {', '.join(KINDS)})")  # fmt: skip
+    raise NotifyError(
+        f"未知的通知类型 {kind}（可选：{', '.join(KINDS)}）",
+        f"Unknown notification kind {kind} (choose {', '.join(KINDS)})",
+    )
 
 
 def _ok(answer: Any) -> bool:

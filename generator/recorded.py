@@ -73,10 +73,18 @@ def _main_line(top: Path, folder: str) -> tuple[list[_Commit], dict[str, list[in
     """The first-parent commits that touch ``folder`` (newest first) and, per record file
     (path in the tree), the indexes of the commits that changed it."""
     out = _git(
-        top, "-c", "core.quotePath=false", "log", "--first-parent",
-        "--diff-merges=first-parent", "--no-renames", "--name-only", "--format=%x1e%H %cI %P",
-        "--", f"{folder}/",
-    )  # fmt: skip
+        top,
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--no-renames",
+        "--name-only",
+        "--format=%x1e%H %cI %P",
+        "--",
+        f"{folder}/",
+    )
     if out is None:
         return None
     commits: list[_Commit] = []
@@ -120,9 +128,12 @@ class _Blobs:
 
     def __init__(self, top: Path) -> None:
         self.proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"], cwd=top, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            ["git", "cat-file", "--batch"],
+            cwd=top,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
 
     def read(self, commit: str, path: str) -> bytes | None:
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -210,8 +221,9 @@ def late_recorded(
     return sorted(out, key=lambda e: (e.record, e.field))
 
 
-def _settle(out: list[LateRecorded], rid: str, field: str, value: tuple[str, datetime],
-            intro: _Commit) -> None:  # fmt: skip
+def _settle(
+    out: list[LateRecorded], rid: str, field: str, value: tuple[str, datetime], intro: _Commit
+) -> None:
     text, when = value
     if intro.parent_at is not None and when < intro.parent_at:
         out.append(LateRecorded(rid, field, text, intro.sha[:12], intro.at, intro.parent_at))

@@ -234,23 +234,29 @@ def verify(
         what_en = f"{c.label} ({role} {name}: {decision} {subject})"
         person = by_name.get(name)
         if person is None or not person.login:
-            diags.append(_diag(
-                c, "approval-unknown-person",
-                f"{what}：{name} 不在 kesu.yaml 的 people 中或没有 login，无法核对",
-                f"{what_en}: {name} is not in kesu.yaml people or has no login, so it cannot "
-                "be verified",
-                f"在 kesu.yaml 的 people 中加上 {name} 的 login 与 roles: [{role}]。",
-                f"Add {name} with login and roles: [{role}] to people in kesu.yaml.",
-            ))  # fmt: skip
+            diags.append(
+                _diag(
+                    c,
+                    "approval-unknown-person",
+                    f"{what}：{name} 不在 kesu.yaml 的 people 中或没有 login，无法核对",
+                    f"{what_en}: {name} is not in kesu.yaml people or has no login, so it cannot "
+                    "be verified",
+                    f"在 kesu.yaml 的 people 中加上 {name} 的 login 与 roles: [{role}]。",
+                    f"Add {name} with login and roles: [{role}] to people in kesu.yaml.",
+                )
+            )
             continue
         if role not in person.roles:
-            diags.append(_diag(
-                c, "approval-role",
-                f"{what}：{name}（@{person.login}）没有 {role} 角色",
-                f"{what_en}: {name} (@{person.login}) does not have the {role} role",
-                f"{name} 的角色：{', '.join(person.roles) or '（无）'}；由有该角色的人审批。",
-                f"{name}'s roles: {', '.join(person.roles) or '(none)'}; ask someone with it.",
-            ))  # fmt: skip
+            diags.append(
+                _diag(
+                    c,
+                    "approval-role",
+                    f"{what}：{name}（@{person.login}）没有 {role} 角色",
+                    f"{what_en}: {name} (@{person.login}) does not have the {role} role",
+                    f"{name} 的角色：{', '.join(person.roles) or '（无）'}；由有该角色的人审批。",
+                    f"{name}'s roles: {', '.join(person.roles) or '(none)'}; ask someone with it.",
+                )
+            )
             continue
         want = _STATE.get(decision, "APPROVED")
         review = standing.get(person.login.casefold())
@@ -258,25 +264,31 @@ def verify(
         if review is None or review.state != want:
             now = f"（目前：{review.state}）" if review else ""
             now_en = f" (now: {review.state})" if review else ""
-            diags.append(_diag(
-                c, "approval-unreviewed",
-                f"{what}：PR #{pull.number} 上没有 @{person.login} 的{verb_zh}评审{now}",
-                f"{what_en}: PR #{pull.number} has no {want} review by @{person.login}{now_en}",
-                f"请 @{person.login} 在 PR 的 Files changed → Review changes 中提交{verb_zh}。",
-                f"Ask @{person.login} to submit a review ({want}) under Files changed → "
-                "Review changes.",
-            ))  # fmt: skip
+            diags.append(
+                _diag(
+                    c,
+                    "approval-unreviewed",
+                    f"{what}：PR #{pull.number} 上没有 @{person.login} 的{verb_zh}评审{now}",
+                    f"{what_en}: PR #{pull.number} has no {want} review by @{person.login}{now_en}",
+                    f"请 @{person.login} 在 PR 的 Files changed → Review changes 中提交{verb_zh}。",
+                    f"Ask @{person.login} to submit a review ({want}) under Files changed → "
+                    "Review changes.",
+                )
+            )
             continue
         if review.commit_id != pull.head_sha:
-            diags.append(_diag(
-                c, "approval-stale",
-                f"{what}：@{person.login} 的评审针对较早的提交 {str(review.commit_id)[:7]}，"
-                f"之后 PR 又有改动（当前 {pull.head_sha[:7]}）",
-                f"{what_en}: @{person.login} reviewed the older commit "
-                f"{str(review.commit_id)[:7]}; the PR changed since (now {pull.head_sha[:7]})",
-                f"请 @{person.login} 对最新提交重新评审。",
-                f"Ask @{person.login} to review the latest commit again.",
-            ))  # fmt: skip
+            diags.append(
+                _diag(
+                    c,
+                    "approval-stale",
+                    f"{what}：@{person.login} 的评审针对较早的提交 {str(review.commit_id)[:7]}，"
+                    f"之后 PR 又有改动（当前 {pull.head_sha[:7]}）",
+                    f"{what_en}: @{person.login} reviewed the older commit "
+                    f"{str(review.commit_id)[:7]}; the PR changed since (now {pull.head_sha[:7]})",
+                    f"请 @{person.login} 对最新提交重新评审。",
+                    f"Ask @{person.login} to review the latest commit again.",
+                )
+            )
             continue
         proven.append(f"{what_en} ↔ @{person.login} {review.state} {review.submitted_at}")
     return diags, proven

@@ -107,11 +107,7 @@ def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diag
         if not lf.diagnostics and verdicts.passed(RECORD_CHECK, lf.digest, key):
             schema_ok.append((lf, True))
             continue
-        errs = (
-            []
-            if fast_ok(lf.data)
-            else list(_schema_diagnostics(lf))
-        )
+        errs = [] if fast_ok(lf.data) else list(_schema_diagnostics(lf))
         diags.extend(errs)
         if not errs:
             schema_ok.append((lf, False))

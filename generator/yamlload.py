@@ -69,6 +69,7 @@ _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uf
 _CJK = re.compile("[\u4e00-\u9fff]")
 _MISSING: Any = object()
 
+
 class YamlProblem(yaml.YAMLError):
     """A rule of this loader was broken; ``load_yaml_*`` turn it into a Diagnostic."""
 
@@ -89,8 +90,13 @@ class Loaded:
     """The decoded text (BOM removed), for :func:`locate`; None when it could not be decoded."""
 
 
-def _diag(file: str, code: str, pos: tuple[int | None, int | None] = (None, None),
-          field: str = "", **fill: Any) -> Diagnostic:  # fmt: skip
+def _diag(
+    file: str,
+    code: str,
+    pos: tuple[int | None, int | None] = (None, None),
+    field: str = "",
+    **fill: Any,
+) -> Diagnostic:
     """``code`` is a key of TEXT: the diagnostic code, optionally with a /variant."""
     zh, en, hint_zh, hint_en = (s.format(**fill) for s in TEXT[code])
     return Diagnostic(file, code.split("/")[0], zh, en, pos[0], pos[1], field, hint_zh, hint_en)
@@ -136,8 +142,9 @@ def _tagged(ev: ScalarEvent, tag: str, stack: list[_Frame]) -> Any:
     if tag == _TAGS[float] and type(value) is int:
         value = float(value)
     if _TAGS[type(value)] != tag:
-        raise YamlProblem("yaml-tag/value", ev.start_mark, _field(stack), tag=_short(tag),
-                          value=_clip(ev.value))  # fmt: skip
+        raise YamlProblem(
+            "yaml-tag/value", ev.start_mark, _field(stack), tag=_short(tag), value=_clip(ev.value)
+        )
     return value
 
 
@@ -204,12 +211,19 @@ def _build(loader: Any) -> Any:
             top.key = _MISSING
         elif type(value) is not str:
             shown = "…" if type(value) in (list, dict) else yaml.safe_dump(value).split("\n")[0]
-            raise YamlProblem("yaml-key-type", mark, _field(stack), key=_clip(shown),
-                              line=mark.line + 1)  # fmt: skip
+            raise YamlProblem(
+                "yaml-key-type", mark, _field(stack), key=_clip(shown), line=mark.line + 1
+            )
         elif value in top.lines:
             line, first = mark.line + 1, top.lines[value]
-            raise YamlProblem("yaml-duplicate-key", mark, _field(stack, value), key=_clip(value),
-                              first=first, line=line)  # fmt: skip
+            raise YamlProblem(
+                "yaml-duplicate-key",
+                mark,
+                _field(stack, value),
+                key=_clip(value),
+                first=first,
+                line=line,
+            )
         else:
             top.key = value
             top.lines[value] = mark.line + 1
@@ -249,8 +263,12 @@ def _text_pos(text: str, i: int) -> tuple[int, int]:
 
 def _decode(raw: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
     """The UTF-8 text without BOM, or why the bytes are not a UTF-8 text file."""
-    for bom, enc in ((b"\xff\xfe\0\0", "UTF-32"), (b"\0\0\xfe\xff", "UTF-32"),
-                     (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):  # fmt: skip
+    for bom, enc in (
+        (b"\xff\xfe\0\0", "UTF-32"),
+        (b"\0\0\xfe\xff", "UTF-32"),
+        (b"\xff\xfe", "UTF-16"),
+        (b"\xfe\xff", "UTF-16"),
+    ):
         if raw.startswith(bom):
             return None, _diag(file, "file-encoding/bom", (1, 1), enc=enc)
     raw = raw.removeprefix(b"\xef\xbb\xbf")  # Notepad writes a UTF-8 BOM: harmless, accepted

@@ -33,7 +33,9 @@ def _files(out: Path) -> dict[str, bytes]:
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in out.rglob("*")
-        if p.is_file() and p.name not in (MARKER, TITLES) and not p.name.startswith("search_index")
+        if p.is_file()
+        and p.name not in (MARKER, TITLES)
+        and not p.name.startswith("search_index")
         and p.suffix != ".xlsx"  # written with the time of writing (a known limit)
     }
 
@@ -61,7 +63,8 @@ def test_incremental_build_equals_a_full_build(repo: Path, tmp_path: Path) -> No
     records = sorted((repo / "records").glob("*.yaml"))
     changed, removed = records[0], records[-1]
     changed.write_text(
-        changed.read_text(encoding="utf-8") + "notes: 客户来电，要求补充对策说明。\n", encoding="utf-8"
+        changed.read_text(encoding="utf-8") + "notes: 客户来电，要求补充对策说明。\n",
+        encoding="utf-8",
     )
     removed.unlink()
 

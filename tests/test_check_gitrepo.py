@@ -32,8 +32,11 @@ class PlayRepo:
         self.root, self.capsys = root, capsys
         root.mkdir(parents=True, exist_ok=True)
         self.git("init", "-q", "-b", "main")
-        for key, value in (("user.name", "QE"), ("user.email", "qe@example.com"),
-                           ("commit.gpgsign", "false")):  # fmt: skip
+        for key, value in (
+            ("user.name", "QE"),
+            ("user.email", "qe@example.com"),
+            ("commit.gpgsign", "false"),
+        ):
             self.git("config", key, value)
         shutil.copy(CASE / "kesu.yaml", root / "kesu.yaml")
         shutil.copytree(CASE / "records", root / "records")
@@ -75,8 +78,9 @@ class PlayRepo:
 
     def check(self, base: str = "main", *extra: str) -> tuple[int, dict[str, Any]]:
         """``kesu check`` as JSON: (exit code, document)."""
-        code, out, err = self.run("check", "--base", base, "--as-of", AS_OF, "--format", "json",
-                                  *extra)  # fmt: skip
+        code, out, err = self.run(
+            "check", "--base", base, "--as-of", AS_OF, "--format", "json", *extra
+        )
         assert code in (0, 1), err
         doc: dict[str, Any] = json.loads(out)
         return code, doc
@@ -91,16 +95,18 @@ def codes(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
     }
 
 
-def make_repo(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-              monkeypatch: pytest.MonkeyPatch) -> PlayRepo:  # fmt: skip
+def make_repo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> PlayRepo:
     """The body of each module's ``repo`` fixture."""
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     return PlayRepo(tmp_path / "records-repo", capsys)
 
 
 @pytest.fixture
-def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-         monkeypatch: pytest.MonkeyPatch) -> PlayRepo:  # fmt: skip
+def repo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> PlayRepo:
     return make_repo(tmp_path, capsys, monkeypatch)
 
 
@@ -144,8 +150,9 @@ def test_unknown_ref_is_a_usage_error(repo: PlayRepo) -> None:
     assert "Traceback" not in err
 
 
-def test_not_a_git_repository_is_a_usage_error(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_not_a_git_repository_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     shutil.copytree(CASE / "records", tmp_path / "records")
     code = main(["-C", str(tmp_path), "check", "--base", "main"])
     err = capsys.readouterr().err

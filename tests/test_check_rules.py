@@ -14,13 +14,19 @@ import pytest
 
 from tests.test_check_gitrepo import PlayRepo, codes, make_repo
 
-GM = {"role": "gm", "name": "钱志远", "date": "2025-02-21", "decision": "approved",
-      "subject": "closure"}  # fmt: skip
+GM = {
+    "role": "gm",
+    "name": "钱志远",
+    "date": "2025-02-21",
+    "decision": "approved",
+    "subject": "closure",
+}
 
 
 @pytest.fixture
-def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-         monkeypatch: pytest.MonkeyPatch) -> PlayRepo:  # fmt: skip
+def repo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> PlayRepo:
     return make_repo(tmp_path, capsys, monkeypatch)
 
 
@@ -30,8 +36,11 @@ def _messages(doc: dict[str, Any], code: str) -> list[str]:
 
 def _close(d: dict[str, Any], approve: bool = True) -> None:
     d["status"] = "closed"
-    d["d8_closure"] = {"closed_at": "2025-02-21 16:00", "final_report_at": "2025-01-16 17:30",
-                       "customer_accepted": True}  # fmt: skip
+    d["d8_closure"] = {
+        "closed_at": "2025-02-21 16:00",
+        "final_report_at": "2025-01-16 17:30",
+        "customer_accepted": True,
+    }
     if approve:
         d["approvals"].append(dict(GM))
 
@@ -53,8 +62,13 @@ def test_deleting_a_record_is_refused(repo: PlayRepo) -> None:
 
 def test_cancelling_instead_of_deleting_passes(repo: PlayRepo) -> None:
     repo.branch("pr")
-    repo.edit("KS-2025-0003", lambda d: d.update(status="cancelled", cancellation={
-        "reason": "客户确认为误用，撤回投诉", "at": "2025-02-20", "by": "赵敏"}))  # fmt: skip
+    repo.edit(
+        "KS-2025-0003",
+        lambda d: d.update(
+            status="cancelled",
+            cancellation={"reason": "客户确认为误用，撤回投诉", "at": "2025-02-20", "by": "赵敏"},
+        ),
+    )
     assert repo.check() == (0, repo.check()[1])
     assert repo.check()[1]["changed"] == ["records/KS-2025-0003.yaml"]
 
@@ -81,8 +95,10 @@ def test_changing_the_id_is_refused(repo: PlayRepo) -> None:
     code, doc = repo.check()
     assert code == 1
     assert ("KS-2025-0003", "change-immutable", "id") in codes(doc)
-    assert any("The id cannot change after the first merge: it was 'KS-2025-0003'" in m
-               for m in _messages(doc, "change-immutable"))  # fmt: skip
+    assert any(
+        "The id cannot change after the first merge: it was 'KS-2025-0003'" in m
+        for m in _messages(doc, "change-immutable")
+    )
 
 
 def test_received_time_and_customer_are_fixed(repo: PlayRepo) -> None:
@@ -95,14 +111,18 @@ def test_received_time_and_customer_are_fixed(repo: PlayRepo) -> None:
     repo.edit("KS-2025-0003", edit)
     code, doc = repo.check()
     assert code == 1
-    assert {("KS-2025-0003", "change-immutable", "received_at"),
-            ("KS-2025-0003", "change-immutable", "customer.company")} <= codes(doc)  # fmt: skip
+    assert {
+        ("KS-2025-0003", "change-immutable", "received_at"),
+        ("KS-2025-0003", "change-immutable", "customer.company"),
+    } <= codes(doc)
 
 
 def test_editing_other_fields_of_an_open_record_passes(repo: PlayRepo) -> None:
     repo.branch("pr")
-    repo.edit("KS-2025-0003", lambda d: d.update(title="星辰通信 SSD 开机不识别（2 台）",
-                                                 demands="一周内给出分析报告"))  # fmt: skip
+    repo.edit(
+        "KS-2025-0003",
+        lambda d: d.update(title="星辰通信 SSD 开机不识别（2 台）", demands="一周内给出分析报告"),
+    )
     code, doc = repo.check()
     assert (code, codes(doc)) == (0, set())
 
@@ -124,10 +144,18 @@ def test_changing_a_closed_record_is_refused(repo: PlayRepo) -> None:
 def test_reopening_as_a_new_record_passes(repo: PlayRepo) -> None:
     repo.branch("pr")
     repo.edit("KS-2025-0001", lambda d: d["d8_closure"].update(archived_at="2025-02-28"))
-    reopened = {k: v for k, v in repo.load("KS-2025-0003").items()
-                if k not in ("d0_emergency", "responsibility")}  # fmt: skip
-    reopened.update(id="KS-2025-0001-1", reopen_of="KS-2025-0001", received_at="2025-02-25 09:00",
-                    reopen_reason="客户反馈 2503 批次仍有退针", customer={"company": "恒力工控设备有限公司"})  # fmt: skip
+    reopened = {
+        k: v
+        for k, v in repo.load("KS-2025-0003").items()
+        if k not in ("d0_emergency", "responsibility")
+    }
+    reopened.update(
+        id="KS-2025-0001-1",
+        reopen_of="KS-2025-0001",
+        received_at="2025-02-25 09:00",
+        reopen_reason="客户反馈 2503 批次仍有退针",
+        customer={"company": "恒力工控设备有限公司"},
+    )
     repo.save("KS-2025-0001-1", reopened)
     code, doc = repo.check()
     assert (code, codes(doc)) == (0, set())
@@ -136,8 +164,15 @@ def test_reopening_as_a_new_record_passes(repo: PlayRepo) -> None:
 def test_leaving_closed_by_the_policys_rule_passes(repo: PlayRepo) -> None:
     # preset 002: when the GM does not confirm closure the record goes back to analysis
     repo.branch("pr")
-    repo.edit("KS-2025-0001", lambda d: (d.update(status="analysis"), d["approvals"].append(
-        {**GM, "date": "2025-02-27", "decision": "rejected", "comment": "效果验证批次不足"})))  # fmt: skip
+    repo.edit(
+        "KS-2025-0001",
+        lambda d: (
+            d.update(status="analysis"),
+            d["approvals"].append(
+                {**GM, "date": "2025-02-27", "decision": "rejected", "comment": "效果验证批次不足"}
+            ),
+        ),
+    )
     code, doc = repo.check()
     assert (code, codes(doc)) == (0, set())
 
@@ -158,11 +193,17 @@ def test_moving_the_status_back_is_refused(repo: PlayRepo) -> None:
 
 def test_advancing_with_the_stage_complete_passes(repo: PlayRepo) -> None:
     repo.branch("pr")
-    repo.edit("KS-2025-0003", lambda d: d.update(
-        status="containment",
-        d1_team={"leader": {"name": "王磊", "department": "品质部"},
-                 "members": [{"name": "赵敏", "department": "品质部"}]},
-        d2_problem={"summary": "SSD-SA512-25 开机不识别，2 台。"}))  # fmt: skip
+    repo.edit(
+        "KS-2025-0003",
+        lambda d: d.update(
+            status="containment",
+            d1_team={
+                "leader": {"name": "王磊", "department": "品质部"},
+                "members": [{"name": "赵敏", "department": "品质部"}],
+            },
+            d2_problem={"summary": "SSD-SA512-25 开机不识别，2 台。"},
+        ),
+    )
     code, doc = repo.check()
     assert (code, codes(doc)) == (0, set())
 
@@ -173,8 +214,13 @@ def test_skipping_stages_is_refused_for_what_is_missing(repo: PlayRepo) -> None:
     code, doc = repo.check()
     assert code == 1
     missing = {f for name, c, f in codes(doc) if name == "KS-2025-0003" and c.startswith("stage-")}
-    assert {"d1_team.leader.name", "d2_problem.summary", "d3_containment.actions",
-            "d4_root_cause.occurrence", "d5_actions.actions"} <= missing  # fmt: skip
+    assert {
+        "d1_team.leader.name",
+        "d2_problem.summary",
+        "d3_containment.actions",
+        "d4_root_cause.occurrence",
+        "d5_actions.actions",
+    } <= missing
 
 
 def test_closure_without_the_gms_approval_is_refused(repo: PlayRepo) -> None:
@@ -195,8 +241,9 @@ def test_closure_with_the_gms_approval_passes(repo: PlayRepo) -> None:
     code, doc = repo.check()
     assert (code, codes(doc)) == (0, set())
     (need,) = doc["approvals_needed"]
-    assert need["message_zh"] == ("关闭 KS-2025-0002 需要 总经理 (gm) 审批（closure）— "
-                                  "已记录：钱志远 2025-02-21 approved")  # fmt: skip
+    assert need["message_zh"] == (
+        "关闭 KS-2025-0002 需要 总经理 (gm) 审批（closure）— 已记录：钱志远 2025-02-21 approved"
+    )
 
 
 # ------------------------------------------------------------------ deadlines and extensions
@@ -215,10 +262,21 @@ def test_silent_customer_deadline_extension_is_refused(repo: PlayRepo) -> None:
 
 def test_recorded_extension_passes(repo: PlayRepo) -> None:
     repo.branch("pr")
-    repo.edit("KS-2025-0002", lambda d: d.update(
-        customer_deadline="2025-01-27 18:00",
-        extensions=[{"milestone": "customer_deadline", "new_due": "2025-01-27 18:00",
-                     "reason": "客户同意延期一周", "approved_by": "王芳", "approved_at": "2025-01-19"}]))  # fmt: skip
+    repo.edit(
+        "KS-2025-0002",
+        lambda d: d.update(
+            customer_deadline="2025-01-27 18:00",
+            extensions=[
+                {
+                    "milestone": "customer_deadline",
+                    "new_due": "2025-01-27 18:00",
+                    "reason": "客户同意延期一周",
+                    "approved_by": "王芳",
+                    "approved_at": "2025-01-19",
+                }
+            ],
+        ),
+    )
     code, doc = repo.check()
     assert (code, codes(doc)) == (0, set())
 
@@ -229,9 +287,20 @@ def test_an_actions_due_moved_later_needs_an_extension(repo: PlayRepo) -> None:
     _code, doc = repo.check()
     assert ("KS-2025-0002", "change-deadline", "d5_actions.actions[2].due") in codes(doc)
     assert "milestone: p3" in _messages(doc, "change-deadline")[0]
-    repo.edit("KS-2025-0002", lambda d: d.update(extensions=[{
-        "milestone": "p3", "new_due": "2025-01-29 23:59", "reason": "设备改造排期",
-        "approved_by": "周建华", "approved_at": "2025-01-21"}]))  # fmt: skip
+    repo.edit(
+        "KS-2025-0002",
+        lambda d: d.update(
+            extensions=[
+                {
+                    "milestone": "p3",
+                    "new_due": "2025-01-29 23:59",
+                    "reason": "设备改造排期",
+                    "approved_by": "周建华",
+                    "approved_at": "2025-01-21",
+                }
+            ]
+        ),
+    )
     code, doc = repo.check()
     assert (code, codes(doc)) == (0, set())
 
@@ -255,26 +324,44 @@ def test_removing_an_approval_is_refused(repo: PlayRepo) -> None:
     assert code == 1
     assert ("KS-2025-0002", "change-approvals-edited", "approvals[0]") in codes(doc)
     msgs = _messages(doc, "change-approvals-edited")
-    assert any("The merged approval approvals[0] (manager reply 吴强 2025-01-16) was edited" in m
-               for m in msgs)  # fmt: skip
+    assert any(
+        "The merged approval approvals[0] (manager reply 吴强 2025-01-16) was edited" in m
+        for m in msgs
+    )
     # a closed record: frozen first, so the closure rule speaks
     assert ("KS-2025-0001", "change-closed", "approvals") in codes(doc)
 
 
 def test_appending_an_approval_passes(repo: PlayRepo) -> None:
     repo.branch("pr")
-    repo.edit("KS-2025-0002", lambda d: d["approvals"].append(
-        {"role": "quality_manager", "name": "周建华", "date": "2025-02-01",
-         "decision": "approved", "subject": "other", "comment": "同意效果验证方案"}))  # fmt: skip
+    repo.edit(
+        "KS-2025-0002",
+        lambda d: d["approvals"].append(
+            {
+                "role": "quality_manager",
+                "name": "周建华",
+                "date": "2025-02-01",
+                "decision": "approved",
+                "subject": "other",
+                "comment": "同意效果验证方案",
+            }
+        ),
+    )
     code, doc = repo.check()
     assert (code, codes(doc)) == (0, set())
 
 
 def test_editing_a_merged_extension_is_refused(repo: PlayRepo) -> None:
-    ext = {"milestone": "customer_deadline", "new_due": "2025-01-27 18:00", "reason": "客户同意",
-           "approved_by": "王芳", "approved_at": "2025-01-19"}  # fmt: skip
-    repo.edit("KS-2025-0002", lambda d: d.update(customer_deadline="2025-01-27 18:00",
-                                                 extensions=[ext]))  # fmt: skip
+    ext = {
+        "milestone": "customer_deadline",
+        "new_due": "2025-01-27 18:00",
+        "reason": "客户同意",
+        "approved_by": "王芳",
+        "approved_at": "2025-01-19",
+    }
+    repo.edit(
+        "KS-2025-0002", lambda d: d.update(customer_deadline="2025-01-27 18:00", extensions=[ext])
+    )
     repo.commit("extension merged")
     repo.branch("pr")
     repo.edit("KS-2025-0002", lambda d: d["extensions"][0].update(reason="内部排期"))
@@ -283,17 +370,25 @@ def test_editing_a_merged_extension_is_refused(repo: PlayRepo) -> None:
 
 
 def test_moving_a_merged_extension_later_is_called_an_edit(repo: PlayRepo) -> None:
-    ext = {"milestone": "customer_deadline", "new_due": "2025-01-27 18:00", "reason": "客户同意",
-           "approved_by": "王芳", "approved_at": "2025-01-19"}  # fmt: skip
-    repo.edit("KS-2025-0002", lambda d: d.update(customer_deadline="2025-01-27 18:00",
-                                                 extensions=[ext]))  # fmt: skip
+    ext = {
+        "milestone": "customer_deadline",
+        "new_due": "2025-01-27 18:00",
+        "reason": "客户同意",
+        "approved_by": "王芳",
+        "approved_at": "2025-01-19",
+    }
+    repo.edit(
+        "KS-2025-0002", lambda d: d.update(customer_deadline="2025-01-27 18:00", extensions=[ext])
+    )
     repo.commit("extension merged")
     repo.branch("pr")
     repo.edit("KS-2025-0002", lambda d: d["extensions"][0].update(new_due="2025-02-03 18:00"))
     _code, doc = repo.check()
     assert ("KS-2025-0002", "change-extensions-edited", "extensions[0]") in codes(doc)
-    assert all("was edited" in m and "was removed" not in m
-               for m in _messages(doc, "change-extensions-edited"))  # fmt: skip
+    assert all(
+        "was edited" in m and "was removed" not in m
+        for m in _messages(doc, "change-extensions-edited")
+    )
 
 
 # ------------------------------------------------------------------ dates in the future
@@ -301,20 +396,33 @@ def test_moving_a_merged_extension_later_is_called_an_edit(repo: PlayRepo) -> No
 
 def test_future_dates_are_refused(repo: PlayRepo) -> None:
     repo.branch("pr")
-    repo.edit("KS-2025-0003", lambda d: d["d0_emergency"]["actions"][0].update(
-        done_at="2025-03-05", status="done"))  # fmt: skip
+    repo.edit(
+        "KS-2025-0003",
+        lambda d: d["d0_emergency"]["actions"][0].update(done_at="2025-03-05", status="done"),
+    )
     _code, doc = repo.check()
     assert ("KS-2025-0003", "date-future", "d0_emergency.actions[0].done_at") in codes(doc)
     (msg,) = _messages(doc, "date-future")
-    assert msg.startswith("d0_emergency.actions[0].done_at is in the future: 2025-03-05 "
-                          "(now is 2025-03-01 12:00)")  # fmt: skip
+    assert msg.startswith(
+        "d0_emergency.actions[0].done_at is in the future: 2025-03-05 (now is 2025-03-01 12:00)"
+    )
 
 
 def test_planned_dates_may_lie_ahead_and_today_is_not_future(repo: PlayRepo) -> None:
     repo.branch("pr")
-    repo.edit("KS-2025-0003", lambda d: d["d0_emergency"]["actions"].append(
-        {"id": "E2", "description": "通知销售暂停发货", "owner": "冯涛", "due": "2025-03-10",
-         "done_at": "2025-03-01", "status": "done"}))  # fmt: skip
+    repo.edit(
+        "KS-2025-0003",
+        lambda d: d["d0_emergency"]["actions"].append(
+            {
+                "id": "E2",
+                "description": "通知销售暂停发货",
+                "owner": "冯涛",
+                "due": "2025-03-10",
+                "done_at": "2025-03-01",
+                "status": "done",
+            }
+        ),
+    )
     code, doc = repo.check()
     assert (code, codes(doc)) == (0, set())
 

@@ -80,8 +80,11 @@ def _changed(records: tuple[Record, ...]) -> dict[str, dict[str, Any]]:
     reopened = {r.data["reopen_of"] for r in records if "reopen_of" in r.data}
     reopen = next(r for r in records if "reopen_of" in r.data)
     original = next(r for r in records if r.id in reopened)
-    closed = next(r for r in records if r.data["status"] == "closed" and r.id not in reopened
-                  and r.data["problem_key"] != busy)  # fmt: skip
+    closed = next(
+        r
+        for r in records
+        if r.data["status"] == "closed" and r.id not in reopened and r.data["problem_key"] != busy
+    )
     lone = next(r for r in records if by_key[r.data["problem_key"]] == 1)
     other_customer = next(r for r in records if r.data["customer"] != pool[-1].data["customer"])
 
@@ -95,8 +98,12 @@ def _changed(records: tuple[Record, ...]) -> dict[str, dict[str, Any]]:
     edit(lone, lambda d: d.update(problem_key=busy))
     edit(pool[len(pool) // 2], lambda d: d.update(problem_key=second))
     # earlier in time: another window of the same key
-    edit(pool[-1], lambda d: d.update(received_at="2024-02-01 09:00",
-                                      customer=other_customer.data["customer"]))  # fmt: skip
+    edit(
+        pool[-1],
+        lambda d: d.update(
+            received_at="2024-02-01 09:00", customer=other_customer.data["customer"]
+        ),
+    )
     # a reopening and its original: the grade is inherited, the original is not counted
     edit(reopen, lambda d: d.update(problem_key=busy))
     edit(original, lambda d: d.update(status="cancelled"))
@@ -120,9 +127,16 @@ def _results(records: list[Record], policy: Policy, ids: set[str]) -> dict[str, 
     return {rid: computed[rid] for rid in sorted(ids)}
 
 
-@pytest.mark.parametrize(("preset", "basis"), [
-    ("000", None), ("000", "final"), ("001", None), ("002", None), ("002", "final"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("preset", "basis"),
+    [
+        ("000", None),
+        ("000", "final"),
+        ("001", None),
+        ("002", None),
+        ("002", "final"),
+    ],
+)
 def test_scope_gives_the_changed_records_their_full_results(preset: str, basis: str | None) -> None:
     records = _records()
     base = _changed(records)
@@ -157,8 +171,7 @@ def test_scope_follows_the_history_under_final_basis() -> None:
     base = _changed(records)
     everything = _base_set(records, base)
     fact = dependency_scope(everything, set(base), _policy("000"), CONFIG.tz)
-    final = dependency_scope(everything, set(base), _policy("000", "final"),
-                                          CONFIG.tz)  # fmt: skip
+    final = dependency_scope(everything, set(base), _policy("000", "final"), CONFIG.tz)
     assert {r.id for r in fact} < {r.id for r in final}
 
 
@@ -167,13 +180,18 @@ def test_scope_knows_which_closed_records_are_reopened_already() -> None:
     that reopening's own key."""
     records = list(_records())
     by_id = {r.id: r for r in records}
-    reopening = next(r for r in records if "reopen_of" in r.data
-                     and by_id[r.data["reopen_of"]].data["status"] == "closed")  # fmt: skip
+    reopening = next(
+        r
+        for r in records
+        if "reopen_of" in r.data and by_id[r.data["reopen_of"]].data["status"] == "closed"
+    )
     original = by_id[reopening.data["reopen_of"]]
     moved = Record(reopening.id, reopening.path, {**reopening.data, "problem_key": "其他/x/y"})
     records[records.index(reopening)] = moved
-    later = max((r for r in records if r.data["status"] != "cancelled" and "reopen_of" not in r.data),
-                key=lambda r: str(r.data["received_at"]))  # fmt: skip
+    later = max(
+        (r for r in records if r.data["status"] != "cancelled" and "reopen_of" not in r.data),
+        key=lambda r: str(r.data["received_at"]),
+    )
     base = {later.id: {**later.data, "problem_key": original.data["problem_key"]}}
     everything = _base_set(tuple(records), base)
     policy = _policy("001")
@@ -197,16 +215,16 @@ def test_scope_takes_every_record_of_a_duplicated_id() -> None:
     scope = dependency_scope(everything, {records[5].id}, policy, CONFIG.tz)
     assert twin in scope
     assert records[5] in scope
-    assert _results(scope, policy, {records[5].id}) == _results(everything, policy,
-                                                                {records[5].id})  # fmt: skip
+    assert _results(scope, policy, {records[5].id}) == _results(everything, policy, {records[5].id})
 
 
 # ------------------------------------------------------------------ the base side
 
 
 @pytest.fixture
-def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-         monkeypatch: pytest.MonkeyPatch) -> PlayRepo:  # fmt: skip
+def repo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> PlayRepo:
     return make_repo(tmp_path, capsys, monkeypatch)
 
 
@@ -278,8 +296,10 @@ def test_ls_tree_listing_names_what_the_tree_walk_names(repo: PlayRepo) -> None:
     git_repo = open_repo(repo.root)
     commit = git_repo.commit("HEAD")
     for shown, prefix in (("records", "records"), ("./records/", "records"), (".", "")):
-        walked = {d: b.hexsha for d, b in record_blobs(commit, PurePosixPath(prefix),
-                                                        PurePosixPath(shown))}  # fmt: skip
+        walked = {
+            d: b.hexsha
+            for d, b in record_blobs(commit, PurePosixPath(prefix), PurePosixPath(shown))
+        }
         listed = tree_blobs(git_repo, commit.hexsha, PurePosixPath(prefix), PurePosixPath(shown))
         assert listed == walked
         assert len(listed) >= 7
@@ -289,8 +309,9 @@ def test_worktree_is_discover_with_validations_text(repo: PlayRepo) -> None:
     _odd_tree(repo)
     root = repo.root
     paths, _ = discover([root / "records"], root)
-    texts = {display_path(p, root): p.read_bytes().removeprefix(b"\xef\xbb\xbf").decode()
-             for p in paths}  # fmt: skip
+    texts = {
+        display_path(p, root): p.read_bytes().removeprefix(b"\xef\xbb\xbf").decode() for p in paths
+    }
     files = worktree(root / "records", root, texts)
     assert [f.path for f in files] == paths
     assert [f.display for f in files] == [display_path(p, root) for p in paths]
@@ -308,8 +329,9 @@ def test_compare_worktree_agrees_with_compare(repo: PlayRepo) -> None:
     root = repo.root
     snapshot = read_base(root, "records", "main")
     paths, _ = discover([root / "records"], root)
-    texts = {display_path(p, root): p.read_bytes().removeprefix(b"\xef\xbb\xbf").decode()
-             for p in paths}  # fmt: skip
+    texts = {
+        display_path(p, root): p.read_bytes().removeprefix(b"\xef\xbb\xbf").decode() for p in paths
+    }
     new = compare_worktree(snapshot, worktree(root / "records", root, texts))
     old = compare(snapshot, paths, root)
 
@@ -324,8 +346,7 @@ def test_compare_worktree_agrees_with_compare(repo: PlayRepo) -> None:
 
 def test_blob_sha_is_gits(repo: PlayRepo) -> None:
     raw = repo.path("KS-2025-0002").read_bytes()
-    proc = subprocess.run(["git", "hash-object", "--stdin"], input=raw, capture_output=True,
-                          cwd=repo.root, check=True)  # fmt: skip
+    proc = subprocess.run(
+        ["git", "hash-object", "--stdin"], input=raw, capture_output=True, cwd=repo.root, check=True
+    )
     assert blob_sha(raw) == proc.stdout.decode().strip()
-
-

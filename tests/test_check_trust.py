@@ -248,11 +248,23 @@ def test_the_approval_must_name_that_milestone_and_the_policys_role(repo: PlayRe
     def wrong(data: dict[str, Any]) -> None:
         _backdate(data)
         data["approvals"] = [
-            {"role": "qe", "name": "王磊", "date": "2025-02-21", "decision": "approved",
-             "subject": "extension", "milestone": "classification"},
-            {"role": "quality_manager", "name": "周建华", "date": "2025-02-21",
-             "decision": "approved", "subject": "extension", "milestone": "emergency_plan"},
-        ]  # fmt: skip
+            {
+                "role": "qe",
+                "name": "王磊",
+                "date": "2025-02-21",
+                "decision": "approved",
+                "subject": "extension",
+                "milestone": "classification",
+            },
+            {
+                "role": "quality_manager",
+                "name": "周建华",
+                "date": "2025-02-21",
+                "decision": "approved",
+                "subject": "extension",
+                "milestone": "emergency_plan",
+            },
+        ]
 
     repo.edit("KS-2025-0003", wrong)
     repo.commit("approvals that do not fit")
@@ -315,16 +327,25 @@ def test_imported_history_needs_the_import_approval(repo: PlayRepo) -> None:
     repo.branch("pr")
     record = repo.load("KS-2025-0001")
     record["id"] = "KS-2024-0101"
-    record["imported"] = {"source": "2024年客诉台账.xlsx", "row": "2024!A17",
-                          "imported_at": "2025-02-21"}  # fmt: skip
+    record["imported"] = {
+        "source": "2024年客诉台账.xlsx",
+        "row": "2024!A17",
+        "imported_at": "2025-02-21",
+    }
     repo.save("KS-2024-0101", record)
     repo.commit("import last year's ledger")
     code, doc = repo.check()
     assert code == 1
     assert ("KS-2024-0101", "import-unapproved", "imported") in codes(doc)
-    record["approvals"].append({"role": "quality_manager", "name": "周建华",
-                                "date": "2025-02-21", "decision": "approved",
-                                "subject": "import"})  # fmt: skip
+    record["approvals"].append(
+        {
+            "role": "quality_manager",
+            "name": "周建华",
+            "date": "2025-02-21",
+            "decision": "approved",
+            "subject": "import",
+        }
+    )
     repo.save("KS-2024-0101", record)
     repo.commit("approved")
     code, doc = repo.check()

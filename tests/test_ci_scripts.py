@@ -13,10 +13,16 @@ CI = REPO / ".ci"
 
 
 def _git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
-    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True,
-                          check=True, env=env).stdout.strip()  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    return subprocess.run(
+        ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -29,21 +35,40 @@ def test_the_preview_tree_is_the_base_with_the_heads_data_only(tmp_path: Path) -
     clone = tmp_path / "pr"
     clone.mkdir()
     _git(clone, "init", "-q", "-b", "main")
-    _write(clone, {"mkdocs.yml": "base\n", "site/hooks/h.py": "base\n",
-                   "records/KS-2026-0001.yaml": "old\n", "records/KS-2026-0002.yaml": "gone\n"})  # fmt: skip
+    _write(
+        clone,
+        {
+            "mkdocs.yml": "base\n",
+            "site/hooks/h.py": "base\n",
+            "records/KS-2026-0001.yaml": "old\n",
+            "records/KS-2026-0002.yaml": "gone\n",
+        },
+    )
     _git(clone, "add", "-A")
     _git(clone, "commit", "-qm", "base")
     base = _git(clone, "rev-parse", "HEAD")
-    _write(clone, {"mkdocs.yml": "EVIL\n", "site/hooks/h.py": "EVIL\n", "site/hooks/new.py": "x",
-                   "mkdocs.py": "EVIL", "records/KS-2026-0001.yaml": "new\n",
-                   "attachments/KS-2026-0001/a.pdf": "pdf"})  # fmt: skip
+    _write(
+        clone,
+        {
+            "mkdocs.yml": "EVIL\n",
+            "site/hooks/h.py": "EVIL\n",
+            "site/hooks/new.py": "x",
+            "mkdocs.py": "EVIL",
+            "records/KS-2026-0001.yaml": "new\n",
+            "attachments/KS-2026-0001/a.pdf": "pdf",
+        },
+    )
     (clone / "records" / "KS-2026-0002.yaml").unlink()
     _git(clone, "add", "-A")
     _git(clone, "commit", "-qm", "head")
     head = _git(clone, "rev-parse", "HEAD")
     out = tmp_path / "preview"
-    subprocess.run(["bash", str(CI / "preview-tree"), str(clone), base, head, str(out)],
-                   check=True, capture_output=True, cwd=tmp_path)  # fmt: skip
+    subprocess.run(
+        ["bash", str(CI / "preview-tree"), str(clone), base, head, str(out)],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
     assert (out / "mkdocs.yml").read_text(encoding="utf-8") == "base\n"
     assert (out / "site/hooks/h.py").read_text(encoding="utf-8") == "base\n"
     assert not (out / "site/hooks/new.py").exists() and not (out / "mkdocs.py").exists()
@@ -72,8 +97,12 @@ def test_install_kesu_takes_the_pin_or_the_checkout_never_editable(tmp_path: Pat
     kesu = tmp_path / "kesu"
     _write(kesu, {"requirements/constraints.txt": "", "pyproject.toml": ""})
     for checkout in (pinned, kesu):
-        subprocess.run(["bash", str(CI / "install-kesu"), str(checkout)], check=True, env=env,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["bash", str(CI / "install-kesu"), str(checkout)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
     first, _, second, _ = log.read_text(encoding="utf-8").splitlines()
     assert first.endswith("-c requirements/constraints.txt -r requirements/kesu.txt")
     assert second.endswith("-c requirements/constraints.txt .")
@@ -85,8 +114,9 @@ def test_the_engine_runs_without_the_repository_on_its_path(tmp_path: Path) -> N
     from generator.build import run_mkdocs
     from generator.config import load_config
 
-    (tmp_path / "mkdocs.py").write_text("raise SystemExit('planted module ran')\n",
-                                        encoding="utf-8")  # fmt: skip
+    (tmp_path / "mkdocs.py").write_text(
+        "raise SystemExit('planted module ran')\n", encoding="utf-8"
+    )
     (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
     config, _ = load_config(tmp_path)
     import io

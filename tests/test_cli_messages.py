@@ -24,11 +24,19 @@ def run(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("zh", "kesu show: --as-of 'yesterday' 不是有效的日期时间；请写 \"YYYY-MM-DD HH:MM\" 或 \"YYYY-MM-DD\"，如 \"2026-06-05 18:00\"\n"),
-        ("en", "kesu show: --as-of 'yesterday' is not a real date and time; write \"YYYY-MM-DD HH:MM\" or \"YYYY-MM-DD\", e.g. \"2026-06-05 18:00\"\n"),
+        (
+            "zh",
+            'kesu show: --as-of \'yesterday\' 不是有效的日期时间；请写 "YYYY-MM-DD HH:MM" 或 "YYYY-MM-DD"，如 "2026-06-05 18:00"\n',
+        ),
+        (
+            "en",
+            'kesu show: --as-of \'yesterday\' is not a real date and time; write "YYYY-MM-DD HH:MM" or "YYYY-MM-DD", e.g. "2026-06-05 18:00"\n',
+        ),
     ],
 )
-def test_bad_as_of(repo: Path, capsys: pytest.CaptureFixture[str], lang: str, expected: str) -> None:
+def test_bad_as_of(
+    repo: Path, capsys: pytest.CaptureFixture[str], lang: str, expected: str
+) -> None:
     code, _, err = run(repo, capsys, "--lang", lang, "show", "KS-2026-0101", "--as-of", "yesterday")
     assert (code, err) == (2, expected)
 
@@ -43,14 +51,18 @@ def test_show_unknown_record(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert (code, err) == (2, "kesu show: no record KS-2026-9999 in records/\n")
 
 
-def test_validate_missing_path_is_a_usage_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_missing_path_is_a_usage_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(repo, capsys, "validate", str(repo / "records" / "NOPE.yaml"))
     assert code == 2 and out == ""
     assert err.startswith("kesu validate: 没有这个文件或目录：")
 
 
-def test_config_typo_names_line_and_suggestion(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (repo / "kesu.yaml").write_text("preset: \"000\"\nlangauge: en\n", encoding="utf-8")
+def test_config_typo_names_line_and_suggestion(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "kesu.yaml").write_text('preset: "000"\nlangauge: en\n', encoding="utf-8")
     code, _, err = run(repo, capsys, "--lang", "en", "validate")
     assert code == 2
     assert err.splitlines()[:2] == [
@@ -63,18 +75,24 @@ def test_config_unknown_time_zone(repo: Path, capsys: pytest.CaptureFixture[str]
     (repo / "kesu.yaml").write_text("timezone: Mars/Base\n", encoding="utf-8")
     code, _, err = run(repo, capsys, "--lang", "en", "validate")
     assert code == 2
-    assert err.splitlines()[0] == "kesu.yaml:1:11: error [config-value] timezone: Unknown time zone 'Mars/Base'"
+    assert (
+        err.splitlines()[0]
+        == "kesu.yaml:1:11: error [config-value] timezone: Unknown time zone 'Mars/Base'"
+    )
 
 
 def test_config_unknown_preset(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (repo / "kesu.yaml").write_text("preset: \"009\"\n", encoding="utf-8")
+    (repo / "kesu.yaml").write_text('preset: "009"\n', encoding="utf-8")
     code, out, err = run(repo, capsys, "validate")
     assert code in (1, 2) and "009" in out + err and "Traceback" not in out + err
 
 
 def test_too_short_is_not_called_empty(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rec = repo / "records" / "KS-2026-0101.yaml"
-    rec.write_text(rec.read_text(encoding="utf-8").replace("title: 蓝海家电 电源适配器外壳开裂", "title: t"), encoding="utf-8")
+    rec.write_text(
+        rec.read_text(encoding="utf-8").replace("title: 蓝海家电 电源适配器外壳开裂", "title: t"),
+        encoding="utf-8",
+    )
     code, out, _ = run(repo, capsys, "--lang", "en", "validate")
     assert code == 1 and "title: Too short: at least 2 characters" in out
 

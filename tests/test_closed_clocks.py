@@ -32,10 +32,17 @@ def compute(extra: dict[str, object]) -> dict[str, Any]:
     policy, diags = load_policy(config)
     assert policy is not None and not diags
     data = {**BASE, "facts": {"line_stop": True}, **extra}
-    result = compute_all([Record("KS-2026-0101", "records/KS-2026-0101.yaml", data)], policy,
-                         make_calendar(config), AS_OF)["KS-2026-0101"]
-    return {"overdue": result.overdue, "next_due": result.next_due,
-            **{m.id: (m.state, m.late_by, m.explanation_zh) for m in result.milestones}}
+    result = compute_all(
+        [Record("KS-2026-0101", "records/KS-2026-0101.yaml", data)],
+        policy,
+        make_calendar(config),
+        AS_OF,
+    )["KS-2026-0101"]
+    return {
+        "overdue": result.overdue,
+        "next_due": result.next_due,
+        **{m.id: (m.state, m.late_by, m.explanation_zh) for m in result.milestones},
+    }
 
 
 def test_open_record_is_overdue() -> None:

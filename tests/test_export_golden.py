@@ -33,9 +33,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("preset", preset_ids())
-def test_export_matches_golden(
-    preset: str, demo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_export_matches_golden(preset: str, demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["-C", str(demo), "--preset", preset, "export", "--as-of", AS_OF])
     out = capsys.readouterr().out
     assert code == 0
@@ -45,9 +43,7 @@ def test_export_matches_golden(
     assert_golden(out, GOLDEN / f"preset-{preset}.json")
 
 
-def test_presets_differ_on_the_demo_records(
-    demo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_presets_differ_on_the_demo_records(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Each preset computes something of its own from the same records (no silent fallback)."""
     grades = {}
     for preset in preset_ids():

@@ -57,20 +57,42 @@ def test_init_copies_the_tooling_but_no_records(tmp_path: Path) -> None:
     assert policy is not None and problems == []
 
 
-def test_init_then_kesu_new_starts_at_one(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_init_then_kesu_new_starts_at_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "acme"
-    assert main(["--lang", "en", "init", str(target), "--preset", "000", "--kesu-spec",
-                 "kesu==0.1.0"]) == 0  # fmt: skip
+    assert (
+        main(["--lang", "en", "init", str(target), "--preset", "000", "--kesu-spec", "kesu==0.1.0"])
+        == 0
+    )
     assert "Started a records repository" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
-    code = main(["-C", str(target), "new", "--title", "第一条客诉", "--customer", "甲公司",
-                 "--product", "线束", "--channel", "phone", "--received-at", "2026-01-05 09:00"])  # fmt: skip
+    code = main(
+        [
+            "-C",
+            str(target),
+            "new",
+            "--title",
+            "第一条客诉",
+            "--customer",
+            "甲公司",
+            "--product",
+            "线束",
+            "--channel",
+            "phone",
+            "--received-at",
+            "2026-01-05 09:00",
+        ]
+    )
     assert code == 0
     assert (target / "records" / "KS-2026-0001.yaml").is_file()
     assert main(["-C", str(target), "validate"]) == 0
-    status = subprocess.run(["git", "-C", str(target), "status", "--porcelain"],
-                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    status = subprocess.run(
+        ["git", "-C", str(target), "status", "--porcelain"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "kesu.yaml" in status
 
 
@@ -94,8 +116,9 @@ def test_init_needs_a_kesu_checkout(tmp_path: Path) -> None:
 
 
 def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True,
-                          check=True).stdout.strip()  # fmt: skip
+    return subprocess.run(
+        ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_the_default_pin_is_this_clones_origin_at_its_commit(tmp_path: Path) -> None:
@@ -115,10 +138,19 @@ def test_the_default_pin_is_this_clones_origin_at_its_commit(tmp_path: Path) -> 
     assert default_spec(src) is None  # uncommitted changes: the commit is not what runs
 
 
-@pytest.mark.parametrize("spec", ["kesu\nrequests", "requests==1.0", "kesu @", "kesu==1.0; rm -rf /",
-                                  "kesu @ git+https://x/y@1 --index-url http://evil"])
-def test_a_pin_is_one_requirement_on_kesu(tmp_path: Path, spec: str,
-                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "kesu\nrequests",
+        "requests==1.0",
+        "kesu @",
+        "kesu==1.0; rm -rf /",
+        "kesu @ git+https://x/y@1 --index-url http://evil",
+    ],
+)
+def test_a_pin_is_one_requirement_on_kesu(
+    tmp_path: Path, spec: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["init", str(tmp_path / "x"), "--kesu-spec", spec]) == 2
     assert "--kesu-spec" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()

@@ -16,8 +16,12 @@ from generator.validate import validate_repository
 from tests.test_check_gitrepo import PlayRepo
 
 TZ = ZoneInfo("Asia/Shanghai")
-FIELDS = NewFields(title="恒力工控 线束 端子退针", customer="恒力工控设备有限公司",
-                   product="PLC 控制柜内部连接线束", channel="phone")  # fmt: skip
+FIELDS = NewFields(
+    title="恒力工控 线束 端子退针",
+    customer="恒力工控设备有限公司",
+    product="PLC 控制柜内部连接线束",
+    channel="phone",
+)
 
 
 @pytest.mark.parametrize(
@@ -34,8 +38,13 @@ def test_next_id(taken: list[str], expected: str) -> None:
 
 
 def test_render_has_modeline_required_fields_and_quotes_text() -> None:
-    fields = NewFields(title='问题: "#1" @线束', customer="A: B", product="P", channel="email",
-                       description="客户原话")  # fmt: skip
+    fields = NewFields(
+        title='问题: "#1" @线束',
+        customer="A: B",
+        product="P",
+        channel="email",
+        description="客户原话",
+    )
     text = render("KS-2026-0001", fields, datetime(2026, 3, 2, 9, 5, tzinfo=TZ), "../schema/x.json")
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../schema/x.json"
     assert 'title: "问题: \\"#1\\" @线束"' in text
@@ -96,14 +105,25 @@ def test_never_overwrites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file
 
 
-def test_cli_with_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_cli_with_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     play = PlayRepo(tmp_path / "repo", capsys)
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     code, out, err = play.run(
-        "new", "--title", "星辰通信 SSD 掉盘", "--customer", "星辰通信", "--product", "SSD",
-        "--channel", "email", "--received-at", "2025-03-01 08:00", lang="zh",
-    )  # fmt: skip
+        "new",
+        "--title",
+        "星辰通信 SSD 掉盘",
+        "--customer",
+        "星辰通信",
+        "--product",
+        "SSD",
+        "--channel",
+        "email",
+        "--received-at",
+        "2025-03-01 08:00",
+        lang="zh",
+    )
     assert (code, err) == (0, "")
     assert "已创建 records/KS-2025-0004.yaml" in out
     assert "（编号 KS-2025-0004，接在 HEAD 与工作区的最大编号之后）" in out
@@ -131,9 +151,15 @@ def test_interactive_prompts_in_chinese() -> None:
         return next(answers)
 
     got = ask_fields({"title": None}, ask, said.append)
-    assert got == {"title": "标题很好", "customer": "恒力工控", "product": "线束",
-                   "origin": "external", "category": "delivery", "channel": "email",
-                   "description": ""}  # fmt: skip
+    assert got == {
+        "title": "标题很好",
+        "customer": "恒力工控",
+        "product": "线束",
+        "origin": "external",
+        "category": "delivery",
+        "channel": "email",
+        "description": "",
+    }
     assert asked[0].startswith("标题")
     assert "来源 [external]: " in asked
     assert "请选择 1–7 或输入代码。" in said
@@ -146,9 +172,27 @@ def test_new_refuses_fields_that_make_an_invalid_record(
 
     repo = tmp_path / "repo"
     (repo / "records").mkdir(parents=True)
-    code = main(["-C", str(repo), "--lang", "en", "new", "--title", "t", "--customer", "C",
-                 "--product", "P", "--category", "quality", "--origin", "external",
-                 "--channel", "email"])  # fmt: skip
+    code = main(
+        [
+            "-C",
+            str(repo),
+            "--lang",
+            "en",
+            "new",
+            "--title",
+            "t",
+            "--customer",
+            "C",
+            "--product",
+            "P",
+            "--category",
+            "quality",
+            "--origin",
+            "external",
+            "--channel",
+            "email",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "title: Too short: at least 2 characters" in err

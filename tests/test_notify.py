@@ -34,10 +34,17 @@ from tests.test_check_gitrepo import AS_OF, PlayRepo
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 6, 9, 0, tzinfo=TZ)
 ITEMS = [
-    OverdueItem("KS-2026-0042", "恒力工控 线束端子退针", "最终报告", datetime(2026, 3, 1, 18, tzinfo=TZ),
-                "王磊"),
-    OverdueItem("KS-2026-0040", "星辰通信 SSD 掉盘", "FAE 到现场", datetime(2026, 3, 6, 5, tzinfo=TZ)),
-]  # fmt: skip
+    OverdueItem(
+        "KS-2026-0042",
+        "恒力工控 线束端子退针",
+        "最终报告",
+        datetime(2026, 3, 1, 18, tzinfo=TZ),
+        "王磊",
+    ),
+    OverdueItem(
+        "KS-2026-0040", "星辰通信 SSD 掉盘", "FAE 到现场", datetime(2026, 3, 6, 5, tzinfo=TZ)
+    ),
+]
 
 
 class Robot:
@@ -93,8 +100,10 @@ def test_message_lists_most_overdue_first() -> None:
 
 
 def test_long_lists_are_cut_to_fit() -> None:
-    many = [OverdueItem(f"KS-2026-{i:04d}", "很长的标题" * 10, "最终报告", ITEMS[0].due)
-            for i in range(200)]  # fmt: skip
+    many = [
+        OverdueItem(f"KS-2026-{i:04d}", "很长的标题" * 10, "最终报告", ITEMS[0].due)
+        for i in range(200)
+    ]
     text = message(many, NOW, "zh")
     assert len(text.encode()) <= MAX_BYTES
     assert text.splitlines()[-1].startswith("- …… 另有 ")
@@ -103,8 +112,9 @@ def test_long_lists_are_cut_to_fit() -> None:
 def test_payload_shapes() -> None:
     url, body = build_request("wecom", "https://qyapi.weixin.qq.com/x?key=k", "md", "t")
     assert body == {"msgtype": "markdown", "markdown": {"content": "md"}}
-    url, body = build_request("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=a",
-                              "md", "逾期客诉")  # fmt: skip
+    url, body = build_request(
+        "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=a", "md", "逾期客诉"
+    )
     assert body == {"msgtype": "markdown", "markdown": {"title": "逾期客诉", "text": "md"}}
     assert url.endswith("access_token=a")
     _, body = build_request("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/x", "md", "t")
@@ -114,16 +124,23 @@ def test_payload_shapes() -> None:
 
 
 def test_signing() -> None:
-    url, _ = build_request("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=a", "m",
-                           "t", secret="SEC", now=NOW)  # fmt: skip
+    url, _ = build_request(
+        "dingtalk",
+        "https://oapi.dingtalk.com/robot/send?access_token=a",
+        "m",
+        "t",
+        secret="SEC",
+        now=NOW,
+    )
     query = parse_qs(urlsplit(url).query)
     ts = query["timestamp"][0]
     assert ts == str(int(NOW.timestamp() * 1000))
     want = base64.b64encode(hmac.new(b"SEC", f"{ts}\nSEC".encode(), hashlib.sha256).digest())
     assert unquote_plus(url.split("sign=")[1]) == want.decode()
     _, body = build_request("feishu", "https://open.feishu.cn/x", "m", "t", secret="SEC", now=NOW)
-    want = base64.b64encode(hmac.new(f"{body['timestamp']}\nSEC".encode(), b"",
-                                     hashlib.sha256).digest())  # fmt: skip
+    want = base64.b64encode(
+        hmac.new(f"{body['timestamp']}\nSEC".encode(), b"", hashlib.sha256).digest()
+    )
     assert body["sign"] == want.decode() and body["timestamp"] == str(int(NOW.timestamp()))
 
 
@@ -168,12 +185,17 @@ def _enable(play: PlayRepo, kind: str = "wecom") -> None:
 def test_cli_is_off_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     play = PlayRepo(tmp_path / "repo", capsys)
     assert play.run("notify", lang="zh")[:2] == (
-        0, "通知未启用（kesu.yaml 的 notifications.enabled），不发送。\n")  # fmt: skip
+        0,
+        "通知未启用（kesu.yaml 的 notifications.enabled），不发送。\n",
+    )
 
 
-def test_cli_posts_the_overdue_list(robot: Robot, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str],
-                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_cli_posts_the_overdue_list(
+    robot: Robot,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     play = PlayRepo(tmp_path / "repo", capsys)
     _enable(play)
     monkeypatch.delenv("KESU_WEBHOOK_URL", raising=False)
@@ -188,9 +210,12 @@ def test_cli_posts_the_overdue_list(robot: Robot, tmp_path: Path,
     assert "SECRET-KEY" not in out
 
 
-def test_cli_dry_run_sends_nothing(robot: Robot, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str],
-                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_cli_dry_run_sends_nothing(
+    robot: Robot,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     play = PlayRepo(tmp_path / "repo", capsys)
     monkeypatch.setenv("KESU_WEBHOOK_URL", robot.url)
     code, out, _ = play.run("notify", "--dry-run", "--kind", "feishu", "--as-of", AS_OF)

@@ -39,8 +39,9 @@ def _yaml(path: Path) -> Any:
 def policy_for(preset: str, overrides_json: str = "{}") -> Policy:
     path = PRESETS / f"{preset}.yaml"
     loaded = load_yaml_file(path)
-    policy, diags = policy_from_data(loaded.data, path.name, loaded.text,
-                                     json.loads(overrides_json))
+    policy, diags = policy_from_data(
+        loaded.data, path.name, loaded.text, json.loads(overrides_json)
+    )
     assert policy is not None, diags
     return policy
 
@@ -57,10 +58,13 @@ def run(doc: dict[str, Any], case: dict[str, Any]) -> dict[str, Computed]:
     overrides = case.get("overrides", doc.get("overrides", {}))
     policy = policy_for(doc["preset"], json.dumps(overrides, sort_keys=True))
     calendar = WorkCalendar(load_official_calendar(), TZ)
-    records = [Record(r["id"], f"records/{r['id']}.yaml", {**doc.get("defaults", {}), **r})
-               for r in case["records"]]
-    return compute_all(records, policy, calendar, when(case["as_of"]),
-                       due_soon_days=case.get("due_soon_days", 2))
+    records = [
+        Record(r["id"], f"records/{r['id']}.yaml", {**doc.get("defaults", {}), **r})
+        for r in case["records"]
+    ]
+    return compute_all(
+        records, policy, calendar, when(case["as_of"]), due_soon_days=case.get("due_soon_days", 2)
+    )
 
 
 def _params() -> list[Any]:
@@ -76,10 +80,17 @@ def _check_time(label: str, got: datetime | None, want: str | None) -> None:
         assert got is None, f"{label}: expected none, got {got}"
     else:
         assert got is not None, f"{label}: expected {want}, got none"
-        assert got == when(want), f"{label}: expected {when(want).isoformat()}, got {got.isoformat()}"
+        assert got == when(want), (
+            f"{label}: expected {when(want).isoformat()}, got {got.isoformat()}"
+        )
 
 
-_TIMES = {"due": "due_at", "start": "start_at", "done": "done_at", "original_due": "original_due_at"}
+_TIMES = {
+    "due": "due_at",
+    "start": "start_at",
+    "done": "done_at",
+    "original_due": "original_due_at",
+}
 _PLAIN = ("state", "overdue", "estimated", "variant")
 
 
@@ -121,9 +132,17 @@ def check_record(c: Computed, exp: dict[str, Any]) -> None:
         for text in mexp.get("explains", []):
             assert text in m.explanation_zh or text in m.explanation_en, m.explanation_zh
     if "penalties" in exp:
-        got = [{"rule": p.rule, "charged_to": p.charged_to, "month": p.month,
-                "amount": p.amount, "provisional": p.provisional, "milestones": list(p.milestones)}
-               for p in c.penalties]
+        got = [
+            {
+                "rule": p.rule,
+                "charged_to": p.charged_to,
+                "month": p.month,
+                "amount": p.amount,
+                "provisional": p.provisional,
+                "milestones": list(p.milestones),
+            }
+            for p in c.penalties
+        ]
         want = [{"provisional": False, **p} for p in exp["penalties"]]
         for g_item, w_item in zip(got, want, strict=True):
             assert {k: g_item[k] for k in w_item} == w_item, got
@@ -138,8 +157,10 @@ def test_policy_case(doc: dict[str, Any], case: dict[str, Any]) -> None:
         check_record(results[rid], exp or {})
     if "totals" in case:
         totals = penalty_totals(p for c in results.values() for p in c.penalties)
-        got = [{"charged_to": t.charged_to, "month": t.month, "amount": t.amount, "count": t.count}
-               for t in totals]
+        got = [
+            {"charged_to": t.charged_to, "month": t.month, "amount": t.amount, "count": t.count}
+            for t in totals
+        ]
         assert got == case["totals"]
 
 

@@ -30,22 +30,56 @@ def policy(preset: str) -> Policy:
 
 def records() -> list[Record]:
     data: list[dict[str, Any]] = [
-        {"id": "KS-2026-0002", "received_at": "2026-03-30 10:00", "customer_priority": "A",
-         "responsibility": {"responsible_department": "生产部"},
-         "milestones": {"dept_opinion_a": {"done_at": "2026-04-01 09:00"}}},
+        {
+            "id": "KS-2026-0002",
+            "received_at": "2026-03-30 10:00",
+            "customer_priority": "A",
+            "responsibility": {"responsible_department": "生产部"},
+            "milestones": {"dept_opinion_a": {"done_at": "2026-04-01 09:00"}},
+        },
         {"id": "KS-2026-0001", "received_at": "2026-03-02 10:00", "facts": {"scope": "batch"}},
     ]
-    return [Record(d["id"], f"records/{d['id']}.yaml", {"status": "registered",
-                                                        "category": "quality", **d})
-            for d in data]
+    return [
+        Record(
+            d["id"], f"records/{d['id']}.yaml", {"status": "registered", "category": "quality", **d}
+        )
+        for d in data
+    ]
 
 
-RECORD_KEYS = {"id", "grade", "not_a_complaint", "cancelled", "cancel_reason", "cancel_at",
-               "restarted_at", "overdue", "next_due", "milestones", "penalties",
-               "required_approvals", "reopen_suggested", "reopen_of", "reopened_as"}
-MILESTONE_KEYS = {"id", "name", "variant", "start_event", "start_at", "due_at",
-                  "original_due_at", "due_source", "done_at", "state", "overdue",
-                  "late_by_seconds", "estimated", "explanation"}
+RECORD_KEYS = {
+    "id",
+    "grade",
+    "not_a_complaint",
+    "cancelled",
+    "cancel_reason",
+    "cancel_at",
+    "restarted_at",
+    "overdue",
+    "next_due",
+    "milestones",
+    "penalties",
+    "required_approvals",
+    "reopen_suggested",
+    "reopen_of",
+    "reopened_as",
+}
+MILESTONE_KEYS = {
+    "id",
+    "name",
+    "variant",
+    "start_event",
+    "start_at",
+    "due_at",
+    "original_due_at",
+    "due_source",
+    "done_at",
+    "state",
+    "overdue",
+    "late_by_seconds",
+    "estimated",
+    "explanation",
+}
 
 
 def test_export_shape_is_documented_and_stable() -> None:
@@ -57,8 +91,15 @@ def test_export_shape_is_documented_and_stable() -> None:
     assert [r["id"] for r in doc["records"]] == ["KS-2026-0001", "KS-2026-0002"]
     for r in doc["records"]:
         assert set(r) == RECORD_KEYS
-        assert set(r["grade"]) == {"id", "name", "fact_grade", "computed_grade", "declared",
-                                   "declared_status", "reasons"}
+        assert set(r["grade"]) == {
+            "id",
+            "name",
+            "fact_grade",
+            "computed_grade",
+            "declared",
+            "declared_status",
+            "reasons",
+        }
         for m in r["milestones"]:
             assert set(m) == MILESTONE_KEYS
             for key in ("start_at", "due_at", "done_at"):
@@ -67,7 +108,10 @@ def test_export_shape_is_documented_and_stable() -> None:
     fr = next(m for m in r2["milestones"] if m["id"] == "final_result")
     # received 3/30 10:00 + 4 natural days = 4/3 10:00; overdue by 7 d 2 h = 612000 s
     assert (fr["due_at"], fr["state"], fr["late_by_seconds"]) == (
-        "2026-04-03T10:00:00+08:00", "overdue", 612000)
+        "2026-04-03T10:00:00+08:00",
+        "overdue",
+        612000,
+    )
     # dept opinion: 1 working day → 3/31 end of day (microseconds kept: the exact instant)
     op = next(m for m in r2["milestones"] if m["id"] == "dept_opinion_a")
     assert op["due_at"] == "2026-03-31T23:59:59.999999+08:00"
@@ -75,10 +119,22 @@ def test_export_shape_is_documented_and_stable() -> None:
     # 0001 (B, no department): first fined due is the answer at 3/4 10:00 → 2026-03, 200.
     # 0002 (A, 生产部): dept opinion due 3/31 EOD, done late → 2026-03, 500. Unassigned last.
     assert doc["penalty_totals"] == [
-        {"charged_to": "生产部", "month": "2026-03", "amount": 500.0, "currency": "CNY",
-         "count": 1, "records": ["KS-2026-0002"]},
-        {"charged_to": None, "month": "2026-03", "amount": 200.0, "currency": "CNY", "count": 1,
-         "records": ["KS-2026-0001"]},
+        {
+            "charged_to": "生产部",
+            "month": "2026-03",
+            "amount": 500.0,
+            "currency": "CNY",
+            "count": 1,
+            "records": ["KS-2026-0002"],
+        },
+        {
+            "charged_to": None,
+            "month": "2026-03",
+            "amount": 200.0,
+            "currency": "CNY",
+            "count": 1,
+            "records": ["KS-2026-0001"],
+        },
     ]
     text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
     again = export_json(compute_all(records()[::-1], p, CAL, AS_OF), p, AS_OF)
@@ -101,9 +157,15 @@ def test_explain_in_both_languages() -> None:
     assert "罚款 500 CNY → 生产部（2026-03）" in zh
     assert en.startswith("KS-2026-0002  grade A A important and urgent")
     assert "overdue 7 d 2 h" in en and "Penalty 500 CNY → 生产部 (2026-03)" in en
-    declared = Record("KS-2026-0003", "r", {"received_at": "2026-03-02 10:00",
-                                            "facts": {"line_stop": True},
-                                            "grade_declared": {"grade": "3", "reason": "x"}})
+    declared = Record(
+        "KS-2026-0003",
+        "r",
+        {
+            "received_at": "2026-03-02 10:00",
+            "facts": {"line_stop": True},
+            "grade_declared": {"grade": "3", "reason": "x"},
+        },
+    )
     c0 = compute_all([declared], policy("000"), CAL, AS_OF)["KS-2026-0003"]
     assert "声明级别 3 未采用（更宽松）" in explain(c0)
 

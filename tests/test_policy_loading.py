@@ -17,9 +17,13 @@ from generator.yamlload import load_yaml_file
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ROOT / "generator" / "presets"
 INVALID = Path(__file__).resolve().parent / "cases" / "policy" / "invalid"
-SEEDS = {"000": "000_a09c045555aff865", "001": "001_8b56cf7cc1a28fa1",
-         "002": "002_1c294f9872b3ab19", "003": "003_b9adb5c727e2815f",
-         "004": "004_78df58afbb749e31"}
+SEEDS = {
+    "000": "000_a09c045555aff865",
+    "001": "001_8b56cf7cc1a28fa1",
+    "002": "002_1c294f9872b3ab19",
+    "003": "003_b9adb5c727e2815f",
+    "004": "004_78df58afbb749e31",
+}
 
 
 def test_five_presets() -> None:
@@ -64,8 +68,11 @@ def _properties(node: Any, path: str = "") -> list[tuple[str, Any]]:
 
 def test_schema_every_property_is_bilingual() -> None:
     schema = load_schema("policy")
-    missing = [p for p, v in _properties(schema)
-               if not all(v.get(k) for k in ("title", "description", "x-title-en", "x-description-en"))]
+    missing = [
+        p
+        for p, v in _properties(schema)
+        if not all(v.get(k) for k in ("title", "description", "x-title-en", "x-description-en"))
+    ]
     assert missing == []
 
 
@@ -101,8 +108,10 @@ def test_deep_merge_rules() -> None:
 def test_overrides_merge_into_the_preset(tmp_path: Path) -> None:
     overrides = {
         "grading": {"recurrence_basis": "final"},
-        "milestones": [{"id": "fae_onsite", "duration": 8},
-                       {"id": "preliminary_report", "_delete": True}],
+        "milestones": [
+            {"id": "fae_onsite", "duration": 8},
+            {"id": "preliminary_report", "_delete": True},
+        ],
         "approvals": [],
     }
     policy, diags = load_policy(RepoConfig(root=tmp_path, policy_overrides=overrides))
@@ -134,8 +143,17 @@ def test_invalid_policy(case: str, tmp_path: Path) -> None:
     policy, diags = load_policy(config)
     assert policy is None
     got: list[dict[str, Any]] = [
-        {"file": d.file, "code": d.code, "line": d.line, "field": d.field,
-         "message": d.message_en, "hint": d.hint_en, "zh": d.message_zh} for d in diags]
+        {
+            "file": d.file,
+            "code": d.code,
+            "line": d.line,
+            "field": d.field,
+            "message": d.message_en,
+            "hint": d.hint_en,
+            "zh": d.message_zh,
+        }
+        for d in diags
+    ]
     assert len(got) == len(expected), got
     for want, have in zip(expected, got, strict=True):
         for key in ("file", "code", "line", "field"):

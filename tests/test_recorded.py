@@ -120,9 +120,7 @@ def test_imported_history_is_not_listed(repo: Repo) -> None:
     assert late_recorded(repo.root, "records", repo.records(), TZ) == []
 
 
-def test_outside_git_and_in_a_shallow_clone_nothing_is_claimed(
-    repo: Repo, tmp_path: Path
-) -> None:
+def test_outside_git_and_in_a_shallow_clone_nothing_is_claimed(repo: Repo, tmp_path: Path) -> None:
     _merge_with(repo, "2025-02-10 12:30")
     shallow = tmp_path / "shallow"
     subprocess.run(
@@ -136,7 +134,9 @@ def test_outside_git_and_in_a_shallow_clone_nothing_is_claimed(
     assert late_recorded(plain, "records", records, TZ) == []
 
 
-def test_the_export_and_the_8d_page_show_them(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_export_and_the_8d_page_show_them(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     from generator.cli import main

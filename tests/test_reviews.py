@@ -39,8 +39,13 @@ PEOPLE = (
     Person("周建华", "zhou-jianhua", ("quality_manager",)),
     Person("吴强", None, ("manager",)),
 )
-GM_CLOSURE = {"role": "gm", "name": "钱志远", "date": "2025-02-21", "decision": "approved",
-              "subject": "closure"}  # fmt: skip
+GM_CLOSURE = {
+    "role": "gm",
+    "name": "钱志远",
+    "date": "2025-02-21",
+    "decision": "approved",
+    "subject": "closure",
+}
 
 
 class Api:
@@ -97,8 +102,13 @@ def api() -> Iterator[Api]:
 
 
 def _claim(entry: dict[str, Any], index: int = 0) -> Claim:
-    lf = LoadedFile(Path("records/KS-2025-0002.yaml"), "records/KS-2025-0002.yaml",
-                    {"approvals": [entry]}, None, ())  # fmt: skip
+    lf = LoadedFile(
+        Path("records/KS-2025-0002.yaml"),
+        "records/KS-2025-0002.yaml",
+        {"approvals": [entry]},
+        None,
+        (),
+    )
     return Claim(lf, index, entry)
 
 
@@ -109,13 +119,18 @@ def _claim(entry: dict[str, Any], index: int = 0) -> Claim:
         ("paginated", None, ""),
         ("commented-after-approval", None, ""),
         ("stale", "approval-stale", "reviewed the older commit 2f3c8a1; the PR changed since"),
-        ("dismissed", "approval-unreviewed", "has no APPROVED review by @qian-zhiyuan (now: DISMISSED)"),
+        (
+            "dismissed",
+            "approval-unreviewed",
+            "has no APPROVED review by @qian-zhiyuan (now: DISMISSED)",
+        ),
         ("wrong-person", "approval-unreviewed", "has no APPROVED review by @qian-zhiyuan"),
         ("changes-requested", "approval-unreviewed", "(now: CHANGES_REQUESTED)"),
     ],
-)  # fmt: skip
-def test_gm_closure_against_recorded_reviews(api: Api, scenario: str, code: str | None,
-                                             message: str) -> None:  # fmt: skip
+)
+def test_gm_closure_against_recorded_reviews(
+    api: Api, scenario: str, code: str | None, message: str
+) -> None:
     api.scenario = scenario
     pull = fetch_pull(api.url, "example-org/complaints", 12, TOKEN)
     assert pull.head_sha == HEAD
@@ -159,8 +174,11 @@ def test_people_and_roles_are_checked_first() -> None:
     no_login = {**GM_CLOSURE, "role": "manager", "name": "吴强"}
     stranger = {**GM_CLOSURE, "name": "赵六"}
     diags, _ = verify([_claim(as_gm), _claim(no_login), _claim(stranger)], pull, PEOPLE)
-    assert [d.code for d in diags] == ["approval-role", "approval-unknown-person",
-                                       "approval-unknown-person"]  # fmt: skip
+    assert [d.code for d in diags] == [
+        "approval-role",
+        "approval-unknown-person",
+        "approval-unknown-person",
+    ]
     assert "周建华 (@zhou-jianhua) does not have the gm role" in diags[0].message_en
     assert "在 kesu.yaml 的 people 中加上 吴强 的 login" in diags[1].hint_zh
 
@@ -175,17 +193,33 @@ def test_http_errors_are_reviews_errors(api: Api) -> None:
 
 
 def test_latest_state_ignores_comments() -> None:
-    reviews = [Review("A", "APPROVED", HEAD, "1"), Review("a", "COMMENTED", HEAD, "2"),
-               Review("b", "APPROVED", HEAD, "1"), Review("b", "CHANGES_REQUESTED", HEAD, "2")]  # fmt: skip
+    reviews = [
+        Review("A", "APPROVED", HEAD, "1"),
+        Review("a", "COMMENTED", HEAD, "2"),
+        Review("b", "APPROVED", HEAD, "1"),
+        Review("b", "CHANGES_REQUESTED", HEAD, "2"),
+    ]
     assert {k: v.state for k, v in latest_states(reviews).items()} == {
-        "a": "APPROVED", "b": "CHANGES_REQUESTED"}  # fmt: skip
+        "a": "APPROVED",
+        "b": "CHANGES_REQUESTED",
+    }
 
 
 def test_only_added_approvals_are_claims() -> None:
-    old = {"approvals": [{"role": "manager", "name": "吴强", "date": "2025-01-16",
-                          "decision": "approved", "subject": "reply"}]}  # fmt: skip
-    new = LoadedFile(Path("r.yaml"), "records/r.yaml", {"approvals": [*old["approvals"], GM_CLOSURE]},
-                     None, ())  # fmt: skip
+    old = {
+        "approvals": [
+            {
+                "role": "manager",
+                "name": "吴强",
+                "date": "2025-01-16",
+                "decision": "approved",
+                "subject": "reply",
+            }
+        ]
+    }
+    new = LoadedFile(
+        Path("r.yaml"), "records/r.yaml", {"approvals": [*old["approvals"], GM_CLOSURE]}, None, ()
+    )
     assert [(c.index, c.entry["role"]) for c in claims_added(new, old)] == [(1, "gm")]
     assert len(claims_added(new, None)) == 2
 
@@ -193,8 +227,11 @@ def test_only_added_approvals_are_claims() -> None:
 def _close_0002(play: PlayRepo) -> None:
     def close(d: dict[str, Any]) -> None:
         d["status"] = "closed"
-        d["d8_closure"] = {"closed_at": "2025-02-21 16:00", "final_report_at": "2025-01-16 17:30",
-                           "customer_accepted": True}  # fmt: skip
+        d["d8_closure"] = {
+            "closed_at": "2025-02-21 16:00",
+            "final_report_at": "2025-01-16 17:30",
+            "customer_accepted": True,
+        }
         d["approvals"].append(dict(GM_CLOSURE))
 
     play.branch("ks/close-0002")
@@ -204,16 +241,24 @@ def _close_0002(play: PlayRepo) -> None:
 
 @pytest.mark.parametrize(("scenario", "code"), [("approved", 0), ("stale", 1)])
 def test_kesu_verify_approvals_on_a_played_pull_request(
-    api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch, scenario: str, code: int,
-) -> None:  # fmt: skip
+    api: Api,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    scenario: str,
+    code: int,
+) -> None:
     api.scenario = scenario
     play = PlayRepo(tmp_path / "repo", capsys)
     _close_0002(play)
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 12}}), encoding="utf-8")
-    for key, value in (("GITHUB_TOKEN", TOKEN), ("GITHUB_REPOSITORY", "example-org/complaints"),
-                       ("GITHUB_API_URL", api.url), ("GITHUB_EVENT_PATH", str(event))):  # fmt: skip
+    for key, value in (
+        ("GITHUB_TOKEN", TOKEN),
+        ("GITHUB_REPOSITORY", "example-org/complaints"),
+        ("GITHUB_API_URL", api.url),
+        ("GITHUB_EVENT_PATH", str(event)),
+    ):
         monkeypatch.setenv(key, value)
     got, out, err = play.run("verify-approvals", "--base", "main", "--format", "github")
     assert got == code, out + err
@@ -223,14 +268,17 @@ def test_kesu_verify_approvals_on_a_played_pull_request(
         assert "title=kesu approval-stale" in out
 
 
-def test_nothing_to_verify_needs_no_token(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_nothing_to_verify_needs_no_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     play = PlayRepo(tmp_path / "repo", capsys)
     play.branch("notes")
     play.edit("KS-2025-0003", lambda d: d.update(notes="补充"))
     assert play.run("verify-approvals", "--base", "main")[:2] == (
-        0, "No approvals added; nothing to verify.\n")  # fmt: skip
+        0,
+        "No approvals added; nothing to verify.\n",
+    )
 
 
 # ------------------------------------------------------------------ hostile or odd API answers

@@ -43,13 +43,23 @@ def html_files(site: Path) -> list[Path]:
 
 
 def test_pages_exist(site: Path) -> None:
-    for rel in ("index.html", "generated/ledger/index.html", "generated/ledger/2026.html",
-                "generated/records/KS-2026-0001.html", "generated/weekly/index.html",
-                "generated/weekly/2026-W11.html", "generated/analysis/index.html",
-                "generated/analysis/2026-Q1.html", "generated/scorecards/index.html",
-                "generated/policy.html", "generated/calendar.html", "search/search_index.js",
-                "generated/exports/ledger-all.xlsx", "generated/calendar/all.ics",
-                "generated/analysis/charts/trend.svg"):
+    for rel in (
+        "index.html",
+        "generated/ledger/index.html",
+        "generated/ledger/2026.html",
+        "generated/records/KS-2026-0001.html",
+        "generated/weekly/index.html",
+        "generated/weekly/2026-W11.html",
+        "generated/analysis/index.html",
+        "generated/analysis/2026-Q1.html",
+        "generated/scorecards/index.html",
+        "generated/policy.html",
+        "generated/calendar.html",
+        "search/search_index.js",
+        "generated/exports/ledger-all.xlsx",
+        "generated/calendar/all.ics",
+        "generated/analysis/charts/trend.svg",
+    ):
         assert (site / rel).is_file(), rel
 
 
@@ -78,7 +88,7 @@ def test_no_cdn_or_font_request_in_any_page(site: Path) -> None:
 
 def test_record_pages_are_not_in_the_navigation(site: Path) -> None:
     home = (site / "generated/policy.html").read_text(encoding="utf-8")
-    nav = home[home.index('class="md-nav md-nav--primary'):]
+    nav = home[home.index('class="md-nav md-nav--primary') :]
     nav = nav[: nav.index("</nav>")]
     assert "records/KS-" not in nav
     assert "records/KS-2026-0001.html" in (site / "generated/ledger/2026.html").read_text("utf-8")
@@ -130,8 +140,9 @@ def test_calendar_feeds(site: Path) -> None:
     assert owners
 
 
-def test_write_if_changed_rewrites_nothing_the_second_time(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_if_changed_rewrites_nothing_the_second_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.build import compute_site, generate
     from generator.config import load_config
 

@@ -70,8 +70,13 @@ def test_pages_that_repeat_record_rows_are_left_out_of_search(pages: dict[str, s
         assert "\nsearch:\n  exclude: true\n" in "\n" + _front(pages[path]) + "\n", path
     records = [p for p in pages if p.startswith("generated/records/")]
     assert len(records) == 4
-    for path in (*records, "generated/weekly/index.md", "generated/ledger/index.md",
-                 "generated/scorecards/index.md", "generated/analysis/index.md"):
+    for path in (
+        *records,
+        "generated/weekly/index.md",
+        "generated/ledger/index.md",
+        "generated/scorecards/index.md",
+        "generated/analysis/index.md",
+    ):
         assert "search" not in _front(pages[path]), path
 
 
@@ -81,8 +86,11 @@ def test_search_index_holds_record_pages_only_once_rows_are_left_out(built: Path
     assert "generated/records/KS-2026-0001.html" in pages
     assert not [p for p in pages if re.match(r"generated/(weekly|ledger)/\d", p)]
     assert not [p for p in pages if re.match(r"generated/scorecards/.+-", p)]
-    text = " ".join(doc["text"] for doc in index["docs"]
-                    if doc["location"].startswith("generated/records/KS-2026-0001.html"))
+    text = " ".join(
+        doc["text"]
+        for doc in index["docs"]
+        if doc["location"].startswith("generated/records/KS-2026-0001.html")
+    )
     assert "温度控制" in text  # no word segmentation (zero-width spaces) inside phrases
 
 
@@ -92,8 +100,11 @@ def test_search_index_holds_record_pages_only_once_rows_are_left_out(built: Path
 def test_no_md_in_html_and_nothing_needs_it() -> None:
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     assert "md_in_html" not in config
-    sources = [*(REPO / "generator/templates").glob("*.j2"), *(REPO / "site").rglob("*.md"),
-               *(REPO / "site/overrides").rglob("*.html")]
+    sources = [
+        *(REPO / "generator/templates").glob("*.j2"),
+        *(REPO / "site").rglob("*.md"),
+        *(REPO / "site/overrides").rglob("*.html"),
+    ]
     sources = [p for p in sources if "generated" not in p.relative_to(REPO).parts]
     assert sources
     for path in sources:
@@ -104,9 +115,21 @@ def test_no_md_in_html_and_nothing_needs_it() -> None:
 
 
 def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                    "-c", "commit.gpgsign=false", *args], cwd=root, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_one_record_change_rewrites_only_that_records_page(
@@ -124,20 +147,28 @@ def test_one_record_change_rewrites_only_that_records_page(
     first = generate_pages(config, AS_OF, "zh", strict=True)
     assert first.ok and first.written > 10
     generated = root / "site/generated"
-    before = {p: (p.read_bytes(), p.stat().st_mtime_ns)
-              for p in generated.rglob("*") if p.is_file()}
+    before = {
+        p: (p.read_bytes(), p.stat().st_mtime_ns) for p in generated.rglob("*") if p.is_file()
+    }
 
     record = root / "records/KS-2026-0002.yaml"
-    record.write_text(record.read_text(encoding="utf-8") + "notes: 客户来电确认已收到样品。\n",
-                      encoding="utf-8")
+    record.write_text(
+        record.read_text(encoding="utf-8") + "notes: 客户来电确认已收到样品。\n", encoding="utf-8"
+    )
     _git(root, "commit", "-q", "-am", "KS-2026-0002: note")
     second = generate_pages(config, AS_OF, "zh", strict=True)
     assert second.ok
 
-    touched = {p.relative_to(generated).as_posix() for p, (_, mtime) in before.items()
-               if p.stat().st_mtime_ns != mtime}
-    changed = {p.relative_to(generated).as_posix() for p, (data, _) in before.items()
-               if p.read_bytes() != data}
+    touched = {
+        p.relative_to(generated).as_posix()
+        for p, (_, mtime) in before.items()
+        if p.stat().st_mtime_ns != mtime
+    }
+    changed = {
+        p.relative_to(generated).as_posix()
+        for p, (data, _) in before.items()
+        if p.read_bytes() != data
+    }
     assert {p for p in changed if p.endswith(".md")} == {"records/KS-2026-0002.md"}
     assert {p for p in touched if not p.endswith(".xlsx")} == {"records/KS-2026-0002.md"}
     assert second.written == len(touched) <= 5
@@ -147,8 +178,10 @@ def test_one_record_change_rewrites_only_that_records_page(
 
 
 def test_build_stamp_is_on_8d_pages_only(built: Path) -> None:
-    stamp = re.compile(r'<div class="kesu-build-stamp">构建自提交 <code>[^<]+</code> · '
-                       r"构建时间 2026-03-13 18:00 · 统计时点 2026-03-13 18:00</div>")
+    stamp = re.compile(
+        r'<div class="kesu-build-stamp">构建自提交 <code>[^<]+</code> · '
+        r"构建时间 2026-03-13 18:00 · 统计时点 2026-03-13 18:00</div>"
+    )
     for record in ("KS-2025-0001", "KS-2026-0003"):
         page = (built / f"generated/records/{record}.html").read_text(encoding="utf-8")
         assert len(stamp.findall(page)) == 1, record
@@ -156,8 +189,9 @@ def test_build_stamp_is_on_8d_pages_only(built: Path) -> None:
         assert "kesu-build-stamp" not in (built / other).read_text(encoding="utf-8"), other
 
 
-def test_pages_are_generated_in_a_child_process(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_are_generated_in_a_child_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import generator.build as build
     from generator.config import load_config
 
@@ -187,8 +221,10 @@ def test_a_refused_build_reports_from_the_child(tmp_path: Path) -> None:
 
     root = site_repo(tmp_path / "repo")
     bad = root / "records/KS-2026-0002.yaml"
-    bad.write_text(bad.read_text(encoding="utf-8").replace("status: registered",
-                                                           "status: nonsense"), encoding="utf-8")
+    bad.write_text(
+        bad.read_text(encoding="utf-8").replace("status: registered", "status: nonsense"),
+        encoding="utf-8",
+    )
     config, _ = load_config(root)
     out = io.StringIO()
     result = build.generate_isolated(config, AS_OF, "en", strict=True, out=out)
@@ -204,11 +240,30 @@ def _mkdocs(root: Path, config: Path, out: Path) -> None:
     from generator.config import load_config
 
     repo_config, _ = load_config(root)
-    env = mkdocs_env(repo_config, "zh", {"KESU_STAMP_LABEL": "L", "KESU_STAMP_COMMIT": "C",
-                                         "KESU_STAMP_DETAIL": "D"})
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-                           "-f", str(config), "-d", str(out)], cwd=root, env=env,
-                          capture_output=True, text=True, check=False)
+    env = mkdocs_env(
+        repo_config,
+        "zh",
+        {"KESU_STAMP_LABEL": "L", "KESU_STAMP_COMMIT": "C", "KESU_STAMP_DETAIL": "D"},
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--quiet",
+            "-f",
+            str(config),
+            "-d",
+            str(out),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -225,8 +280,9 @@ def assert_hook_changes_nothing(root: Path) -> None:
     _mkdocs(root, bare, root / "without-hook")
     html = sorted(p.relative_to(root / "with-hook") for p in (root / "with-hook").rglob("*.html"))
     assert len(html) > 20
-    assert html == sorted(p.relative_to(root / "without-hook")
-                          for p in (root / "without-hook").rglob("*.html"))
+    assert html == sorted(
+        p.relative_to(root / "without-hook") for p in (root / "without-hook").rglob("*.html")
+    )
     for rel in html:
         a = (root / "with-hook" / rel).read_text(encoding="utf-8")
         b = (root / "without-hook" / rel).read_text(encoding="utf-8")
@@ -241,46 +297,55 @@ def test_the_hook_changes_no_page(built: Path) -> None:
 
 
 def _page(src: str, markdown: str = "") -> Any:
-    return SimpleNamespace(file=SimpleNamespace(src_uri=src), markdown=markdown, content=None,
-                           present_anchor_ids=set())
+    return SimpleNamespace(
+        file=SimpleNamespace(src_uri=src), markdown=markdown, content=None, present_anchor_ids=set()
+    )
 
 
 def test_hook_sets_raw_html_aside_and_puts_it_back() -> None:
     from generator.render import mkdocs_hook as hook
 
-    md = ('<div class="a" id="top">\n<table><tr><td>x</td></tr></table>\n</div>\n\n'
-          "## Heading {#h}\n\n<p>one</p>\n<p>two</p>\n\n<span>inline</span>\n")
+    md = (
+        '<div class="a" id="top">\n<table><tr><td>x</td></tr></table>\n</div>\n\n'
+        "## Heading {#h}\n\n<p>one</p>\n<p>two</p>\n\n<span>inline</span>\n"
+    )
     page = _page("generated/records/X.md", md)
     text = hook.on_page_markdown(md, page=page, config=None, files=None)
     assert "<table>" not in text and "## Heading {#h}" in text and "<span>inline</span>" in text
     keys = re.findall(r"kesuraw\w+", text)
     assert len(keys) == 2
     # What Python-Markdown makes of the placeholders, then the hook's restoring step.
-    html = (f"<p>{keys[0]}</p>\n<h2 id=\"h\">Heading</h2>\n<p>{keys[1]}</p>\n"
-            "<p><span>inline</span></p>")
+    html = (
+        f'<p>{keys[0]}</p>\n<h2 id="h">Heading</h2>\n<p>{keys[1]}</p>\n<p><span>inline</span></p>'
+    )
     restore = hook.on_page_content.methods[0]
     out = restore(html, page=page, config=None, files=None)
     # A raw block ends with a line break of its own, as Python-Markdown writes it.
-    assert out == ('<div class="a" id="top">\n<table><tr><td>x</td></tr></table>\n</div>\n\n'
-                   '<h2 id="h">Heading</h2>\n<p>one</p>\n<p>two</p>\n\n'
-                   "<p><span>inline</span></p>")
+    assert out == (
+        '<div class="a" id="top">\n<table><tr><td>x</td></tr></table>\n</div>\n\n'
+        '<h2 id="h">Heading</h2>\n<p>one</p>\n<p>two</p>\n\n'
+        "<p><span>inline</span></p>"
+    )
     assert page.present_anchor_ids == {"top"}
 
 
-@pytest.mark.parametrize("md", [
-    '<div class="kesu-block">\n<p>a</p>\n\n# injected\n\n</div>\n',  # a block spans blank lines
-    "<table><tr><td>a\n\nb</td></tr></table>\n",
-    "<div>x</div>\n<table><tr><td>a\n\nb</td></tr></table>\n",
-    "```\n<div>\n\n</div>\n```\n",  # a code fence
-    "<div>x</div>\nsome *text*\n",  # Markdown after a block: Python-Markdown converts it
-    "<div>x</div><span>*x*</span>\n",
-    "<div>a</div><div>b</div>\n",  # two blocks on one line: Python-Markdown splits them
-    "<img src=x>\n",  # an inline element: a paragraph
-    "<!-- a -->\n<div>x</div>\n",
-    # A raw block opened inside a paragraph goes on past the blank lines.
-    "<span>x</span>\n<div>\n\n<div>y</div>\n\n</div>\n",
-    "text\n</div>\n",
-])
+@pytest.mark.parametrize(
+    "md",
+    [
+        '<div class="kesu-block">\n<p>a</p>\n\n# injected\n\n</div>\n',  # a block spans blank lines
+        "<table><tr><td>a\n\nb</td></tr></table>\n",
+        "<div>x</div>\n<table><tr><td>a\n\nb</td></tr></table>\n",
+        "```\n<div>\n\n</div>\n```\n",  # a code fence
+        "<div>x</div>\nsome *text*\n",  # Markdown after a block: Python-Markdown converts it
+        "<div>x</div><span>*x*</span>\n",
+        "<div>a</div><div>b</div>\n",  # two blocks on one line: Python-Markdown splits them
+        "<img src=x>\n",  # an inline element: a paragraph
+        "<!-- a -->\n<div>x</div>\n",
+        # A raw block opened inside a paragraph goes on past the blank lines.
+        "<span>x</span>\n<div>\n\n<div>y</div>\n\n</div>\n",
+        "text\n</div>\n",
+    ],
+)
 def test_hook_leaves_pages_it_cannot_split_to_python_markdown(md: str) -> None:
     from generator.render import mkdocs_hook as hook
 
@@ -293,11 +358,20 @@ def test_raw_blocks_only_never_claims_what_python_markdown_would_change() -> Non
 
     from generator.render.mkdocs_hook import raw_blocks_only
 
-    cases = ["<div>a</div>\n<div>b</div>", '<h1 id="t"><span>a</span> b</h1>\n<dl>\n<dt>a</dt>'
-             "<dd>b</dd>\n</dl>", "<div>\n<img src=x>\n</div>", "<table><tr><td>a\nb *c*</td>"
-             "</tr></table>", "<div>a</div><div>b</div>", "<div>a</div>\n  <div>b</div>",
-             "<div>x</div>\n## H", "<div>x\n</div> t *t*", "<div>a", "<span>x</span>",
-             "<p>a</p><table><tr><td>x</td></tr></table>", "<div>a</div>\n</div>"]
+    cases = [
+        "<div>a</div>\n<div>b</div>",
+        '<h1 id="t"><span>a</span> b</h1>\n<dl>\n<dt>a</dt><dd>b</dd>\n</dl>',
+        "<div>\n<img src=x>\n</div>",
+        "<table><tr><td>a\nb *c*</td></tr></table>",
+        "<div>a</div><div>b</div>",
+        "<div>a</div>\n  <div>b</div>",
+        "<div>x</div>\n## H",
+        "<div>x\n</div> t *t*",
+        "<div>a",
+        "<span>x</span>",
+        "<p>a</p><table><tr><td>x</td></tr></table>",
+        "<div>a</div>\n</div>",
+    ]
     claimed = 0
     for html in cases:
         if raw_blocks_only(html):
@@ -353,5 +427,5 @@ def test_the_floor_is_bare_mkdocs() -> None:
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     hooks = "hooks:\n  - site/hooks/kesu.py\n  - site/hooks/kesu_site.py "
     assert hooks in text
-    hooks = text[text.index(hooks):text.index("\n\n", text.index(hooks)) + 2]
+    hooks = text[text.index(hooks) : text.index("\n\n", text.index(hooks)) + 2]
     assert bare_config(text) == text.replace(hooks, "")

@@ -26,13 +26,14 @@ from tests.site_fixtures import BUILD_EPOCH, FIXTURE_REPO, built_site, site_repo
 MARK = "HOSTILE"
 PAYLOAD = (
     '=HYPERLINK("http://evil.example/x") ' + MARK + ' <script>alert("x")</script>'
-    '<img src=x onerror=alert(1)> [link](http://evil.example/md) **bold** _em_ `tick`'
+    "<img src=x onerror=alert(1)> [link](http://evil.example/md) **bold** _em_ `tick`"
     " | a | b |\n\n# Heading\n---\n{{ 7*191 }}{% if 1 %}JINJA{% endif %} <!-- &amp; ]]>"
 )
 SHORT = "<i>x</i>|{{7*191}}"
 PNG = bytes.fromhex(  # a 1×1 PNG
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 # Fields whose values are checked against the policy or the record itself, not free text.
 NOT_FREE = {"grade_declared.grade"}
 
@@ -92,8 +93,15 @@ def hostile_record() -> tuple[dict[str, Any], list[str]]:
     data["distinct_from"] = [{"id": "KS-2026-0001", "reason": "xx"}]
     data["notes"] = "x"
     data["attachments"] = [{"path": "attachments/none.pdf", "title": "x", "kind": "report"}]
-    data["extensions"] = [{"milestone": "final_report", "new_due": "2025-01-30 17:00",
-                           "reason": "x", "approved_by": "x", "approved_at": "2025-01-15"}]
+    data["extensions"] = [
+        {
+            "milestone": "final_report",
+            "new_due": "2025-01-30 17:00",
+            "reason": "x",
+            "approved_by": "x",
+            "approved_at": "2025-01-15",
+        }
+    ]
     data["d0_emergency"]["escalation_reason"] = "x"
     data["d1_team"]["leader"]["role"] = "x"
     data["d3_containment"]["not_applicable_reason"] = "x"
@@ -125,14 +133,18 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data, missed = hostile_record()
     assert not missed, f"free-text fields the hostile record does not reach: {missed}"
     cancelled = load_record(FIXTURE_REPO / "records/KS-2026-0003.yaml")
-    cancelled |= {"id": "KS-2026-0998", "title": PAYLOAD.replace("\n", " ")[:200],
-                  "cancellation": data.pop("cancellation")}
+    cancelled |= {
+        "id": "KS-2026-0998",
+        "title": PAYLOAD.replace("\n", " ")[:200],
+        "cancellation": data.pop("cancellation"),
+    }
     (root / "attachments").mkdir()
     for name in ("none.pdf", "p1.jpg", "fishbone.png"):
         (root / "attachments" / name).write_bytes(PNG)
     for name, record in (("KS-2026-0999", data), ("KS-2026-0998", cancelled)):
         (root / f"records/{name}.yaml").write_text(
-            yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     try:
@@ -156,7 +168,7 @@ def test_no_page_contains_markup_from_record_text(hostile_site: Path) -> None:
     forbidden = {
         "<script>alert": "script",
         "<img src=x": "img",
-        "<img src=\"x\"": "img",
+        '<img src="x"': "img",
         'href="http://evil.example': "link",
         "<strong>bold</strong>": "Markdown emphasis",
         "<em>em</em>": "Markdown emphasis",
@@ -206,7 +218,7 @@ def test_parsed_pages_hold_no_element_from_record_text(hostile_site: Path) -> No
 
 def test_tables_keep_their_shape(hostile_site: Path) -> None:
     ledger = (hostile_site / "generated/ledger/2025.html").read_text(encoding="utf-8")
-    body = ledger[ledger.index("<tbody>"):ledger.index("</tbody>")]
+    body = ledger[ledger.index("<tbody>") : ledger.index("</tbody>")]
     rows = body.count("<tr")
     assert rows == 2  # KS-2025-0001 and the hostile record
     cells = [row.count("<td") for row in body.split("<tr")[1:]]
@@ -215,7 +227,7 @@ def test_tables_keep_their_shape(hostile_site: Path) -> None:
 
 def test_page_titles_are_escaped(hostile_site: Path) -> None:
     for page, text in _pages(hostile_site):
-        title = text[text.index("<title>"):text.index("</title>")]
+        title = text[text.index("<title>") : text.index("</title>")]
         assert "<script" not in title and "<i>" not in title, page
 
 

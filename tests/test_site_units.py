@@ -33,8 +33,9 @@ def test_front_matter_title_is_one_escaped_json_string() -> None:
     assert escape.front_matter_title('a"<b>\n---') == '"a&quot;&lt;b&gt; ---"'
 
 
-@pytest.mark.parametrize(("phone", "masked"), [("022-5896 3310", "022-•••• ••10"),
-                                               ("12345", "•••••")])
+@pytest.mark.parametrize(
+    ("phone", "masked"), [("022-5896 3310", "022-•••• ••10"), ("12345", "•••••")]
+)
 def test_mask_phone(phone: str, masked: str) -> None:
     assert escape.mask_phone(phone) == masked
 
@@ -69,7 +70,10 @@ def test_periods() -> None:
     assert periods.quarter(when, TZ).key == "2026-Q1"
     assert periods.quarter(datetime(2026, 11, 3, tzinfo=TZ), TZ).end.year == 2027
     assert [p.key for p in periods.span(when, datetime(2026, 3, 1, tzinfo=TZ), "month", TZ)] == [
-        "2026-01", "2026-02", "2026-03"]
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
 
 
 def test_history_outside_git(tmp_path: Path) -> None:

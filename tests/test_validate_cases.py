@@ -31,7 +31,10 @@ def test_valid_case(case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[st
     repo = copy_case(case, tmp_path / "repo")
     code, out = run(repo, "--lang", "zh", "validate", "--as-of", AS_OF, capsys=capsys)
     assert code == 0, out
-    assert out.splitlines()[-1] == f"已检查 {len(list((repo / 'records').glob('*.yaml')))} 条记录：全部有效。", out
+    assert (
+        out.splitlines()[-1]
+        == f"已检查 {len(list((repo / 'records').glob('*.yaml')))} 条记录：全部有效。"
+    ), out
 
 
 @pytest.mark.parametrize("case", INVALID, ids=lambda p: p.name)

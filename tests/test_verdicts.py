@@ -161,9 +161,7 @@ def test_an_unreadable_store_is_ignored(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("preset", ["000", "001", "002", "003", "004"])
-def test_validate_computes_grades_only_and_reports_the_same(
-    tmp_path: Path, preset: str
-) -> None:
+def test_validate_computes_grades_only_and_reports_the_same(tmp_path: Path, preset: str) -> None:
     from datetime import datetime
 
     from generator.compute import compute_all, compute_grades

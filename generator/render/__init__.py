@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     from generator.attachments import Published
 
 
-def render_site(site: SiteData, files: Mapping[str, Published],
-                images: Mapping[str, str] | None = None) -> Iterator[Page]:
+def render_site(
+    site: SiteData, files: Mapping[str, Published], images: Mapping[str, str] | None = None
+) -> Iterator[Page]:
     """Every generated page and download, in a stable order, one at a time (a page can be
     written as soon as it is rendered: the whole site is never held in memory).
 

@@ -39,8 +39,11 @@ def recurrences(rows: Sequence[Row]) -> list[tuple[Row, list[str]]]:
     out = []
     for r in rows:
         ids = [i for reason in r.reasons for i in reason.records if i != r.id]
-        ids += [str(link.get("id")) for link in r.record.get("links") or ()
-                if link.get("relation") == "recurrence"]
+        ids += [
+            str(link.get("id"))
+            for link in r.record.get("links") or ()
+            if link.get("relation") == "recurrence"
+        ]
         if isinstance(r.record.get("reopen_of"), str):
             ids.append(r.record.get("reopen_of"))
         if ids:
@@ -53,8 +56,9 @@ def penalty_rows(site: SiteData, period: Period | None) -> list[tuple[str, str, 
     sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0])
     for p in site.penalties:
         month = str(getattr(p, "month", "") or "")
-        if period is not None and not (period.start.strftime("%Y-%m") <= month
-                                       < period.end.strftime("%Y-%m")):
+        if period is not None and not (
+            period.start.strftime("%Y-%m") <= month < period.end.strftime("%Y-%m")
+        ):
             continue
         key = (str(getattr(p, "charged_to", "") or "–"), month)
         sums[key][0] += float(getattr(p, "amount", 0) or 0)
@@ -70,19 +74,29 @@ def _pareto_svgs(site: SiteData, rows: Sequence[Row], f: Fmt, stem: str) -> dict
         f"{stem}-defect.svg": charts.pareto(list(defects), list(defects.values()), ylab, cum),
         f"{stem}-6m.svg": charts.pareto(
             [f.enum("d4_root_cause.occurrence[].category", k) for k in causes],
-            list(causes.values()), ylab, cum),
+            list(causes.values()),
+            ylab,
+            cum,
+        ),
     }
 
 
 def _months(site: SiteData, rows: Sequence[Row], span: Sequence[Period]) -> list[MonthLine]:
     deadlines = [d for r in site.rows for d in r.deadlines]
-    return [MonthLine(p.key, sum(p.contains(r.received_at) for r in rows),
-                      sum(p.contains(r.closed_at) for r in rows),
-                      periods.on_time(deadlines, p, site.as_of)) for p in span]
+    return [
+        MonthLine(
+            p.key,
+            sum(p.contains(r.received_at) for r in rows),
+            sum(p.contains(r.closed_at) for r in rows),
+            periods.on_time(deadlines, p, site.as_of),
+        )
+        for p in span
+    ]
 
 
-def _section(site: SiteData, rows: Sequence[Row], page: str, stem: str,
-             period: Period | None) -> tuple[dict[str, Any], list[Page]]:
+def _section(
+    site: SiteData, rows: Sequence[Row], page: str, stem: str, period: Period | None
+) -> tuple[dict[str, Any], list[Page]]:
     f = fmt(site, page)
     svgs = _pareto_svgs(site, rows, f, stem)
     charts_dir = f"{GEN}/analysis/charts"
@@ -114,20 +128,46 @@ def analysis_pages(site: SiteData) -> list[Page]:
         months = _months(site, rows, periods.span(q.start, min(q.end, site.as_of), "month", tz))
         year, num = q.key.split("-Q")
         pages += extra
-        pages.append(Page(page, render("analysis.md.j2", **base_context(site, page), **ctx,
-                                       months=months, title_year=year, title_q=num,
-                                       quarters=[])))
+        pages.append(
+            Page(
+                page,
+                render(
+                    "analysis.md.j2",
+                    **base_context(site, page),
+                    **ctx,
+                    months=months,
+                    title_year=year,
+                    title_q=num,
+                    quarters=[],
+                ),
+            )
+        )
         quarters.append((q, page, len(rows)))
     ctx, extra = _section(site, site.rows, INDEX, "all", None)
     months = _months(site, site.rows, periods.span(first, site.as_of, "month", tz))[-24:]
     f = fmt(site, INDEX)
-    trend = charts.trend([m.key for m in months], [m.received for m in months],
-                         [None if m.on_time[1] == 0 else 100 * m.on_time[0] / m.on_time[1]
-                          for m in months], f.t("complaints"), f.t("on_time_rate") + " %")
+    trend = charts.trend(
+        [m.key for m in months],
+        [m.received for m in months],
+        [None if m.on_time[1] == 0 else 100 * m.on_time[0] / m.on_time[1] for m in months],
+        f.t("complaints"),
+        f.t("on_time_rate") + " %",
+    )
     pages += extra
     pages.append(Page(f"{GEN}/analysis/charts/trend.svg", trend))
-    pages.append(Page(INDEX, render("analysis.md.j2", **base_context(site, INDEX), **ctx,
-                                    months=months, title_year="", title_q="",
-                                    quarters=list(reversed(quarters)),
-                                    trend_svg=f"{GEN}/analysis/charts/trend.svg")))
+    pages.append(
+        Page(
+            INDEX,
+            render(
+                "analysis.md.j2",
+                **base_context(site, INDEX),
+                **ctx,
+                months=months,
+                title_year="",
+                title_q="",
+                quarters=list(reversed(quarters)),
+                trend_svg=f"{GEN}/analysis/charts/trend.svg",
+            ),
+        )
+    )
     return pages

@@ -12,8 +12,16 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-          "WenQuanYi Micro Hei", "SimHei", "DejaVu Sans", "sans-serif"]
+_FONTS = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "DejaVu Sans",
+    "sans-serif",
+]
 INDIGO, RED, GREY = "#3949ab", "#c62828", "#9e9e9e"
 
 
@@ -24,16 +32,18 @@ def _pyplot() -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({
-        "svg.fonttype": "none",
-        "svg.hashsalt": "kesu",
-        "font.family": "sans-serif",
-        "font.sans-serif": _FONTS,
-        "axes.unicode_minus": False,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "font.size": 10,
-    })
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "kesu",
+            "font.family": "sans-serif",
+            "font.sans-serif": _FONTS,
+            "axes.unicode_minus": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 10,
+        }
+    )
     return plt
 
 
@@ -75,20 +85,35 @@ def pareto(labels: Sequence[str], counts: Sequence[int], ylabel: str, cum_label:
     return _svg(fig)
 
 
-def trend(months: Sequence[str], counts: Sequence[int], rates: Sequence[float | None],
-          count_label: str, rate_label: str) -> bytes:
+def trend(
+    months: Sequence[str],
+    counts: Sequence[int],
+    rates: Sequence[float | None],
+    count_label: str,
+    rate_label: str,
+) -> bytes:
     """Complaints per month (bars) and the on-time rate (line, %, gaps where undefined)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7.2, 3.2))
     x = list(range(len(months)))
     ax.bar(x, counts, color=INDIGO, width=0.6, label=count_label)
-    ax.set_xticks(x, months, rotation=45 if len(months) > 8 else 0,
-                  ha="right" if len(months) > 8 else "center")
+    ax.set_xticks(
+        x,
+        months,
+        rotation=45 if len(months) > 8 else 0,
+        ha="right" if len(months) > 8 else "center",
+    )
     ax.set_ylabel(count_label)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax2 = ax.twinx()
-    ax2.plot(x, [float("nan") if r is None else r for r in rates], color=RED, marker="o",
-             linewidth=1.6, label=rate_label)
+    ax2.plot(
+        x,
+        [float("nan") if r is None else r for r in rates],
+        color=RED,
+        marker="o",
+        linewidth=1.6,
+        label=rate_label,
+    )
     ax2.set_ylim(0, 105)
     ax2.set_ylabel(rate_label)
     ax2.spines["top"].set_visible(False)

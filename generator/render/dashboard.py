@@ -21,18 +21,33 @@ def dashboard_pages(site: SiteData) -> list[Page]:
     this_year = periods.year(now, tz)
     open_rows = [r for r in site.rows if r.is_open]
     overdue: list[Deadline] = sorted(
-        (d for r in open_rows for d in r.overdue), key=lambda d: d.due_at or now)
+        (d for r in open_rows for d in r.overdue), key=lambda d: d.due_at or now
+    )
     due_week = sorted(
-        (d for r in open_rows for d in r.deadlines
-         if d.is_open and d.state != "overdue" and week.contains(d.due_at)),
-        key=lambda d: d.due_at or now)
-    closed_month = [r for r in site.rows if this_month.contains(r.closed_at) and r.closed_at
-                    and r.closed_at <= now]
-    closed_year = [r for r in site.rows if this_year.contains(r.closed_at) and r.closed_at
-                   and r.closed_at <= now and r.received_at]
+        (
+            d
+            for r in open_rows
+            for d in r.deadlines
+            if d.is_open and d.state != "overdue" and week.contains(d.due_at)
+        ),
+        key=lambda d: d.due_at or now,
+    )
+    closed_month = [
+        r
+        for r in site.rows
+        if this_month.contains(r.closed_at) and r.closed_at and r.closed_at <= now
+    ]
+    closed_year = [
+        r
+        for r in site.rows
+        if this_year.contains(r.closed_at) and r.closed_at and r.closed_at <= now and r.received_at
+    ]
     ok, total = periods.on_time((d for r in site.rows for d in r.deadlines), this_year, now)
-    days = [(r.closed_at - r.received_at).total_seconds() / 86400 for r in closed_year
-            if r.closed_at and r.received_at]
+    days = [
+        (r.closed_at - r.received_at).total_seconds() / 86400
+        for r in closed_year
+        if r.closed_at and r.received_at
+    ]
     recent = sorted(site.rows, key=lambda r: r.received_at or now, reverse=True)[:10]
     ctx = base_context(site, HOME) | {
         "open_count": len(open_rows),

@@ -34,12 +34,23 @@ def _text(value: object) -> tuple[str, bool]:
 
 def _columns(f: Fmt) -> list[tuple[str, int]]:
     return [
-        (f.label("id"), 16), (f.label("title"), 40), (f.label("received_at"), 17),
-        (f.label("customer"), 24), (f.label("product"), 24), (f.label("product.part_number"), 16),
-        (f.label("category"), 8), (f.t("grade"), 8), (f.label("status"), 10),
-        (f.label("responsibility.responsible_department"), 12), (f.t("owner"), 10),
-        (f.t("next_due"), 17), (f.t("milestone"), 18), (f.t("overdue"), 8),
-        (f.t("days_open"), 8), (f.label("d8_closure.closed_at"), 17), (f.label("defect_code"), 14),
+        (f.label("id"), 16),
+        (f.label("title"), 40),
+        (f.label("received_at"), 17),
+        (f.label("customer"), 24),
+        (f.label("product"), 24),
+        (f.label("product.part_number"), 16),
+        (f.label("category"), 8),
+        (f.t("grade"), 8),
+        (f.label("status"), 10),
+        (f.label("responsibility.responsible_department"), 12),
+        (f.t("owner"), 10),
+        (f.t("next_due"), 17),
+        (f.t("milestone"), 18),
+        (f.t("overdue"), 8),
+        (f.t("days_open"), 8),
+        (f.label("d8_closure.closed_at"), 17),
+        (f.label("defect_code"), 14),
         (f.label("d4_root_cause"), 40),
     ]
 
@@ -53,10 +64,23 @@ def _root_cause(row: Row) -> str:
 def _values(row: Row, f: Fmt) -> list[object]:
     nd = row.next_due
     return [
-        row.id, row.title, row.received_at, row.customer, row.product, row.part_number,
-        f.enum("category", row.category), row.grade, f.enum("status", row.status), row.department,
-        row.owner, nd.due_at if nd else None, nd.name if nd else "",
-        f.t("yes") if row.overdue else f.t("no"), row.days_open, row.closed_at, row.defect_code,
+        row.id,
+        row.title,
+        row.received_at,
+        row.customer,
+        row.product,
+        row.part_number,
+        f.enum("category", row.category),
+        row.grade,
+        f.enum("status", row.status),
+        row.department,
+        row.owner,
+        nd.due_at if nd else None,
+        nd.name if nd else "",
+        f.t("yes") if row.overdue else f.t("no"),
+        row.days_open,
+        row.closed_at,
+        row.defect_code,
         _root_cause(row),
     ]
 

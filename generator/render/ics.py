@@ -46,9 +46,21 @@ def _calendar(name: str, items: Sequence[Deadline], site: SiteData, f: Fmt) -> b
         ev.add("dtend", due)
         state = f.state(d.state)
         ev.add("summary", _text(f"[{d.record_id}] {d.name} ({state})"))
-        ev.add("description", _text("\n".join(
-            x for x in (row.title, f"{f.label('customer')}: {row.customer}",
-                        f"{f.t('owner')}: {row.owner}", d.explanation) if x)))
+        ev.add(
+            "description",
+            _text(
+                "\n".join(
+                    x
+                    for x in (
+                        row.title,
+                        f"{f.label('customer')}: {row.customer}",
+                        f"{f.t('owner')}: {row.owner}",
+                        d.explanation,
+                    )
+                    if x
+                )
+            ),
+        )
         if d.state != "overdue":
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
@@ -62,21 +74,35 @@ def _calendar(name: str, items: Sequence[Deadline], site: SiteData, f: Fmt) -> b
 
 def calendar_pages(site: SiteData) -> list[Page]:
     f = fmt(site, PAGE)
-    open_items = sorted((d for r in site.rows if r.is_open for d in r.deadlines
-                         if d.is_open and d.due_at is not None),
-                        key=lambda d: (d.due_at or site.as_of, d.record_id, d.id))
+    open_items = sorted(
+        (
+            d
+            for r in site.rows
+            if r.is_open
+            for d in r.deadlines
+            if d.is_open and d.due_at is not None
+        ),
+        key=lambda d: (d.due_at or site.as_of, d.record_id, d.id),
+    )
     by_owner: dict[str, list[Deadline]] = defaultdict(list)
     for d in open_items:
         by_owner[site.by_id[d.record_id].owner or f.t("unassigned")].append(d)
-    pages = [Page(f"{GEN}/calendar/all.ics",
-                  _calendar(f"{site.config.site_title} · {f.t('all_feed')}", open_items, site, f))]
+    pages = [
+        Page(
+            f"{GEN}/calendar/all.ics",
+            _calendar(f"{site.config.site_title} · {f.t('all_feed')}", open_items, site, f),
+        )
+    ]
     feeds: list[tuple[str, str, int, datetime | None]] = []
     for owner in sorted(by_owner):
         path = f"{GEN}/calendar/{slug('owner', owner)}.ics"
         items = by_owner[owner]
         pages.append(Page(path, _calendar(f"{site.config.site_title} · {owner}", items, site, f)))
         feeds.append((owner, path, len(items), items[0].due_at))
-    ctx = base_context(site, PAGE) | {"feeds": feeds, "all_count": len(open_items),
-                                     "all_path": f"{GEN}/calendar/all.ics"}
+    ctx = base_context(site, PAGE) | {
+        "feeds": feeds,
+        "all_count": len(open_items),
+        "all_path": f"{GEN}/calendar/all.ics",
+    }
     pages.append(Page(PAGE, render("calendar.md.j2", **ctx)))
     return pages

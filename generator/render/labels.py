@@ -77,8 +77,13 @@ def _enum_labels(path: str) -> dict[str, str]:
 
 # Values the schema lists without a Chinese label (action status has none in its description).
 _FALLBACK_ZH = {
-    "planned": "计划", "in_progress": "进行中", "done": "已完成", "verified": "已验证",
-    "cancelled": "已取消", "other": "其他", "pfmea": "PFMEA",
+    "planned": "计划",
+    "in_progress": "进行中",
+    "done": "已完成",
+    "verified": "已验证",
+    "cancelled": "已取消",
+    "other": "其他",
+    "pfmea": "PFMEA",
 }
 
 

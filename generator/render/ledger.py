@@ -39,16 +39,47 @@ def ledger_pages(site: SiteData) -> list[Page]:
         page = year_page(year)
         xlsx, csv = f"{GEN}/exports/ledger-{year}.xlsx", f"{GEN}/exports/ledger-{year}.csv"
         f = fmt(site, page)
-        pages.append(Page(page, render("ledger_year.md.j2", **base_context(site, page),
-                                       year=year, rows=rows, xlsx=xlsx, csv=csv)))
+        pages.append(
+            Page(
+                page,
+                render(
+                    "ledger_year.md.j2",
+                    **base_context(site, page),
+                    year=year,
+                    rows=rows,
+                    xlsx=xlsx,
+                    csv=csv,
+                ),
+            )
+        )
         pages.append(Page(xlsx, ledger_xlsx(rows, f, str(year), site.as_of)))
         pages.append(Page(csv, ledger_csv(rows, f)))
-        years.append(YearEntry(year, page, xlsx, csv, len(rows),
-                               sum(r.is_open for r in rows), sum(bool(r.overdue) for r in rows)))
+        years.append(
+            YearEntry(
+                year,
+                page,
+                xlsx,
+                csv,
+                len(rows),
+                sum(r.is_open for r in rows),
+                sum(bool(r.overdue) for r in rows),
+            )
+        )
     xlsx, csv = f"{GEN}/exports/ledger-all.xlsx", f"{GEN}/exports/ledger-all.csv"
     f = fmt(site, INDEX)
     pages.append(Page(xlsx, ledger_xlsx(site.rows, f, f.t("ledger"), site.as_of)))
     pages.append(Page(csv, ledger_csv(site.rows, f)))
-    pages.append(Page(INDEX, render("ledger_index.md.j2", **base_context(site, INDEX),
-                                    years=years, xlsx=xlsx, csv=csv, total=len(site.rows))))
+    pages.append(
+        Page(
+            INDEX,
+            render(
+                "ledger_index.md.j2",
+                **base_context(site, INDEX),
+                years=years,
+                xlsx=xlsx,
+                csv=csv,
+                total=len(site.rows),
+            ),
+        )
+    )
     return pages

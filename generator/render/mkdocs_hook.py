@@ -30,10 +30,24 @@ from mkdocs.plugins import CombinedEvent, event_priority
 GENERATED = "generated/"
 # The tags Python-Markdown starts a raw HTML block with (markdown has no type information).
 _BLOCK = frozenset(importlib.import_module("markdown.util").BLOCK_LEVEL_ELEMENTS)
-_VOID = frozenset({
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-    "source", "track", "wbr",
-})
+_VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 _LINE_TAG = re.compile(r"^</?([A-Za-z][A-Za-z0-9]*)", re.M)
 _RAW_TEXT = frozenset({"script", "style", "pre", "textarea"})
@@ -60,7 +74,7 @@ def raw_blocks_only(chunk: str) -> bool:
         if name in _RAW_TEXT:
             return False
         if depth == 0:
-            between = chunk[pos:m.start()]
+            between = chunk[pos : m.start()]
             if slash or name not in _BLOCK or name in _VOID or between != ("\n" if pos else ""):
                 return False
         if slash:

@@ -80,8 +80,10 @@ def on_time(deadlines: Iterable[Deadline], period: Period, as_of: datetime) -> t
     """
     ok = total = 0
     for d in deadlines:
-        if d.due_at is None or not period.contains(d.due_at) or d.state in (
-            "not_applicable", "cancelled"
+        if (
+            d.due_at is None
+            or not period.contains(d.due_at)
+            or d.state in ("not_applicable", "cancelled")
         ):
             continue
         if d.done_at is not None and d.done_at <= as_of:

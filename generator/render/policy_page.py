@@ -15,8 +15,10 @@ from generator.render.sitedata import SiteData
 
 PAGE = f"{GEN}/policy.md"
 _UNITS = {
-    "hours": ("小时", "hours"), "working_hours": ("个工作小时", "working hours"),
-    "natural_days": ("个自然日", "natural days"), "working_days": ("个工作日", "working days"),
+    "hours": ("小时", "hours"),
+    "working_hours": ("个工作小时", "working hours"),
+    "natural_days": ("个自然日", "natural days"),
+    "working_days": ("个工作日", "working days"),
 }
 
 
@@ -67,10 +69,16 @@ def deadline_lines(policy: Any, lang: str) -> list[DeadlineLine]:
     for m in policy.milestones:
         note = m.note.get(lang) if m.note else ""
         for v in m.variants:
-            out.append(DeadlineLine(
-                m.name.get(lang), m.id, applies_words(v.applies or m.applies, lang),
-                duration_words(v.duration.amount, v.duration.unit, lang),
-                event_words(v.start, policy, lang), note))
+            out.append(
+                DeadlineLine(
+                    m.name.get(lang),
+                    m.id,
+                    applies_words(v.applies or m.applies, lang),
+                    duration_words(v.duration.amount, v.duration.unit, lang),
+                    event_words(v.start, policy, lang),
+                    note,
+                )
+            )
     return out
 
 
@@ -81,19 +89,35 @@ def policy_pages(site: SiteData) -> list[Page]:
         raw = policy.raw
         ctx |= {
             "name": policy.name.get(lang),
-            "description": pick((raw.get("description") or {}).get("zh"),
-                                (raw.get("description") or {}).get("en"), lang),
+            "description": pick(
+                (raw.get("description") or {}).get("zh"),
+                (raw.get("description") or {}).get("en"),
+                lang,
+            ),
             "source": policy.source,
-            "grades": [(g.id, g.name.get(lang), [(c.id, c.text.get(lang), c.source)
-                                                 for c in g.criteria]) for g in policy.grades],
+            "grades": [
+                (g.id, g.name.get(lang), [(c.id, c.text.get(lang), c.source) for c in g.criteria])
+                for g in policy.grades
+            ],
             "deadlines": deadline_lines(policy, lang),
-            "approvals": [(a.text.get(lang), applies_words(a.applies, lang))
-                          for a in policy.approvals],
-            "penalties": [(r.text.get(lang), ", ".join(r.milestones),
-                           " / ".join(_amount(a.amount) for a in r.amounts), policy.currency)
-                          for r in policy.penalty_rules],
-            "readings": [(r.get("id", ""), pick((r.get("text") or {}).get("zh"),
-                                                (r.get("text") or {}).get("en"), lang))
-                         for r in raw.get("readings", [])],
+            "approvals": [
+                (a.text.get(lang), applies_words(a.applies, lang)) for a in policy.approvals
+            ],
+            "penalties": [
+                (
+                    r.text.get(lang),
+                    ", ".join(r.milestones),
+                    " / ".join(_amount(a.amount) for a in r.amounts),
+                    policy.currency,
+                )
+                for r in policy.penalty_rules
+            ],
+            "readings": [
+                (
+                    r.get("id", ""),
+                    pick((r.get("text") or {}).get("zh"), (r.get("text") or {}).get("en"), lang),
+                )
+                for r in raw.get("readings", [])
+            ],
         }
     return [Page(PAGE, render("policy.md.j2", **ctx))]

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from generator.attachments import Published
 
 
-def record_pages(site: SiteData, files: Mapping[str, Published],
-                 images: Mapping[str, str]) -> Iterator[Page]:
+def record_pages(
+    site: SiteData, files: Mapping[str, Published], images: Mapping[str, str]
+) -> Iterator[Page]:
     """``files``: attachment references that exist → where the site links them; ``images``:
     those the page shows → their ``<img src>`` (``generator.attachments``)."""
     by_key: dict[str, list[str]] = defaultdict(list)
@@ -45,6 +46,7 @@ def record_pages(site: SiteData, files: Mapping[str, Published],
             "referenced_by": site.referenced_by.get(row.id, []),
             "reopened_as": site.reopened_as.get(row.id, []),
             "same_key": [i for i in by_key.get(key, []) if i != row.id]
-            if isinstance(key, str) else [],
+            if isinstance(key, str)
+            else [],
         }
         yield Page(path, render("record.md.j2", **ctx))

@@ -28,13 +28,19 @@ class Card:
 
 
 def _card(site: SiteData, kind: str, name: str, rows: list[Row]) -> Card:
-    everything = periods.Period("all", min(r.received_at or site.as_of for r in rows),
-                                site.as_of)
+    everything = periods.Period("all", min(r.received_at or site.as_of for r in rows), site.as_of)
     ok_total = periods.on_time((d for r in rows for d in r.deadlines), everything, site.as_of)
-    return Card(kind, name, f"{GEN}/scorecards/{slug(kind, name)}.md", rows,
-                sum(r.is_open for r in rows), sum(bool(r.overdue) for r in rows), ok_total,
-                sorted(Counter(r.grade or "–" for r in rows).items()),
-                Counter(r.defect_code or "–" for r in rows).most_common(8))
+    return Card(
+        kind,
+        name,
+        f"{GEN}/scorecards/{slug(kind, name)}.md",
+        rows,
+        sum(r.is_open for r in rows),
+        sum(bool(r.overdue) for r in rows),
+        ok_total,
+        sorted(Counter(r.grade or "–" for r in rows).items()),
+        Counter(r.defect_code or "–" for r in rows).most_common(8),
+    )
 
 
 def scorecard_pages(site: SiteData) -> Iterator[Page]:

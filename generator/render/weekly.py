@@ -42,24 +42,48 @@ def summarize(site: SiteData, week: Period, grade_order: list[str]) -> WeekSumma
     nxt = Period("", week.end, week.end + timedelta(days=7))
     open_rows = [r for r in site.rows if r.open_at(cut)]
     new = [r for r in site.rows if week.contains(r.received_at)]
-    closed = [r for r in site.rows if week.contains(r.closed_at) and r.closed_at
-              and r.closed_at <= cut]
+    closed = [
+        r for r in site.rows if week.contains(r.closed_at) and r.closed_at and r.closed_at <= cut
+    ]
     rolled = [r for r in open_rows if r.received_at and r.received_at < week.start]
-    overdue = sorted((d for r in open_rows for d in r.deadlines if d.overdue_at(cut)),
-                     key=lambda d: (d.due_at or cut, d.record_id))
-    due_next = sorted((d for r in open_rows for d in r.deadlines
-                       if d.open_at(cut) and nxt.contains(d.due_at)),
-                      key=lambda d: (d.due_at or cut, d.record_id))
-    passed = sorted((d for r in site.rows for d in r.deadlines
-                     if week.contains(d.due_at) and d.due_at and d.due_at <= cut
-                     and d.state not in ("not_applicable", "cancelled")),
-                    key=lambda d: (d.due_at or cut, d.record_id))
+    overdue = sorted(
+        (d for r in open_rows for d in r.deadlines if d.overdue_at(cut)),
+        key=lambda d: (d.due_at or cut, d.record_id),
+    )
+    due_next = sorted(
+        (d for r in open_rows for d in r.deadlines if d.open_at(cut) and nxt.contains(d.due_at)),
+        key=lambda d: (d.due_at or cut, d.record_id),
+    )
+    passed = sorted(
+        (
+            d
+            for r in site.rows
+            for d in r.deadlines
+            if week.contains(d.due_at)
+            and d.due_at
+            and d.due_at <= cut
+            and d.state not in ("not_applicable", "cancelled")
+        ),
+        key=lambda d: (d.due_at or cut, d.record_id),
+    )
     matrix = Counter((r.department or "–", r.grade or "–") for r in open_rows)
     grades = [g for g in grade_order if any(k[1] == g for k in matrix)]
     grades += sorted({k[1] for k in matrix} - set(grades))
-    return WeekSummary(week, week_page(week.key), cut, new, closed, rolled, overdue, due_next,
-                       passed, dict(matrix), sorted({k[0] for k in matrix}), grades,
-                       len(open_rows))
+    return WeekSummary(
+        week,
+        week_page(week.key),
+        cut,
+        new,
+        closed,
+        rolled,
+        overdue,
+        due_next,
+        passed,
+        dict(matrix),
+        sorted({k[0] for k in matrix}),
+        grades,
+        len(open_rows),
+    )
 
 
 def weekly_pages(site: SiteData) -> Iterator[Page]:
