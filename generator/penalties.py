@@ -48,16 +48,9 @@ class PenaltyRule:
 
 def parse_penalty_rule(r: Mapping[str, Any]) -> PenaltyRule:
     return PenaltyRule(
-        r["id"],
-        parse_text(r["text"]),
-        tuple(r["milestones"]),
-        r["per"],
-        tuple(r["triggers"]),
-        r["charge_to"],
-        tuple(
-            PenaltyAmount(parse_optional(a.get("when")), float(a["amount"])) for a in r["amounts"]
-        ),
-    )
+        r["id"], parse_text(r["text"]), tuple(r["milestones"]), r["per"], tuple(r["triggers"]),
+        r["charge_to"], tuple(PenaltyAmount(parse_optional(a.get("when")), float(a["amount"]))
+                              for a in r["amounts"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +79,8 @@ class PenaltyTotal:
     records: tuple[str, ...]
 
 
-def _item(
-    rule: PenaltyRule,
-    record: Record,
-    grade: str,
-    missed: Sequence[MilestoneResult],
-    policy: Policy,
-    tz: ZoneInfo,
-    ctx: Context,
-) -> Penalty | None:
+def _item(rule: PenaltyRule, record: Record, grade: str, missed: Sequence[MilestoneResult],
+          policy: Policy, tz: ZoneInfo, ctx: Context) -> Penalty | None:
     amount = next((a.amount for a in rule.amounts if a.when is None or a.when.holds(ctx)), None)
     dues = [m.due_at for m in missed if m.due_at is not None]
     if amount is None or not dues:
@@ -109,14 +95,8 @@ def _item(
     first = min(dues)
     first = first if first.tzinfo is tz else first.astimezone(tz)
     return Penalty(
-        rule.id,
-        record.id,
-        tuple(ids),
-        who if isinstance(who, str) and who.strip() else None,
-        f"{first.year:04d}-{first.month:02d}",
-        amount,
-        policy.currency,
-        provisional,
+        rule.id, record.id, tuple(ids), who if isinstance(who, str) and who.strip() else None,
+        f"{first.year:04d}-{first.month:02d}", amount, policy.currency, provisional,
         f"{rule.text.zh}：{'、'.join(zh)}（级别 {grade}，{amount:g} {policy.currency}）",
         f"{rule.text.en}: {', '.join(en)} (grade {grade}, {amount:g} {policy.currency})",
     )
@@ -127,9 +107,8 @@ def _states(triggers: tuple[str, ...]) -> frozenset[str]:
     return frozenset(s for t in triggers for s in _TRIGGER_STATES[t])
 
 
-def penalties_for(
-    record: Record, grade: str, milestones: Sequence[MilestoneResult], policy: Policy, tz: ZoneInfo
-) -> tuple[Penalty, ...]:
+def penalties_for(record: Record, grade: str, milestones: Sequence[MilestoneResult],
+                  policy: Policy, tz: ZoneInfo) -> tuple[Penalty, ...]:
     if not policy.penalty_rules:
         return ()
     out: list[Penalty] = []
@@ -138,7 +117,8 @@ def penalties_for(
         states = _states(rule.triggers)
         missed = [m for m in milestones if m.state in states and m.id in rule.milestones]
         groups = [missed] if rule.per == "record" else [[m] for m in missed]
-        out.extend(p for g in groups if g and (p := _item(rule, record, grade, g, policy, tz, ctx)))
+        out.extend(p for g in groups if g and (p := _item(rule, record, grade, g, policy, tz,
+                                                           ctx)))
     return tuple(out)
 
 
@@ -149,7 +129,5 @@ def penalty_totals(penalties: Iterable[Penalty]) -> tuple[PenaltyTotal, ...]:
         amount, records = sums.get((p.charged_to, p.month, p.currency), (0.0, []))
         sums[(p.charged_to, p.month, p.currency)] = (amount + p.amount, [*records, p.record_id])
     keys = sorted(sums, key=lambda k: (k[1], k[0] is None, k[0] or "", k[2]))
-    return tuple(
-        PenaltyTotal(k[0], k[1], sums[k][0], k[2], len(sums[k][1]), tuple(sorted(sums[k][1])))
-        for k in keys
-    )
+    return tuple(PenaltyTotal(k[0], k[1], sums[k][0], k[2], len(sums[k][1]),
+                              tuple(sorted(sums[k][1]))) for k in keys)

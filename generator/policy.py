@@ -60,30 +60,10 @@ from generator.rulesource import RuleSource
 from generator.schemamsg import FORMAT_CHECKER, schema_diagnostics
 from generator.yamlload import load_yaml_bytes, load_yaml_file, locate
 
-__all__ = [
-    "ApprovalRule",
-    "CancellationRule",
-    "Condition",
-    "Criterion",
-    "Duration",
-    "EventDef",
-    "Grade",
-    "JsonPath",
-    "Milestone",
-    "PenaltyAmount",
-    "PenaltyRule",
-    "Policy",
-    "Reopen",
-    "StageCheck",
-    "Text",
-    "TransitionRule",
-    "Transitions",
-    "Variant",
-    "deep_merge",
-    "load_policy",
-    "policy_from_data",
-    "preset_ids",
-]
+__all__ = ["ApprovalRule", "CancellationRule", "Condition", "Criterion", "Duration", "EventDef",
+           "Grade", "JsonPath", "Milestone", "PenaltyAmount", "PenaltyRule", "Policy", "Reopen",
+           "StageCheck", "Text", "TransitionRule", "Transitions", "Variant", "deep_merge",
+           "load_policy", "policy_from_data", "preset_ids"]
 _DAY_UNITS = ("natural_days", "working_days")
 
 
@@ -92,37 +72,19 @@ _DAY_UNITS = ("natural_days", "working_days")
 
 def preset_ids() -> list[str]:
     folder = resources.files("generator") / "presets"
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir()
+                  if p.name.endswith(".yaml"))
 
 
-_WHOLE = frozenset(
-    {
-        "applies",
-        "when",
-        "ledger_required",
-        "start",
-        "unless",
-        "at",
-        "window",
-        "key",
-        "name",
-        "text",
-        "reason",
-        "note",
-    }
-)
+_WHOLE = frozenset({"applies", "when", "ledger_required", "start", "unless", "at", "window",
+                    "key", "name", "text", "reason", "note"})
 """Conditions, events and texts are replaced whole: merging two conditions key by key
 would build a third that neither file says."""
 
 
 def _ided(items: Any) -> bool:
-    return (
-        isinstance(items, list)
-        and bool(items)
-        and all(isinstance(x, Mapping) and "id" in x for x in items)
-    )
+    return isinstance(items, list) and bool(items) and all(
+        isinstance(x, Mapping) and "id" in x for x in items)
 
 
 def deep_merge(base: Any, over: Any) -> Any:
@@ -189,42 +151,26 @@ def load_policy(config: RepoConfig) -> tuple[Policy | None, list[Diagnostic]]:
         display = rules.display(config.policy_file)
         raw = rules.read(config.policy_file)
         if raw is None:
-            return None, [
-                _diag(
-                    rules.display(CONFIG_NAME),
-                    "policy-file-missing",
-                    ["policy_file"],
-                    f"找不到策略文件 {display}",
-                    f"Policy file not found: {display}",
-                    "路径相对于仓库根目录。",
-                    "The path is relative to the repository root.",
-                    _config_text(config),
-                )
-            ]
+            return None, [_diag(
+                rules.display(CONFIG_NAME), "policy-file-missing", ["policy_file"],
+                f"找不到策略文件 {display}", f"Policy file not found: {display}",
+                "路径相对于仓库根目录。", "The path is relative to the repository root.",
+                _config_text(config))]
         loaded = load_yaml_bytes(raw, display)
     else:
         if config.preset not in preset_ids():
             ids = ", ".join(preset_ids())
-            return None, [
-                _diag(
-                    CONFIG_NAME,
-                    "policy-unknown-preset",
-                    ["preset"],
-                    f"没有编号为 {config.preset} 的策略预设",
-                    f"No policy preset {config.preset}",
-                    f"可选：{ids}",
-                    f"Available: {ids}",
-                    _config_text(config),
-                )
-            ]
+            return None, [_diag(
+                CONFIG_NAME, "policy-unknown-preset", ["preset"],
+                f"没有编号为 {config.preset} 的策略预设", f"No policy preset {config.preset}",
+                f"可选：{ids}", f"Available: {ids}", _config_text(config))]
         display = f"generator/presets/{config.preset}.yaml"
         path = Path(str(resources.files("generator") / "presets" / f"{config.preset}.yaml"))
         loaded = load_yaml_file(path, display)
     if loaded.data is None:
         return None, loaded.diagnostics
-    return policy_from_data(
-        loaded.data, display, loaded.text, config.policy_overrides, lambda: _config_text(config)
-    )
+    return policy_from_data(loaded.data, display, loaded.text, config.policy_overrides,
+                            lambda: _config_text(config))
 
 
 def policy_from_preset_file(
@@ -240,9 +186,8 @@ def policy_from_preset_file(
     loaded = load_yaml_bytes(raw, display)
     if loaded.data is None:
         return None, loaded.diagnostics
-    return policy_from_data(
-        loaded.data, display, loaded.text, config.policy_overrides, lambda: _config_text(config)
-    )
+    return policy_from_data(loaded.data, display, loaded.text, config.policy_overrides,
+                            lambda: _config_text(config))
 
 
 def _config_text(config: RepoConfig) -> str | None:
@@ -250,20 +195,15 @@ def _config_text(config: RepoConfig) -> str | None:
     return load_yaml_bytes(raw, CONFIG_NAME).text if raw is not None else None
 
 
-def policy_from_data(
-    base: Any,
-    display: str,
-    text: str | None,
-    overrides: Mapping[str, Any] | None = None,
-    overrides_text: Any = None,
-) -> tuple[Policy | None, list[Diagnostic]]:
+def policy_from_data(base: Any, display: str, text: str | None,
+                     overrides: Mapping[str, Any] | None = None,
+                     overrides_text: Any = None) -> tuple[Policy | None, list[Diagnostic]]:
     """Validate ``base`` (+ ``overrides``) and build the policy; used by tests with raw data.
 
     ``overrides_text`` is the text of kesu.yaml (or a callable returning it) for line numbers.
     """
-    validator = jsonschema.Draft202012Validator(
-        load_schema("policy"), format_checker=FORMAT_CHECKER
-    )
+    validator = jsonschema.Draft202012Validator(load_schema("policy"),
+                                                format_checker=FORMAT_CHECKER)
     diags = list(schema_diagnostics(validator, base, display, text))
     if not diags:
         diags = _semantic(base, display, text)
@@ -285,44 +225,16 @@ def policy_from_data(
             src = _translate(merged, base, path)
             at = locate(text, src if src is not None else path) if text else None
             file, field = display, d.field
-        diags.append(
-            Diagnostic(
-                file,
-                d.code,
-                d.message_zh,
-                d.message_en,
-                at[0] if at else None,
-                at[1] if at else None,
-                field,
-                d.hint_zh,
-                d.hint_en,
-            )
-        )
+        diags.append(Diagnostic(file, d.code, d.message_zh, d.message_en, at[0] if at else None,
+                                at[1] if at else None, field, d.hint_zh, d.hint_en))
     return None, diags
 
 
-def _diag(
-    file: str,
-    code: str,
-    path: list[str | int],
-    zh: str,
-    en: str,
-    hint_zh: str = "",
-    hint_en: str = "",
-    text: str | None = None,
-) -> Diagnostic:
+def _diag(file: str, code: str, path: list[str | int], zh: str, en: str, hint_zh: str = "",
+          hint_en: str = "", text: str | None = None) -> Diagnostic:
     at = locate(text, path) if text else None
-    return Diagnostic(
-        file,
-        code,
-        zh,
-        en,
-        at[0] if at else None,
-        at[1] if at else None,
-        format_path(path),
-        hint_zh,
-        hint_en,
-    )
+    return Diagnostic(file, code, zh, en, at[0] if at else None, at[1] if at else None,
+                      format_path(path), hint_zh, hint_en)
 
 
 # ------------------------------------------------------------------ cross-references
@@ -335,13 +247,8 @@ _EVENT_KEYS = ("start", "unless", "at")
 
 def _nodes(node: Any, path: JsonPath) -> Iterator[tuple[str | int, Any, JsonPath]]:
     """Every (key, value, path) below ``node``."""
-    items = (
-        node.items()
-        if isinstance(node, Mapping)
-        else enumerate(node)
-        if isinstance(node, list)
-        else ()
-    )
+    items = node.items() if isinstance(node, Mapping) else enumerate(node) \
+        if isinstance(node, list) else ()
     for key, value in items:
         yield key, value, [*path, key]
         yield from _nodes(value, [*path, key])
@@ -377,13 +284,8 @@ def _semantic(data: Mapping[str, Any], file: str, text: str | None) -> list[Diag
 
     def unknown(path: JsonPath, what: str, name: str, known: Any) -> None:
         names = ", ".join(sorted(known))
-        err(
-            path,
-            f"未知{what} {name}",
-            f"Unknown {_WHAT[what]} {name}",
-            f"可用：{names}",
-            f"Known: {names}",
-        )
+        err(path, f"未知{what} {name}", f"Unknown {_WHAT[what]} {name}", f"可用：{names}",
+            f"Known: {names}")
 
     grades = data["grades"]
     grade_ids = [g["id"] for g in grades]
@@ -394,26 +296,17 @@ def _semantic(data: Mapping[str, Any], file: str, text: str | None) -> list[Diag
     for gi, g in enumerate(grades):
         for ci, c in enumerate(g.get("criteria", [])):
             if c["id"] in seen:
-                err(
-                    ["grades", gi, "criteria", ci, "id"],
-                    f"条件编号 {c['id']} 重复",
-                    f"Duplicate criterion id {c['id']}",
-                )
+                err(["grades", gi, "criteria", ci, "id"], f"条件编号 {c['id']} 重复",
+                    f"Duplicate criterion id {c['id']}")
             seen.add(c["id"])
         if (gi == len(grades) - 1) == bool(g.get("criteria")):
-            err(
-                ["grades", gi],
-                f"级别 {g['id']}：只有最后一个（最轻）级别没有判定条件",
+            err(["grades", gi], f"级别 {g['id']}：只有最后一个（最轻）级别没有判定条件",
                 f"Grade {g['id']}: only the last (least severe) grade has no criteria",
                 "由重到轻排列，最后一个级别不写 criteria。",
-                "List grades most severe first; the last has no criteria.",
-            )
+                "List grades most severe first; the last has no criteria.")
     for key, value, path in _nodes(data, []):
-        if (
-            isinstance(value, list)
-            and value
-            and all(isinstance(x, Mapping) and "id" in x for x in value)
-        ):
+        if isinstance(value, list) and value and all(isinstance(x, Mapping) and "id" in x
+                                                     for x in value):
             ids = [x["id"] for x in value]
             for i, x in enumerate(ids):
                 if x in ids[:i]:
@@ -423,18 +316,8 @@ def _semantic(data: Mapping[str, Any], file: str, text: str | None) -> list[Diag
             try:  # the parser the engine uses says what it cannot read, and where
                 parse_condition(value)
             except ConditionError as e:
-                out.append(
-                    _diag(
-                        file,
-                        "policy-condition",
-                        [*path, *e.where],
-                        e.zh,
-                        e.en,
-                        e.hint_zh,
-                        e.hint_en,
-                        text,
-                    )
-                )
+                out.append(_diag(file, "policy-condition", [*path, *e.where], e.zh, e.en,
+                                 e.hint_zh, e.hint_en, text))
             for n, p in _conditions(value, path):
                 if "grades" in n and in_grades:
                     err(p, "定级条件里不能引用级别", "A grade criterion cannot test grades")
@@ -450,26 +333,14 @@ def _semantic(data: Mapping[str, Any], file: str, text: str | None) -> list[Diag
             for name, p in _events(value, path):
                 if name not in events:
                     unknown(p, "事件", name, events)
-        if (
-            key == "role"
-            and roles
-            and path[0] in ("approvals", "change_control")
-            and value not in roles
-        ):
+        if key == "role" and roles and path[0] in ("approvals", "change_control") \
+                and value not in roles:
             unknown(path, "角色", value, roles)
-        if (
-            len(path) == 5
-            and path[0] == "penalties"
-            and path[3] == "milestones"
-            and value not in milestone_ids
-        ):
+        if len(path) == 5 and path[0] == "penalties" and path[3] == "milestones" \
+                and value not in milestone_ids:
             unknown(path, "节点", value, milestone_ids)
-        if (
-            isinstance(value, Mapping)
-            and value.get("unit") in _DAY_UNITS
-            and "duration" in value
-            and value["duration"] != int(value["duration"])
-        ):
+        if isinstance(value, Mapping) and value.get("unit") in _DAY_UNITS and \
+                "duration" in value and value["duration"] != int(value["duration"]):
             err([*path, "duration"], "天数须为整数", "Days must be a whole number")
     for name in data.get("events", {}):
         if _event_cycle(name, data["events"]):
@@ -478,26 +349,17 @@ def _semantic(data: Mapping[str, Any], file: str, text: str | None) -> list[Diag
         for vi, v in enumerate(m.get("variants") or [{}]):
             vp: JsonPath = ["milestones", mi, "variants", vi] if v else ["milestones", mi]
             if any(k not in v and k not in m for k in ("start", "duration", "unit")):
-                err(
-                    vp,
-                    f"节点 {m['id']} 缺少起算事件、时长或单位",
+                err(vp, f"节点 {m['id']} 缺少起算事件、时长或单位",
                     f"Milestone {m['id']} needs start, duration and unit",
                     "在节点或变体上写 start、duration、unit。",
-                    "Set them on the milestone or the variant.",
-                )
-            elif (
-                v
-                and ("unit" not in v or "duration" not in v)
-                and v.get("unit", m.get("unit")) in _DAY_UNITS
-                and v.get("duration", m.get("duration", 0)) % 1
-            ):
+                    "Set them on the milestone or the variant.")
+            elif v and ("unit" not in v or "duration" not in v) and \
+                    v.get("unit", m.get("unit")) in _DAY_UNITS and \
+                    v.get("duration", m.get("duration", 0)) % 1:
                 err([*vp, "duration"], "天数须为整数", "Days must be a whole number")
         if m.get("warn_before", {}).get("unit") not in (None, "hours", "natural_days"):
-            err(
-                ["milestones", mi, "warn_before", "unit"],
-                "到期前提醒只能用 hours 或 natural_days",
-                "warn_before takes hours or natural_days only",
-            )
+            err(["milestones", mi, "warn_before", "unit"], "到期前提醒只能用 hours 或 natural_days",
+                "warn_before takes hours or natural_days only")
     return out
 
 
@@ -522,17 +384,11 @@ def _event_cycle(name: str, defs: Mapping[str, Any]) -> bool:
 def _build(data: Mapping[str, Any]) -> Policy:
     grading = data.get("grading", {})
     events = dict(BUILTIN_EVENTS)
-    events.update(
-        {
-            k: EventDef(parse_text(v["name"]), parse_event(v["at"]))
-            for k, v in data.get("events", {}).items()
-        }
-    )
+    events.update({k: EventDef(parse_text(v["name"]), parse_event(v["at"]))
+                   for k, v in data.get("events", {}).items()})
     nac, cancel, pen = data.get("not_a_complaint"), data.get("cancellation"), data.get("penalties")
     return Policy(
-        id=data["id"],
-        name=parse_text(data["name"]),
-        source=dict(data["source"]),
+        id=data["id"], name=parse_text(data["name"]), source=dict(data["source"]),
         grades=tuple(parse_grade(g) for g in data["grades"]),
         milestones=tuple(parse_milestone(m) for m in data["milestones"]),
         events=events,
