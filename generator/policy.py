@@ -4,7 +4,7 @@
 deep-merges ``policy_overrides`` onto it, validates the result against
 ``schema/policy.schema.json`` plus the cross-references a schema cannot express, and returns
 frozen dataclasses (:mod:`generator.policytypes`, re-exported here). Each part's parser lives
-with the stage that uses it (conditions in :mod:`generator.conditions`, grades in
+with the stage that uses it (conditions in :mod:`generator.conditionparse`, grades in
 :mod:`generator.grading`, events and milestones in :mod:`generator.events`, rules in
 :mod:`generator.penalties` and :mod:`generator.completeness`); this module loads, merges,
 checks and assembles.
