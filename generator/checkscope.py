@@ -58,8 +58,12 @@ class _Neighbours:
             self.hint_key = (policy.reopen.recurrence_key,)
             self.same_key = self._group([self.hint_key], timed=False)
 
-    def _group(self, keys: Iterable[_Key], *, timed: bool,
-               ) -> dict[tuple[_Key, _Key], tuple[list[float], list[int]]]:  # fmt: skip
+    def _group(
+        self,
+        keys: Iterable[_Key],
+        *,
+        timed: bool,
+    ) -> dict[tuple[_Key, _Key], tuple[list[float], list[int]]]:
         """Records by (key, value); with ``timed`` only those received (the recurrence index
         holds no others), sorted by received time."""
         entries: dict[tuple[_Key, _Key], list[tuple[float, int]]] = {}
@@ -104,8 +108,12 @@ class _Neighbours:
             yield from self.reopened_by.get(self.records[j].id, ())
 
 
-def dependency_scope(records: Sequence[Record], seeds: Set[str], policy: Policy, tz: ZoneInfo,
-                     ) -> list[Record]:  # fmt: skip
+def dependency_scope(
+    records: Sequence[Record],
+    seeds: Set[str],
+    policy: Policy,
+    tz: ZoneInfo,
+) -> list[Record]:
     """The records ``compute_all`` needs to give each record id in ``seeds`` exactly the
     result it gets over all of ``records`` (in their order, so ties stay ordered alike).
 
