@@ -7,6 +7,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -139,10 +141,33 @@ def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--reason", metavar="TEXT", help="why it is reopened (with --reopen)")
 
 
+@contextmanager
+def _refusals(lang: str) -> Iterator[None]:
+    """What ``kesu new`` (and ``--reopen``) refuses, as usage errors: no record is written."""
+    from generator.changes import ChangeError
+    from generator.newrecord import InvalidFields, ReopenError
+
+    try:
+        yield
+    except (ChangeError, ReopenError) as exc:
+        raise UsageError(exc.message(lang)) from exc
+    except InvalidFields as exc:
+        lines = render_text(exc.diagnostics, 0, lang).splitlines()[:-1]  # no "checked" summary
+        sys.stderr.write("\n".join(lines) + "\n")
+        raise UsageError(
+            "记录未创建：请修正上述字段", "no record created: fix the fields above"
+        ) from exc
+    except FileExistsError as exc:
+        raise UsageError(
+            f"{exc.filename} exists; nothing was overwritten"
+            if lang == "en"
+            else f"{exc.filename} 已存在，未覆盖任何文件"
+        ) from exc
+
+
 @command(_setup_new)
 def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.changes import ChangeError
-    from generator.newrecord import InvalidFields, NewFields, ask_fields, create, missing_flags
+    from generator.newrecord import NewFields, ask_fields, create, missing_flags
 
     if args.reopen:
         return _reopen(args, config, lang)
@@ -158,22 +183,8 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         )
     fields = NewFields(**{k: v for k, v in given.items() if v})
     received = _as_of(argparse.Namespace(as_of=args.received_at), config)
-    try:
+    with _refusals(lang):
         made = create(config, fields, received, args.base)
-    except ChangeError as exc:
-        raise UsageError(exc.message(lang)) from exc
-    except InvalidFields as exc:
-        lines = render_text(exc.diagnostics, 0, lang).splitlines()[:-1]  # no "checked" summary
-        sys.stderr.write("\n".join(lines) + "\n")
-        raise UsageError(
-            "记录未创建：请修正上述字段", "no record created: fix the fields above"
-        ) from exc
-    except FileExistsError as exc:
-        raise UsageError(
-            f"{exc.filename} exists; nothing was overwritten"
-            if lang == "en"
-            else f"{exc.filename} 已存在，未覆盖任何文件"
-        ) from exc
     rel = made.path.relative_to(config.root).as_posix()
     if lang == "en":
         src = f"{made.base} and the working tree" if made.base else "the working tree (no commit)"
@@ -208,8 +219,7 @@ def _new_suggestions(config: RepoConfig, rel: str, as_of: datetime, lang: str) -
 
 
 def _reopen(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.changes import ChangeError
-    from generator.newrecord import InvalidFields, ReopenError, create_reopening
+    from generator.newrecord import create_reopening
 
     reason = args.reason
     while not reason and sys.stdin.isatty():
@@ -220,7 +230,7 @@ def _reopen(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             "--reopen needs --reason (not a terminal, so nothing is asked)",
         )
     received = _as_of(argparse.Namespace(as_of=args.received_at), config)
-    try:
+    with _refusals(lang):
         made = create_reopening(
             config,
             args.reopen,
@@ -230,20 +240,6 @@ def _reopen(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             title=args.title,
             description=args.description,
         )
-    except (ChangeError, ReopenError) as exc:
-        raise UsageError(exc.message(lang)) from exc
-    except InvalidFields as exc:
-        lines = render_text(exc.diagnostics, 0, lang).splitlines()[:-1]
-        sys.stderr.write("\n".join(lines) + "\n")
-        raise UsageError(
-            "记录未创建：请修正上述字段", "no record created: fix the fields above"
-        ) from exc
-    except FileExistsError as exc:
-        raise UsageError(
-            f"{exc.filename} exists; nothing was overwritten"
-            if lang == "en"
-            else f"{exc.filename} 已存在，未覆盖任何文件"
-        ) from exc
     rel = made.path.relative_to(config.root).as_posix()
     sys.stdout.write(
         f"Created {rel} reopening {args.reopen} (reopen_of, a link back, and its intake "
