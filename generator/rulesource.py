@@ -90,67 +90,42 @@ class GitRules:
     commit: str
     label: str
 
-    def read(self, rel: str) -> bytes | None:
+    def _git(self, *args: str) -> bytes | None:
+        """A git command's output in the repository, or None when it fails."""
         import subprocess
 
+        try:
+            proc = subprocess.run(
+                ["git", *args], cwd=self.top, capture_output=True, check=False, timeout=60
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return proc.stdout if proc.returncode == 0 else None
+
+    def read(self, rel: str) -> bytes | None:
         path = _inside(rel)
         if path is None:
             return None
         spec = f"{self.commit}:{(self.prefix / path).as_posix()}"
-        try:
-            kind = subprocess.run(
-                ["git", "cat-file", "-t", spec],
-                cwd=self.top,
-                capture_output=True,
-                check=False,
-                timeout=60,
-            )
-            if kind.returncode != 0 or kind.stdout.strip() != b"blob":
-                return None
-            size = subprocess.run(
-                ["git", "cat-file", "-s", spec],
-                cwd=self.top,
-                capture_output=True,
-                check=False,
-                timeout=60,
-            )
-            if size.returncode != 0 or int(size.stdout or b"0") > MAX_RULE_BYTES:
-                return None
-            blob = subprocess.run(
-                ["git", "cat-file", "blob", spec],
-                cwd=self.top,
-                capture_output=True,
-                check=False,
-                timeout=60,
-            )
-        except (OSError, ValueError, subprocess.SubprocessError):
+        if self._git("cat-file", "-t", spec) != b"blob\n":
             return None
-        return blob.stdout if blob.returncode == 0 else None
+        size = self._git("cat-file", "-s", spec)
+        if size is None or not size.strip().isdigit() or int(size) > MAX_RULE_BYTES:
+            return None
+        return self._git("cat-file", "blob", spec)
 
     def display(self, rel: str) -> str:
         return f"{self.label}:{rel}"
 
     def names(self, folder: str) -> list[str]:
-        import subprocess
-
         path = _inside(folder)
         if path is None:
             return []
-        spec = f"{self.commit}:{(self.prefix / path).as_posix()}"
-        try:
-            proc = subprocess.run(
-                ["git", "ls-tree", "-z", spec],
-                cwd=self.top,
-                capture_output=True,
-                check=False,
-                timeout=60,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return []
-        if proc.returncode != 0:
+        listing = self._git("ls-tree", "-z", f"{self.commit}:{(self.prefix / path).as_posix()}")
+        if listing is None:
             return []
         out = []
-        for entry in proc.stdout.split(b"\0"):
+        for entry in listing.split(b"\0"):
             info, _, name = entry.partition(b"\t")
             if name and info.split(b" ")[1:2] == [b"blob"]:
                 out.append((path / name.decode("utf-8", "surrogateescape")).as_posix())
