@@ -37,7 +37,7 @@ from generator.render.env import Fmt
 from generator.render.escape import site_name
 from generator.render.history import head_commit, record_histories
 from generator.render.sitedata import SiteData, build_site_data
-from generator.report import render_text
+from generator.render.reporters import render_text
 from generator.sitedir import GENERATED as GENERATED_HINT
 from generator.sitedir import output_folder, staged
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from generator import __version__
 from generator.config import RepoConfig, load_config
-from generator.report import REPORTERS, render_text
+from generator.render.reporters import REPORTERS, render_text
 from generator.timeparse import parse_instant
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2

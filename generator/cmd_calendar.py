@@ -96,7 +96,7 @@ def cmd_calendar(args: argparse.Namespace, config: RepoConfig, lang: str) -> int
     from generator.calcheck import against_package, against_rules
     from generator.calfiles import repository_calendar, year_file, year_file_text
     from generator.calnotice import NoticeError, parse_notice
-    from generator.report import render_text
+    from generator.render.reporters import render_text
 
     en = lang == "en"
     as_of = parse_as_of(args.as_of, config)
@@ -215,7 +215,7 @@ def _moves(
     """Every open record's due that differs between today's calendar and ``official``."""
     from generator.compute import compute_all
     from generator.pipeline import analyse, make_calendar
-    from generator.report import render_text
+    from generator.render.reporters import render_text
     from generator.ruleeffects import moved
 
     analysis = analyse(config, as_of)

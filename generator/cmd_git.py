@@ -23,7 +23,7 @@ from generator.cli import (
     parse_as_of,
 )
 from generator.config import RepoConfig
-from generator.report import REPORTERS, github_notice, render_text
+from generator.render.reporters import REPORTERS, github_notice, render_text
 
 
 def _as_of(args: argparse.Namespace, config: RepoConfig) -> datetime:

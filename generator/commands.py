@@ -50,7 +50,7 @@ def _analyse_or_fail(config: RepoConfig, as_of_text: str | None, lang: str) -> A
     """Run the pipeline; print the diagnostics that stop it and return None in that case."""
     from generator.cli import parse_as_of
     from generator.pipeline import analyse
-    from generator.report import render_text
+    from generator.render.reporters import render_text
 
     as_of = parse_as_of(as_of_text, config)
     analysis = analyse(config, as_of)
@@ -93,7 +93,7 @@ def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             if lang == "en"
             else f"{args.id} 未通过校验，请先修正：\n"
         )
-        from generator.report import render_text
+        from generator.render.reporters import render_text
 
         sys.stdout.write(render_text(mine, 1, lang))
         return EXIT_INVALID
@@ -120,7 +120,7 @@ def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     import json
 
     from generator.compute import export_json
-    from generator.report import render_text
+    from generator.render.reporters import render_text
 
     analysis = _analyse_or_fail(config, args.as_of, lang)
     if analysis is None or analysis.policy is None:

@@ -1,6 +1,6 @@
 """Diagnostics: the one shape every stage uses to report a problem with the input.
 
-Stages return diagnostics as data; only reporters (``generator.report``) print them.
+Stages return diagnostics as data; only reporters (``generator.render.reporters``) print them.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from generator.diagnostics import Diagnostic, Severity
-from generator.report import render_github, render_json, render_text
+from generator.render.reporters import render_github, render_json, render_text
 
 D1 = Diagnostic(
     file="records/KS-2026-0001.yaml",

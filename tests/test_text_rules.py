@@ -375,7 +375,7 @@ def test_csv_cells_are_never_formulas(value: str, cell: str) -> None:
 
 def test_terminal_output_is_scrubbed(tmp_path: Path) -> None:
     from generator.diagnostics import Diagnostic
-    from generator.report import render_github, render_text
+    from generator.render.reporters import render_github, render_text
 
     d = Diagnostic(file="records/\u202ex.yaml", code="c", message_zh="名\x1b[2J", message_en="n")
     for out in (render_text([d], 1, "zh"), render_github([d], 1, "zh")):
