@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from generator.compute.counts import snapshot
 from generator.render.env import render
 from generator.render.exports import ledger_csv, ledger_xlsx
 from generator.render.pages import GEN, Page, base_context, fmt
@@ -54,6 +55,7 @@ def ledger_pages(site: SiteData) -> list[Page]:
         )
         pages.append(Page(xlsx, ledger_xlsx(rows, f, str(year), site.as_of)))
         pages.append(Page(csv, ledger_csv(rows, f)))
+        snap = snapshot(rows, site.as_of)
         years.append(
             YearEntry(
                 year,
@@ -61,8 +63,8 @@ def ledger_pages(site: SiteData) -> list[Page]:
                 xlsx,
                 csv,
                 len(rows),
-                sum(r.is_open for r in rows),
-                sum(bool(r.overdue) for r in rows),
+                len(snap.open_records),
+                len(snap.overdue_records),
             )
         )
     xlsx, csv = f"{GEN}/exports/ledger-all.xlsx", f"{GEN}/exports/ledger-all.csv"

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from generator.compute.counts import snapshot
 from generator.render import periods
 from generator.render.env import render, slug
 from generator.render.pages import GEN, Page, base_context
@@ -30,13 +31,14 @@ class Card:
 def _card(site: SiteData, kind: str, name: str, rows: list[Row]) -> Card:
     everything = periods.Period("all", min(r.received_at or site.as_of for r in rows), site.as_of)
     ok_total = periods.on_time((d for r in rows for d in r.deadlines), everything, site.as_of)
+    snap = snapshot(rows, site.as_of)
     return Card(
         kind,
         name,
         f"{GEN}/scorecards/{slug(kind, name)}.md",
         rows,
-        sum(r.is_open for r in rows),
-        sum(bool(r.overdue) for r in rows),
+        len(snap.open_records),
+        len(snap.overdue_records),
         ok_total,
         sorted(Counter(r.grade or "–" for r in rows).items()),
         Counter(r.defect_code or "–" for r in rows).most_common(8),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from generator.compute.counts import snapshot
 from generator.render import periods
 from generator.render.env import render
 from generator.render.pages import GEN, Page, base_context
@@ -25,6 +26,7 @@ class WeekSummary:
     closed: list[Row]
     rolled: list[Row]
     overdue: list[Deadline]
+    overdue_records: int
     due_next: list[Deadline]
     passed: list[Deadline]
     matrix: dict[tuple[str, str], int]
@@ -40,7 +42,8 @@ def week_page(key: str) -> str:
 def summarize(site: SiteData, week: Period, grade_order: list[str]) -> WeekSummary:
     cut = min(week.end, site.as_of)
     nxt = Period("", week.end, week.end + timedelta(days=7))
-    open_rows = [r for r in site.rows if r.open_at(cut)]
+    snap = snapshot(site.rows, cut)
+    open_rows = [site.by_id[i] for i in snap.open_records]
     new = [r for r in site.rows if week.contains(r.received_at)]
     closed = [
         r for r in site.rows if week.contains(r.closed_at) and r.closed_at and r.closed_at <= cut
@@ -77,6 +80,7 @@ def summarize(site: SiteData, week: Period, grade_order: list[str]) -> WeekSumma
         closed,
         rolled,
         overdue,
+        len(snap.overdue_records),
         due_next,
         passed,
         dict(matrix),
