@@ -60,6 +60,15 @@ class RepoConfig:
     site_title: str = "客诉与8D"
     mask_contacts: bool = True
     due_soon_days: int = 2
+    defect_codes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Defect code → (Chinese name, English name), shown beside the code (``site.defect_codes``)."""
+    stalled_days: int = 14
+    """An open record with no open milestone due and no change for this long is stalled."""
+    stalled_days_by_status: Mapping[str, int] = field(default_factory=dict)
+    reminder_hours: int = 24
+    """Calendar reminders (VALARM) this many hours before a deadline; 0: none."""
+    chart_font: str | None = None
+    """The CJK font file the charts use; None: the usual places (``render.charts``)."""
     notifications_enabled: bool = False
     notifications_kind: str | None = None
     id_digits: int = 4
@@ -213,6 +222,14 @@ def _parse(
             site_title=site.get("title", defaults.site_title),
             mask_contacts=site.get("mask_contacts", True),
             due_soon_days=site.get("due_soon_days", 2),
+            defect_codes={
+                code: (names["zh"], names.get("en", names["zh"]))
+                for code, names in site.get("defect_codes", {}).items()
+            },
+            stalled_days=site.get("stalled_days", defaults.stalled_days),
+            stalled_days_by_status=dict(site.get("stalled_days_by_status", {})),
+            reminder_hours=site.get("reminder_hours", defaults.reminder_hours),
+            chart_font=site.get("chart_font"),
             notifications_enabled=notes.get("enabled", False),
             notifications_kind=notes.get("kind"),
             id_digits=data.get("id_digits", defaults.id_digits),

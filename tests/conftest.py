@@ -105,9 +105,11 @@ def copy_case(src: Path, dst: Path) -> Path:
 
 
 def copy_demo(dst: Path) -> Path:
-    """The demo records and attachments in ``dst``, outside Git: the checkout is only read."""
+    """The demo records, attachments and ``kesu.yaml`` in ``dst``, outside Git: the checkout
+    is only read."""
     for name in ("records", "attachments"):
         shutil.copytree(REPO / name, dst / name, dirs_exist_ok=True)
+    shutil.copy2(REPO / "kesu.yaml", dst / "kesu.yaml")
     return dst
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -14,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from generator.render import i18n, labels
+from generator.render.i18n import pick
 from generator.render.escape import front_matter_title, html_text, mask_email, mask_phone
 from generator.textrules import is_one_clean_line
 
@@ -80,6 +82,8 @@ class Fmt:
     tz: ZoneInfo
     page: str
     mask_contacts: bool = True
+    defects: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Defect code → (Chinese, English) name (``site.defect_codes`` in ``kesu.yaml``)."""
 
     def t(self, key: str, **kw: object) -> str:
         return i18n.t(key, self.lang, **kw)
@@ -89,6 +93,11 @@ class Fmt:
 
     def enum(self, path: str, value: object) -> str:
         return labels.enum_label(path, value, self.lang)
+
+    def defect(self, code: str) -> str:
+        """The defect code's name in the page's language, or "" when the config names none."""
+        names = self.defects.get(code)
+        return pick(names[0], names[1], self.lang) if names else ""
 
     def state(self, state: str) -> str:
         return i18n.state_label(state, self.lang)

@@ -6,10 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from generator.compute.counts import snapshot
+from generator.render import labels
 from generator.render.env import render
 from generator.render.exports import ledger_csv, ledger_xlsx
 from generator.render.pages import GEN, Page, base_context, fmt
-from generator.render.sitedata import Row, SiteData
+from generator.render.sitedata import CLOSED_STATUSES, Row, SiteData
 
 INDEX = f"{GEN}/ledger/index.md"
 
@@ -35,6 +36,11 @@ def ledger_pages(site: SiteData) -> list[Page]:
         by_year[row.year].append(row)
     pages: list[Page] = []
     years: list[YearEntry] = []
+    statuses = labels.enum_values("status")
+    status_order = [labels.enum_label("status", s, site.lang) for s in statuses]
+    open_statuses = [
+        labels.enum_label("status", s, site.lang) for s in statuses if s not in CLOSED_STATUSES
+    ]
     for year in sorted(by_year, reverse=True):
         rows = by_year[year]
         page = year_page(year)
@@ -48,6 +54,8 @@ def ledger_pages(site: SiteData) -> list[Page]:
                     **base_context(site, page),
                     year=year,
                     rows=rows,
+                    status_order=status_order,
+                    open_statuses=open_statuses,
                     xlsx=xlsx,
                     csv=csv,
                 ),
