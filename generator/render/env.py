@@ -15,8 +15,8 @@ import jinja2
 from markupsafe import Markup
 
 from generator.render import i18n, labels
-from generator.render.i18n import pick
 from generator.render.escape import front_matter_title, html_text, mask_email, mask_phone
+from generator.render.i18n import pick
 from generator.textrules import is_one_clean_line
 
 
