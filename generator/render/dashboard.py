@@ -8,6 +8,7 @@ from generator.calnotice import ADD_COMMAND
 from generator.compute.counts import due_between, snapshot
 from generator.render import periods
 from generator.render.env import render
+from generator.render.glance import stalled_at
 from generator.render.estimated import PAGE as ESTIMATED
 from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import Deadline, SiteData
@@ -58,6 +59,7 @@ def dashboard_pages(site: SiteData) -> list[Page]:
         "on_time": (ok, total),
         "mean_close": f"{mean(days):.1f}" if days else "–",
         "recent": recent,
+        "stalled": stalled_at(site, now),
         "week": week,
         "week_page": f"{GEN}/weekly/{week.key}.md",
         "year": this_year.key,

@@ -19,6 +19,17 @@ _UI: dict[str, tuple[str, str]] = {
     "open_records": ("未结案记录", "Open records"),
     "overdue_records": ("超期记录", "Overdue records"),
     "overdue_milestones": ("超期节点", "Overdue milestones"),
+    "stalled_records": ("停滞记录", "Stalled records"),
+    "stalled_note": (
+        "未结案、没有未完成的到期节点、且多日没有任何改动（Git 提交或记录中的时间）的记录；"
+        "天数在 kesu.yaml 的 site.stalled_days（按状态：site.stalled_days_by_status）中设置。",
+        "Open records with no open milestone due and no change (a Git commit or a time in the "
+        "record) for days; the days are set in kesu.yaml, site.stalled_days (per status: "
+        "site.stalled_days_by_status).",
+    ),
+    "last_change": ("最后改动", "Last change"),
+    "days_unchanged": ("无改动天数", "Days unchanged"),
+    "stalled_limit": ("超过 {n} 天无改动即为停滞", "stalled after {n} days without change"),
     "has_overdue": ("有超期节点", "Has overdue milestones"),
     "overdue": ("已超期", "Overdue"),
     "due_this_week": ("本周到期节点", "Milestones due this week"),

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from generator.compute.counts import snapshot
+from generator.compute.stalled import Stalled
 from generator.render import periods
 from generator.render.env import render
+from generator.render.glance import stalled_at
 from generator.render.pages import GEN, Page, base_context
 from generator.render.periods import Period
 from generator.render.sitedata import Deadline, Row, SiteData
@@ -33,6 +35,7 @@ class WeekSummary:
     departments: list[str]
     grades: list[str]
     open_count: int
+    stalled: list[Stalled]
 
 
 def week_page(key: str) -> str:
@@ -87,6 +90,7 @@ def summarize(site: SiteData, week: Period, grade_order: list[str]) -> WeekSumma
         sorted({k[0] for k in matrix}),
         grades,
         len(open_rows),
+        stalled_at(site, cut),
     )
 
 
