@@ -8,8 +8,8 @@ from generator.calnotice import ADD_COMMAND
 from generator.compute.counts import due_between, snapshot
 from generator.render import periods
 from generator.render.env import render
-from generator.render.glance import stalled_at
 from generator.render.estimated import PAGE as ESTIMATED
+from generator.render.glance import stalled_at
 from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import Deadline, SiteData
 
