@@ -35,7 +35,7 @@ from generator.recorded import by_record, late_recorded
 from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.escape import site_name
-from generator.render.history import head_commit, record_histories
+from generator.render.history import head_commit, record_histories, status_moves
 from generator.render.reporters import render_text
 from generator.render.sitedata import SiteData, build_site_data
 from generator.sitedir import GENERATED as GENERATED_HINT
@@ -100,6 +100,7 @@ def compute_site(
         lang=lang,
         commit=head_commit(config.root),
         history=record_histories(config.root, config.records_dir),
+        moves=status_moves(config.root, config.records_dir),
         late=by_record(late_recorded(config.root, config.records_dir, records, config.tz)),
         missing_year=missing,
     )

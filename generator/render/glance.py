@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from generator.compute.agenda import Item, Move, actions, agenda_item
 from generator.compute.stalled import Stalled, StallInput, find_stalled, last_change
-from generator.render.sitedata import SiteData
+from generator.render.sitedata import Row, SiteData
 
 
 def stalled_at(site: SiteData, when: datetime) -> list[Stalled]:
@@ -26,3 +27,13 @@ def stalled_at(site: SiteData, when: datetime) -> list[Stalled]:
     ]
     cfg = site.config
     return find_stalled(items, when, cfg.stalled_days, cfg.stalled_days_by_status)
+
+
+def agenda(site: SiteData, rows: list[Row], week_start: datetime, cut: datetime) -> list[Item]:
+    """The weekly meeting's agenda lines for ``rows`` (the records open at ``cut``)."""
+    out = []
+    for r in rows:
+        moves = [Move(m.date, m.before, m.after) for m in site.moves.get(r.id, ())]
+        acts = actions(r.record.data, site.tz)
+        out.append(agenda_item(r.id, r.deadlines, acts, moves, week_start, cut, r.received_at))
+    return out

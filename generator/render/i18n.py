@@ -27,6 +27,23 @@ _UI: dict[str, tuple[str, str]] = {
         "record) for days; the days are set in kesu.yaml, site.stalled_days (per status: "
         "site.stalled_days_by_status).",
     ),
+    "agenda": ("会议议程：每条未结案客诉", "Meeting agenda: every open complaint"),
+    "agenda_note": (
+        "本周进展来自 Git（状态变化）与记录中的完成时间；下一步是最先到期的未完成节点或措施。"
+        "“结转”表示同一下一步在之前几周的周报中已经是下一步。",
+        "This week's progress comes from Git (status moves) and the completion times in the "
+        "record; the next step is the open milestone or action due first. Rolled over: the "
+        "same next step was already the next step on that many earlier weekly pages.",
+    ),
+    "agenda_happened": ("本周进展", "This week"),
+    "agenda_next": ("下一步", "Next step"),
+    "agenda_rolled": ("结转", "Rolled over"),
+    "agenda_rolled_weeks": ("已结转 {n} 周", "rolled over {n} week(s)"),
+    "agenda_nothing": ("本周无进展", "no progress this week"),
+    "agenda_moved": ("状态：{was} → {now}", "status: {was} → {now}"),
+    "agenda_entered": ("录入仓库（{now}）", "entered the repository ({now})"),
+    "agenda_milestone_done": ("完成节点：{name}", "milestone done: {name}"),
+    "agenda_action_done": ("完成措施 {id}：{text}", "action {id} done: {text}"),
     "last_change": ("最后改动", "Last change"),
     "days_unchanged": ("无改动天数", "Days unchanged"),
     "stalled_limit": ("超过 {n} 天无改动即为停滞", "stalled after {n} days without change"),

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from generator.config import RepoConfig
 from generator.model import Record
 from generator.recorded import LateRecorded
-from generator.render.history import Revision
+from generator.render.history import Revision, StatusMove
 from generator.render.i18n import pick
 from generator.timeparse import try_instant
 
@@ -118,6 +118,8 @@ class SiteData:
     reopened_as: dict[str, list[str]] = field(default_factory=dict)
     late: Mapping[str, list[LateRecorded]] = field(default_factory=dict)
     """Completion times entered after the fact, by record id (``generator.recorded``)."""
+    moves: Mapping[str, list[StatusMove]] = field(default_factory=dict)
+    """Status moves from Git, oldest first, by record id (``history.status_moves``)."""
     missing_year: int | None = None
     """The year whose official calendar should be in by ``as_of`` and is not
     (``calfiles.missing_year``): the dashboard says so, once."""
@@ -224,6 +226,7 @@ def build_site_data(
     history: Mapping[str, list[Revision]],
     late: Mapping[str, list[LateRecorded]] | None = None,
     missing_year: int | None = None,
+    moves: Mapping[str, list[StatusMove]] | None = None,
 ) -> SiteData:
     tz = config.tz
     as_of = as_of.astimezone(tz)
@@ -253,6 +256,7 @@ def build_site_data(
         policy=policy,
         history=history,
         late=late or {},
+        moves=moves or {},
         missing_year=missing_year,
         penalties=penalties,
         referenced_by=dict(referenced),
