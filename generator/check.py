@@ -10,6 +10,7 @@ data; the CLI prints it through the shared reporters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -132,6 +133,40 @@ def _same_record(new: dict[str, Any] | None, old: dict[str, Any], rid: str) -> b
         and new.get("received_at") == old["received_at"]
         and company == (old.get("customer") or {}).get("company")
     )
+
+
+def pair_id_corrections(
+    snapshot: BaseSnapshot, changes: list[RecordChange], removed: list[str]
+) -> tuple[list[RecordChange], list[str]]:
+    """A record that left its base file for a file named by a documented id correction
+    (``corrections``: field id, from the old id, to the new) is that record, changed: the
+    rules compare it with its base version (``check_immutable`` then asks for the
+    correction's approval) instead of reporting a deletion and a rename."""
+    if not removed:
+        return changes, removed
+    by_stem = {c.new.stem: i for i, c in enumerate(changes) if c.old is None and c.new.data}
+    left = []
+    for display in removed:
+        rid = _stem(display)
+        old = snapshot.data(display) or {}
+        hit = None
+        for stem, i in by_stem.items():
+            data = changes[i].new.data or {}
+            if data.get("id") == stem and any(
+                isinstance(e, Mapping)
+                and e.get("field") == "id"
+                and e.get("from") == rid
+                and e.get("to") == stem
+                for e in data.get("corrections") or ()
+            ):
+                hit = i
+                break
+        if hit is None:
+            left.append(display)
+            continue
+        changes[hit] = replace(changes[hit], old=old)
+        del by_stem[changes[hit].new.stem]
+    return changes, left
 
 
 def structural(
@@ -454,7 +489,7 @@ def _check_change(
 ) -> CheckResult:
     """The rules on the change, after validation and the computation (``analysis``)."""
     files = worktree(config.records_path, config.root, analysis.validation.texts)
-    changes, removed = compare_worktree(snapshot, files)
+    changes, removed = pair_id_corrections(snapshot, *compare_worktree(snapshot, files))
     wt = [f.display for f in files]
     diags = list(analysis.diagnostics)
     diags += structural(snapshot, changes, removed, wt, config.id_prefix, config.id_digits)
@@ -489,7 +524,7 @@ def _check_change(
             grade = computed.grade.grade if computed is not None else None
             by_rule = check_transition(analysis.policy, old, new, emit, grade)
             if by_rule or not check_closed(old, new, emit, snapshot.ref):
-                check_immutable(old, new, emit)
+                check_immutable(old, new, emit, control.corrections)
                 check_history(old, new, emit)
                 check_extensions(
                     old,

@@ -7,7 +7,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -123,7 +123,8 @@ def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="create a record with the next free id",
         description="Create records/<next id>.yaml: the number follows the highest on the base "
         "branch (default origin/HEAD, origin/main, else HEAD) and in the working tree; "
-        "received_at is now in the configured zone. Asks for the fields in a terminal; "
+        "received_at is asked in a terminal (default now, in the configured zone). Asks for "
+        "the fields in a terminal; "
         "otherwise give them as options. Never overwrites a file.",
     )
     for name in ("title", "customer", "product", "description"):
@@ -165,9 +166,23 @@ def _refusals(lang: str) -> Iterator[None]:
         ) from exc
 
 
+def _received_parser(config: RepoConfig) -> Callable[[str], datetime]:
+    from generator.timeparse import parse_instant
+
+    def parse(text: str) -> datetime:
+        try:
+            return parse_instant(text, config.tz)
+        except ValueError:
+            raise ValueError(
+                f"看不懂的时间：{text!r}。请写 YYYY-MM-DD HH:MM，如 2026-11-02 14:30。"
+            ) from None
+
+    return parse
+
+
 @command(_setup_new)
 def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.newrecord import NewFields, ask_fields, create, missing_flags
+    from generator.newrecord import NewFields, ask_fields, ask_received, create, missing_flags
 
     if args.reopen:
         return _reopen(args, config, lang)
@@ -183,6 +198,8 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         )
     fields = NewFields(**{k: v for k, v in given.items() if v})
     received = _as_of(argparse.Namespace(as_of=args.received_at), config)
+    if args.received_at is None and sys.stdin.isatty():
+        received = ask_received(received, _received_parser(config), input, _say)
     with _refusals(lang):
         made = create(config, fields, received, args.base)
     rel = made.path.relative_to(config.root).as_posix()

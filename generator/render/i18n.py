@@ -111,6 +111,8 @@ _UI: dict[str, tuple[str, str]] = {
         "entered them was based on: they were written down afterwards; the table shows the "
         "commit that first recorded them on the main branch.",
     ),
+    "corrected_from": ("（已更正，原为 {was}）", "(corrected, was {was})"),
+    "approved_by": ("批准", "Approved by"),
     "recorded_on": ("录入于", "Recorded on"),
     "field": ("字段", "Field"),
     "no_history": (
