@@ -80,7 +80,7 @@ def _correct(d: dict[str, Any], *, approve: bool = True, correction: Any = None)
 def test_documented_and_approved_correction_passes(repo: PlayRepo) -> None:
     repo.branch("pr")
     repo.edit("KS-2025-0003", _correct)
-    code, doc = repo.check()
+    _code, doc = repo.check()
     assert not {c for c in codes(doc) if c[0] == "KS-2025-0003"}, doc["diagnostics"]
 
 
@@ -99,11 +99,11 @@ def test_a_correction_must_match_the_change(repo: PlayRepo) -> None:
     repo.branch("pr")
     wrong = dict(CORRECTION, to="2025-02-09 15:00")  # not what the field now holds
     repo.edit("KS-2025-0003", lambda d: _correct(d, correction=wrong))
-    code, doc = repo.check()
+    _, doc = repo.check()
     assert ("KS-2025-0003", "change-immutable", "received_at") in codes(doc)
     no_reason = dict(CORRECTION, reason=" ")
     repo.edit("KS-2025-0003", lambda d: _correct(d, correction=no_reason))
-    code, doc = repo.check()
+    _code, doc = repo.check()
     assert ("KS-2025-0003", "change-immutable", "received_at") in codes(doc)
     hint = next(d for d in doc["diagnostics"] if d["code"] == "change-immutable")["hint"]
     assert "append a correction: corrections with field: received_at" in hint
@@ -117,7 +117,7 @@ def test_corrections_are_append_only(repo: PlayRepo) -> None:
     repo.git("merge", "-q", "--ff-only", "pr")
     repo.branch("pr2")
     repo.edit("KS-2025-0003", lambda d: d["corrections"][0].update(reason="改了"))
-    code, doc = repo.check()
+    _code, doc = repo.check()
     assert ("KS-2025-0003", "change-corrections-edited", "corrections[0]") in codes(doc)
 
 
@@ -131,13 +131,13 @@ def test_an_id_correction_renames_the_file(repo: PlayRepo) -> None:
     data.setdefault("approvals", []).append(dict(APPROVAL))
     repo.path("KS-2025-0003").unlink()
     repo.save("KS-2025-0013", data)
-    code, doc = repo.check()
+    _, doc = repo.check()
     assert not {c for c in codes(doc) if c[0] in ("KS-2025-0003", "KS-2025-0013")}, doc[
         "diagnostics"
     ]
     data["approvals"].pop()
     repo.save("KS-2025-0013", data)
-    code, doc = repo.check()
+    _code, doc = repo.check()
     assert ("KS-2025-0013", "correction-unapproved", "corrections") in codes(doc)
     assert not any(c[1] in ("change-renamed", "change-deleted") for c in codes(doc))
 
