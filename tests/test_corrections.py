@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.newrecord import CHOICES, _by_name, ask_received
+from generator.change.newrecord import CHOICES, _by_name, ask_received
 from tests.test_check_gitrepo import PlayRepo, codes, make_repo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -143,9 +143,9 @@ def test_an_id_correction_renames_the_file(repo: PlayRepo) -> None:
 
 
 def test_the_8d_page_shows_the_correction(repo: PlayRepo) -> None:
-    from generator.build import compute_site
-    from generator.config import load_config
+    from generator.config.settings import load_config
     from generator.render import render_site
+    from generator.site.build import compute_site
 
     repo.edit("KS-2025-0003", _correct)
     config, _ = load_config(repo.root)

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.build import compute_site
-from generator.cli import main
-from generator.config import load_config
+from generator.cli.main import main
+from generator.config.settings import load_config
 from generator.render import render_site
+from generator.site.build import compute_site
 from tests.conftest import copy_demo, load_record
 
 TZ = ZoneInfo("Asia/Shanghai")

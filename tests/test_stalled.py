@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.build import compute_site
-from generator.cli import main
+from generator.cli.main import main
 from generator.compute.stalled import StallInput, find_stalled, last_change
-from generator.config import load_config
+from generator.config.settings import load_config
 from generator.render import render_site
+from generator.site.build import compute_site
 from tests.conftest import copy_demo
 
 TZ = ZoneInfo("Asia/Shanghai")

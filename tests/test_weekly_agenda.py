@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.build import compute_site
 from generator.compute.agenda import Action, agenda_item, next_step
-from generator.config import load_config
+from generator.config.settings import load_config
 from generator.render import render_site
 from generator.render.history import status_moves
 from generator.render.sitedata import Deadline
+from generator.site.build import compute_site
 from tests.conftest import copy_demo
 
 TZ = ZoneInfo("Asia/Shanghai")

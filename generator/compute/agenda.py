@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from generator.timeparse import try_instant
+from generator.time.parse import try_instant
 
 ACTION_SPOTS: tuple[tuple[str, ...], ...] = (
     ("d0_emergency", "actions"),

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from generator.conditions import Context
-from generator.deadlines import (
+from generator.common.model import Record
+from generator.common.textrules import scrub
+from generator.compute.deadlines import (
     NOT_CANCELLED,
     Calendar,
     MilestonePlan,
@@ -28,18 +29,17 @@ from generator.deadlines import (
     milestone_results,
     span,
 )
-from generator.grading import MAX_EVIDENCE, GradeResult, Reason, grade_all, is_occurrence
-from generator.model import Record
-from generator.penalties import Penalty, PenaltyTotal, penalties_for, penalty_totals
-from generator.recordpaths import key_value, latest_decision
-from generator.textrules import scrub
-from generator.timeparse import try_instant
+from generator.compute.grading import MAX_EVIDENCE, GradeResult, Reason, grade_all, is_occurrence
+from generator.compute.penalties import Penalty, PenaltyTotal, penalties_for, penalty_totals
+from generator.policy.conditions import Context
+from generator.policy.recordpaths import key_value, latest_decision
+from generator.time.parse import try_instant
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from generator.policy import Policy
-    from generator.recorded import LateRecorded
+    from generator.common.model import LateRecorded
+    from generator.policy.types import Policy
 
 __all__ = [
     "ApprovalStatus",

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator.timeparse import try_instant
+from generator.time.parse import try_instant
 
 _DATED_SUFFIXES = ("_at", "_on")
 _DATED_KEYS = frozenset({"date"})
