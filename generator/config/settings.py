@@ -67,6 +67,8 @@ class RepoConfig:
     stalled_days_by_status: Mapping[str, int] = field(default_factory=dict)
     reminder_hours: int = 24
     """Calendar reminders (VALARM) this many hours before a deadline; 0: none."""
+    site_url: str | None = None
+    """Where the site is served (``site.url``); None when it is published as a zip."""
     chart_font: str | None = None
     """The CJK font file the charts use; None: the usual places (``render.charts``)."""
     notifications_enabled: bool = False
@@ -229,6 +231,7 @@ def _parse(
             stalled_days=site.get("stalled_days", defaults.stalled_days),
             stalled_days_by_status=dict(site.get("stalled_days_by_status", {})),
             reminder_hours=site.get("reminder_hours", defaults.reminder_hours),
+            site_url=site.get("url"),
             chart_font=site.get("chart_font"),
             notifications_enabled=notes.get("enabled", False),
             notifications_kind=notes.get("kind"),

@@ -162,10 +162,37 @@ _UI: dict[str, tuple[str, str]] = {
     "readings": ("解读（可在策略文件中修改）", "Readings (changeable in the policy file)"),
     "otherwise": ("不满足以上任何级别条件时", "when no criterion of a stricter grade holds"),
     "all_feed": ("全部未完成期限", "All open deadlines"),
-    "feed_hint": (
-        "在 Outlook 或手机日历中“从 URL 订阅”，或下载后导入。",
-        "Subscribe from Outlook or a phone calendar (add from URL), or download and import.",
+    "feed_intro": (
+        "每个文件列出未完成节点的期限（本网站构建时的状态），每个期限提前 {hours} 小时提醒，"
+        "事件中附 8D 页面的链接。",
+        "Each file lists the open milestones' deadlines (as of this site's build), with a "
+        "reminder {hours} hours before each and the link to its 8D page.",
     ),
+    "feed_zip": (
+        "网站以 zip 包发布（默认）：导入文件。",
+        "The site is a zip (the default): import the files.",
+    ),
+    "feed_zip_how": (
+        "下载 .ics，在 Outlook 中“文件 → 打开和导出 → 导入/导出 → 导入 iCalendar”，手机上用"
+        "日历应用打开该文件。导入的日历不会自动更新：每次拿到新的网站包后重新导入（同一节点的"
+        "事件按 UID 更新，不会重复）。要订阅，请把网站部署到内网服务器，并在 kesu.yaml 写 "
+        "site.url。",
+        "Download the .ics; in Outlook use File → Open & Export → Import/Export → Import an "
+        "iCalendar file; on a phone open the file with the calendar app. An imported calendar "
+        "does not update itself: import again from each new site archive (events of the same "
+        "milestone are updated by their UID, not duplicated). To subscribe, serve the site on "
+        "an intranet server and set site.url in kesu.yaml.",
+    ),
+    "feed_served": ("网站部署在服务器上：订阅地址。", "The site is served: subscribe by URL."),
+    "feed_served_how": (
+        "复制下表的订阅地址，在 Outlook 中“添加日历 → 从 Internet”，在 iPhone 上“设置 → 日历 → "
+        "账户 → 添加已订阅的日历”，日历随网站的每次构建更新。",
+        "Copy the URL below; in Outlook use Add calendar → From Internet, on an iPhone "
+        "Settings → Calendar → Accounts → Add Subscribed Calendar; the calendar follows each "
+        "build of the site.",
+    ),
+    "feed_url": ("订阅地址", "Subscription URL"),
+    "milestone_count": ("未完成节点", "Open milestones"),
     "unassigned": ("（未指定）", "(unassigned)"),
     "status_open_overdue": ("超期", "overdue"),
     "print_hint": ("打印本页即得 A4 8D 报告。", "Print this page for an A4 8D report."),
