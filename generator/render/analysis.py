@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from generator.render import charts, periods
@@ -118,7 +119,17 @@ def _section(
     return ctx, [Page(f"{charts_dir}/{name}", data) for name, data in svgs.items()]
 
 
+def chart_font(site: SiteData) -> str | None:
+    """``site.chart_font`` as a path (relative to the repository root), or None."""
+    name = site.config.chart_font
+    if not name:
+        return None
+    path = Path(name)
+    return str(path if path.is_absolute() else site.config.root / path)
+
+
 def analysis_pages(site: SiteData) -> list[Page]:
+    charts.use_font(chart_font(site))
     tz = site.tz
     received = [r.received_at for r in site.rows if r.received_at]
     first = min(received, default=site.as_of)

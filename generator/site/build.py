@@ -174,7 +174,33 @@ def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool)
         return Generated(False, report.getvalue())
     with writing(build_paths(config).generated, GENERATED_HINT):  # a read-only checkout, full disk
         written = generate(config, site)
+    if note := chart_font_note(config):
+        report.write(note[lang == "en"] + "\n")
     return Generated(True, report.getvalue(), build_stamp(site), written)
+
+
+def chart_font_note(config: RepoConfig) -> tuple[str, str] | None:
+    """One line (zh, en) when the charts had no CJK font (``render.charts``), else None."""
+    from generator.render import charts
+
+    if not charts.font_problem():
+        return None
+    where = (
+        f"site.chart_font（{config.chart_font}）不是可用的字体文件"
+        if config.chart_font
+        else "找不到中文字体"
+    )
+    where_en = (
+        f"site.chart_font ({config.chart_font}) is not a usable font file"
+        if config.chart_font
+        else "no CJK font was found"
+    )
+    return (
+        f"kesu build: 图表{where}：图中文字的宽度按西文字体估算。安装 fonts-noto-cjk（Debian），"
+        "或在 kesu.yaml 写 site.chart_font: 字体文件路径。",
+        f"kesu build: for the charts {where_en}: their text is measured with a Latin font. "
+        "Install fonts-noto-cjk (Debian) or set site.chart_font: PATH in kesu.yaml.",
+    )
 
 
 def generate_isolated(
