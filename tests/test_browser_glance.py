@@ -5,6 +5,7 @@ A4, with no one-character-per-line wraps."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -161,4 +162,19 @@ def test_print_has_no_one_character_wraps(demo_site: Path, browser: Any) -> None
         got = _layout(page)
         assert got["narrow"] == [], (rel, got["narrow"])
         assert page.pdf(format="A4")[:5] == b"%PDF-"
+    o.close()
+
+
+def test_search_keeps_a_part_number_whole(demo_site: Path, browser: Any) -> None:
+    from tests.test_browser_site import found
+
+    o = Offline(browser)
+    found(o, demo_site, "PA-120", "KS-2026-0023")
+    links = o.page.locator(".md-search-result__item a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
+    hits = {m for h in links for m in re.findall(r"(KS-\d{4}-\d{4}(?:-\d+)?)\.html", str(h))}
+    having = {p.stem for p in (REPO / "records").glob("*.yaml") if "PA-120" in p.read_text("utf-8")}
+    # "PA-120" is one term: PA-65W records that merely contain "PA" and "120" are not hits
+    assert hits and hits <= having, hits - having
     o.close()

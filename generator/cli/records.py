@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,12 +83,24 @@ def _setup_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     add_as_of(p)
 
 
+def _record_id(given: str, known: Mapping[str, object]) -> str:
+    """The record id ``given`` names: itself, or the one equal to it by value ignoring case
+    and zero padding (``ks-2026-25`` → ``KS-2026-0025``)."""
+    from generator.common.ids import same_key
+
+    if given in known:
+        return given
+    want = same_key(given.strip().upper())
+    return next((rid for rid in known if same_key(rid) == want), given)
+
+
 def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.compute.records import explain
 
     analysis = _analyse_or_fail(config, args.as_of, lang)
     if analysis is None:
         return EXIT_INVALID
+    args.id = _record_id(args.id, analysis.validation.records.by_id)
     result = analysis.computed.get(args.id)
     if result is None:
         record = analysis.validation.records.by_id.get(args.id)

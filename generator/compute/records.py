@@ -490,6 +490,18 @@ _STATES = {
 }
 
 
+_DECISION_ZH = {"approved": "已批准", "rejected": "已驳回"}
+_STATUS_ZH = {
+    "registered": "已登记",
+    "containment": "临时措施",
+    "analysis": "原因分析",
+    "correction": "纠正措施",
+    "verification": "效果验证",
+    "closed": "结案",
+    "cancelled": "取消",
+}
+
+
 def explain(c: Computed, lang: str = "zh") -> str:
     """A short, plain-text account of one record for the terminal."""
     en = lang == "en"
@@ -563,12 +575,15 @@ def explain(c: Computed, lang: str = "zh") -> str:
         for r in rows
     ]
     for a in c.required_approvals:
-        state = a.decision or ("missing" if en else "未审批")
-        lines.append(
-            f"Approval {a.role}/{a.subject} before {a.stage}: {state}"
-            if en
-            else f"审批 {a.role}/{a.subject}（{a.stage} 前）：{state}"
-        )
+        if en:
+            state = a.decision or "missing"
+            lines.append(f"Approval {a.role}/{a.subject} before {a.stage}: {state}")
+            continue
+        state = _DECISION_ZH.get(a.decision or "", a.decision or "未审批")
+        who = f"{a.by} {a.at}".strip() if a.by or a.at else ""
+        what = a.text_zh or f"{a.role} 审批 {a.subject}"
+        stage = _STATUS_ZH.get(a.stage, a.stage)
+        lines.append(f"审批：{what}（{stage}之前）：{state}{'，' + who if who else ''}")
     for p in c.penalties:
         who = p.charged_to or ("?" if en else "未指定")
         lines.append(

@@ -48,8 +48,11 @@ def _card(site: SiteData, kind: str, name: str, rows: list[Row]) -> Card:
 def scorecard_pages(site: SiteData) -> Iterator[Page]:
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for r in site.rows:
-        groups[("customer", r.customer or "–")].append(r)
-        groups[("department", r.department or "–")].append(r)
+        # An internal complaint's "customer" is a department of the company, not a customer.
+        if r.customer and r.record.get("origin") != "internal":
+            groups[("customer", r.customer)].append(r)
+        if r.department:
+            groups[("department", r.department)].append(r)
     cards = [_card(site, kind, name, rows) for (kind, name), rows in sorted(groups.items())]
     for c in cards:
         yield Page(c.page, render("scorecard.md.j2", **base_context(site, c.page), c=c))
