@@ -194,3 +194,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line("Tests write only into temp folders (CONTRIBUTING.md):")
         for entry in left:
             terminalreporter.write_line(f"  {entry}")
+
+
+def git_at(root: Path, *args: str, when: str) -> None:
+    """``git ARGS`` in ``root`` with author and committer dates ``when`` (ISO 8601): a
+    history with known dates for tests of what Kesu reads from Git."""
+    env = dict(os.environ, GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com")
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.site_fixtures import BUILD_EPOCH, REPO, TZ, built_site, site_repo
-from tests.test_browser_site import ARGS, Offline
+from tests.test_browser_site import Offline, launch
 
 pytestmark = pytest.mark.browser
 AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=TZ)
@@ -49,15 +49,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    exe = shutil.which("chromium")
-    if exe is None:
-        pytest.fail("chromium not found (KESU_REQUIRE_BROWSER=1)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
 
 def _visible_ids(page: Any) -> list[str]:

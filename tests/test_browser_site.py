@@ -57,8 +57,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pinned_build(tmp_path_factory.mktemp("browser"))
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def launch() -> Iterator[Any]:
+    """Debian chromium through Playwright, for a module's ``browser`` fixture."""
     from playwright.sync_api import sync_playwright
 
     exe = shutil.which("chromium")
@@ -68,6 +68,11 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=exe, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from launch()
 
 
 class Offline:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
-import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +18,7 @@ from generator.compute.stalled import StallInput, find_stalled, last_change
 from generator.config.settings import load_config
 from generator.render import render_site
 from generator.site.build import compute_site
-from tests.conftest import copy_demo
+from tests.conftest import copy_demo, git_at
 
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 12, 4, 12, 0, tzinfo=TZ)
@@ -59,13 +57,6 @@ def test_find_stalled_by_status_and_clock() -> None:
     ]
 
 
-def _git(root: Path, *args: str, when: str) -> None:
-    env = dict(os.environ, GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
-    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com")
-    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo records committed on 1 October 2026; KS-2026-0028 edited on 1 December."""
@@ -75,12 +66,12 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         + "  stalled_days: 14\n  stalled_days_by_status: {verification: 60}\n",
         encoding="utf-8",
     )
-    _git(root, "init", "-q", "-b", "main", when="2026-10-01T09:00:00+08:00")
-    _git(root, "add", "-A", when="2026-10-01T09:00:00+08:00")
-    _git(root, "commit", "-qm", "records", when="2026-10-01T09:00:00+08:00")
+    git_at(root, "init", "-q", "-b", "main", when="2026-10-01T09:00:00+08:00")
+    git_at(root, "add", "-A", when="2026-10-01T09:00:00+08:00")
+    git_at(root, "commit", "-qm", "records", when="2026-10-01T09:00:00+08:00")
     path = root / "records" / "KS-2026-0028.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "notes: 已催客户寄样。\n", encoding="utf-8")
-    _git(root, "commit", "-qam", "chase", when="2026-12-01T10:00:00+08:00")
+    git_at(root, "commit", "-qam", "chase", when="2026-12-01T10:00:00+08:00")
     return root
 
 

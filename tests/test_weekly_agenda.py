@@ -5,9 +5,7 @@ and date; a next step that rolled over says for how many weeks."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +18,7 @@ from generator.render import render_site
 from generator.render.history import status_moves
 from generator.render.sitedata import Deadline
 from generator.site.build import compute_site
-from tests.conftest import copy_demo
+from tests.conftest import copy_demo, git_at
 
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=TZ)
@@ -51,13 +49,6 @@ def test_next_step_is_the_first_due_and_rolls_over() -> None:
     assert item.next is not None and (item.next.ref, item.next.owner) == ("A1", "李工")
 
 
-def _git(root: Path, *args: str, when: str) -> None:
-    env = dict(os.environ, GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
-    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com")
-    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo records, KS-2026-0025 committed in containment on 1 October and moved to
@@ -66,11 +57,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = root / "records" / "KS-2026-0025.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("status: analysis\n", "status: containment\n"), encoding="utf-8")
-    _git(root, "init", "-q", "-b", "main", when="2026-10-01T09:00:00+08:00")
-    _git(root, "add", "-A", when="2026-10-01T09:00:00+08:00")
-    _git(root, "commit", "-qm", "records", when="2026-10-01T09:00:00+08:00")
+    git_at(root, "init", "-q", "-b", "main", when="2026-10-01T09:00:00+08:00")
+    git_at(root, "add", "-A", when="2026-10-01T09:00:00+08:00")
+    git_at(root, "commit", "-qm", "records", when="2026-10-01T09:00:00+08:00")
     path.write_text(text, encoding="utf-8")
-    _git(root, "commit", "-qam", "D3 done", when="2026-11-25T14:00:00+08:00")
+    git_at(root, "commit", "-qam", "D3 done", when="2026-11-25T14:00:00+08:00")
     return root
 
 

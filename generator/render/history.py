@@ -48,23 +48,32 @@ def head_commit(root: Path) -> str:
     return f"{sha}+dirty" if dirty else sha
 
 
-def record_histories(root: Path, records_dir: str) -> dict[str, list[Revision]]:
-    """Newest first, per record id (the file name without ``.yaml``)."""
+def _log(root: Path, records_dir: str, *args: str) -> tuple[str, str] | None:
+    """(the records folder relative to the work tree, ``git log --no-renames ARGS -- folder``),
+    or None outside Git or when Git fails (no commits yet, folder outside the work tree)."""
     repo = _open_repo(root)
     if repo is None:
-        return {}
+        return None
     try:
         top = Path(repo.working_tree_dir or root).resolve()  # type: ignore[attr-defined]
         folder = (root / records_dir).resolve().relative_to(top).as_posix()
-        out: str = repo.git.log(  # type: ignore[attr-defined]
-            "--no-renames",
-            "--name-only",
-            f"--format={_SEP}%H{_FIELDS}%aI{_FIELDS}%an{_FIELDS}%s",
-            "--",
-            folder,
-        )
+        out: str = repo.git.log("--no-renames", *args, "--", folder)  # type: ignore[attr-defined]
     except Exception:  # no commits yet, folder outside the work tree, git failing
+        return None
+    return folder, out
+
+
+def record_histories(root: Path, records_dir: str) -> dict[str, list[Revision]]:
+    """Newest first, per record id (the file name without ``.yaml``)."""
+    found = _log(
+        root,
+        records_dir,
+        "--name-only",
+        f"--format={_SEP}%H{_FIELDS}%aI{_FIELDS}%an{_FIELDS}%s",
+    )
+    if found is None:
         return {}
+    folder, out = found
     histories: dict[str, list[Revision]] = defaultdict(list)
     for chunk in out.split(_SEP):
         if not chunk.strip():
@@ -108,25 +117,19 @@ def status_moves(root: Path, records_dir: str) -> dict[str, list[StatusMove]]:
     diff adds or removes a ``status:`` line; the removed and added values are the move.
     Empty outside Git or when Git fails, as ``record_histories``.
     """
-    repo = _open_repo(root)
-    if repo is None:
+    found = _log(
+        root,
+        records_dir,
+        "--reverse",
+        "-p",
+        "-U0",
+        "--no-color",
+        "-G^status:",
+        f"--format={_SEP}%H{_FIELDS}%aI",
+    )
+    if found is None:
         return {}
-    try:
-        top = Path(repo.working_tree_dir or root).resolve()  # type: ignore[attr-defined]
-        folder = (root / records_dir).resolve().relative_to(top).as_posix()
-        out: str = repo.git.log(  # type: ignore[attr-defined]
-            "--no-renames",
-            "--reverse",
-            "-p",
-            "-U0",
-            "--no-color",
-            "-G^status:",
-            f"--format={_SEP}%H{_FIELDS}%aI",
-            "--",
-            folder,
-        )
-    except Exception:  # no commits yet, folder outside the work tree, git failing
-        return {}
+    folder, out = found
     moves: dict[str, list[StatusMove]] = defaultdict(list)
     for chunk in out.split(_SEP):
         header, _, patch = chunk.partition("\n")
