@@ -222,7 +222,8 @@ def _describe(err: ValidationError) -> tuple[str, str, str, str, list[str | int]
                 f"{inst!r} is text: YAML 1.2 takes only true and false as booleans (yes, no, "
                 "on are text). Write true or false.",
             )
-        return (f"类型错误：应为 {zh}", f"Wrong type: expected {en}", hint_zh, hint_en, path)
+        gap = " " if zh[:1].isascii() else ""  # 应为 true 或 false, 应为整数
+        return (f"类型错误：应为{gap}{zh}", f"Wrong type: expected {en}", hint_zh, hint_en, path)
     if kw == "enum":
         names = (
             enum_names(str(err.schema.get("description", "")), val)
