@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from generator.common.diagnostics import Diagnostic
 from generator.config.settings import RepoConfig
+from generator.load.cache import Caches, Verdicts, content_key
 from generator.validate.records import ValidationResult, validate_repository
 
 if TYPE_CHECKING:
@@ -68,25 +69,31 @@ def make_calendar(config: RepoConfig, official: OfficialCalendar | None = None) 
 
 
 def analyse(
-    config: RepoConfig, as_of: datetime, paths: Sequence[Path] = (), *, deadlines: bool = True
+    config: RepoConfig,
+    as_of: datetime,
+    paths: Sequence[Path] = (),
+    *,
+    deadlines: bool = True,
+    caches: Caches | None = None,
 ) -> Analysis:
     """Validate every record, load the policy, compute grades and deadlines for valid records.
 
     Invalid records are left out of the computation (their fields cannot be trusted) but stay
     in ``validation.records`` so pages can still list them as invalid. Without ``deadlines``
     only the grades are computed (all that the policy checks read) and ``computed`` is empty.
+    ``caches`` are the command's (``Caches.open``); the command saves them when it is done.
     """
-    return _analyse(config, as_of, paths, deadlines)
+    return _analyse(config, as_of, paths, deadlines, caches or Caches.off())
 
 
 def _analyse(
-    config: RepoConfig, as_of: datetime, paths: Sequence[Path], deadlines: bool
+    config: RepoConfig, as_of: datetime, paths: Sequence[Path], deadlines: bool, caches: Caches
 ) -> Analysis:
     from generator.compute.records import compute_all, compute_grades
     from generator.config.calendars import repository_calendar
     from generator.policy.loader import load_policy
 
-    validation = validate_repository(config, paths)
+    validation = validate_repository(config, paths, caches)
     policy, policy_diags = load_policy(config)
     official, calendar_diags = repository_calendar(config)
     diags = [*validation.diagnostics, *policy_diags, *calendar_diags]
@@ -99,25 +106,23 @@ def _analyse(
         grades = {rid: c.grade for rid, c in computed.items()}
     else:
         computed, grades = {}, compute_grades(valid, policy, config.tz)
-    diags.extend(_policy_checks(config, validation, policy, grades))
+    diags.extend(_policy_checks(validation, policy, grades, caches.verdicts))
     return Analysis(validation, as_of, policy, calendar, computed, diags)
 
 
 def _policy_checks(
-    config: RepoConfig,
     validation: ValidationResult,
     policy: Policy,
     grades: Mapping[str, GradeResult],
+    verdicts: Verdicts,
 ) -> list[Diagnostic]:
     """Record checks that need the policy: stage completeness, declared grades, milestone ids.
 
     A record whose bytes already passed the stage checks for the same policy and computed
     grade is not checked again (``cache.Verdicts``; see ``policychecks.stage_checks``).
     """
-    from generator.load.cache import Verdicts, content_key
     from generator.validate.stages import policy_record_checks, stage_checks
 
-    verdicts = Verdicts.for_root(config.root)
     policy_key = content_key(
         json.dumps(policy.raw, sort_keys=True, ensure_ascii=False, default=str)
     )
@@ -145,7 +150,10 @@ def _policy_checks(
 
 
 def validate_with_policy(
-    config: RepoConfig, paths: Sequence[Path] = (), as_of: datetime | None = None
+    config: RepoConfig,
+    paths: Sequence[Path] = (),
+    as_of: datetime | None = None,
+    caches: Caches | None = None,
 ) -> ValidationResult:
     """Everything ``kesu validate`` reports: schema, cross-record and policy checks, and one
     warning while the official calendar of this year (or, from 1 November, of the next) is
@@ -157,7 +165,7 @@ def validate_with_policy(
     from generator.config.calendars import missing_year, missing_year_diagnostic
 
     now = as_of if as_of is not None else datetime.now(config.tz)
-    analysis = analyse(config, now, paths, deadlines=False)
+    analysis = analyse(config, now, paths, deadlines=False, caches=caches)
     validation = analysis.validation
     validation.diagnostics = analysis.diagnostics
     if analysis.calendar is not None:

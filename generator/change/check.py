@@ -34,6 +34,7 @@ from generator.common.diagnostics import Diagnostic, Severity
 from generator.common.ids import same_key
 from generator.common.model import Record
 from generator.config.settings import RepoConfig
+from generator.load.cache import Caches
 from generator.load.discover import RECORD_SUFFIX
 from generator.policy.types import LIFECYCLE, ChangeControl
 from generator.validate.crosscheck import Emitter
@@ -301,14 +302,18 @@ def _needs(policy: Policy, change: RecordChange, computed: Computed | None) -> l
 
 
 def run_check(
-    config: RepoConfig, base: str, as_of: datetime, preset: str | None = None
+    config: RepoConfig,
+    base: str,
+    as_of: datetime,
+    preset: str | None = None,
+    caches: Caches | None = None,
 ) -> CheckResult:
     """Check the working tree against ``base``, judged by ``base``'s rules.
 
     ``config`` is the working tree's ``kesu.yaml`` (what the change proposes); the judge is
     the base revision's ``kesu.yaml`` and policy file, read from Git (design decision 12).
     ``preset`` (``kesu --preset``) replaces the preset of both. Raises ChangeError for a bad
-    repository or reference.
+    repository or reference. ``caches`` are the command's (it saves them).
     """
     from generator.pipeline import analyse
 
@@ -317,7 +322,7 @@ def run_check(
     if judge_diags:
         # The base's own rules do not load: nothing can be judged by them.
         return CheckResult(judge_diags, 0, base, snapshot.commit)
-    analysis = analyse(judge, as_of)
+    analysis = analyse(judge, as_of, caches=caches)
     result = _check_change(judge, snapshot, analysis, base, as_of)
     rules = _rule_changes(judge, config, snapshot, analysis, as_of)
     result.diagnostics += rules.diagnostics

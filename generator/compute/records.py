@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from generator.common import collector
 from generator.common.model import Record
 from generator.common.textrules import scrub
 from generator.compute.deadlines import (
@@ -223,6 +224,17 @@ def compute_all(
     duplicated id wins). ``due_soon_days`` comes from the repository config."""
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
+    with collector.only_new_objects():
+        return _compute_all(records, policy, calendar, as_of, due_soon_days)
+
+
+def _compute_all(
+    records: Sequence[Record],
+    policy: Policy,
+    calendar: Calendar,
+    as_of: datetime,
+    due_soon_days: int,
+) -> dict[str, Computed]:
     tz = calendar.tz
     plan, pending = MilestonePlan(policy), _Undecided(policy)
     received = received_at(records, tz)
@@ -281,9 +293,10 @@ def compute_grades(
 ) -> dict[str, GradeResult]:
     """Only the grades, exactly as ``compute_all`` gives them (``kesu validate`` needs no
     deadlines: a third of the computation saved)."""
-    received = received_at(records, tz)
-    grades = grade_all(processing_order(records, received), policy, tz, received)
-    return {rid: grades[rid] for rid in sorted(grades)}
+    with collector.only_new_objects():
+        received = received_at(records, tz)
+        grades = grade_all(processing_order(records, received), policy, tz, received)
+        return {rid: grades[rid] for rid in sorted(grades)}
 
 
 def next_reopen_id(policy: Policy, original: str, existing: Iterable[str]) -> str | None:
