@@ -20,6 +20,7 @@ from generator.load.cache import Caches, Verdicts, content_key
 from generator.validate.records import ValidationResult, validate_repository
 
 if TYPE_CHECKING:
+    from generator.common.model import Record
     from generator.compute.grading import GradeResult
     from generator.compute.records import Computed
     from generator.policy.loader import Policy
@@ -42,6 +43,8 @@ class Analysis:
     computed: dict[str, Computed] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Validation diagnostics plus policy diagnostics (and policy-based record checks)."""
+    due_soon_days: int = 2
+    """From the configuration: how near a due counts as "due soon"."""
 
     @property
     def has_errors(self) -> bool:
@@ -97,17 +100,45 @@ def _analyse(
     policy, policy_diags = load_policy(config)
     official, calendar_diags = repository_calendar(config)
     diags = [*validation.diagnostics, *policy_diags, *calendar_diags]
+    soon = config.due_soon_days
     if policy is None or official is None:
-        return Analysis(validation, as_of, None, None, {}, diags)
+        return Analysis(validation, as_of, None, None, {}, diags, soon)
     calendar = make_calendar(config, official)
     valid = [r for r in validation.records.records if r.valid]
     if deadlines:
-        computed = compute_all(valid, policy, calendar, as_of, due_soon_days=config.due_soon_days)
+        computed = compute_all(valid, policy, calendar, as_of, due_soon_days=soon)
         grades = {rid: c.grade for rid, c in computed.items()}
     else:
         computed, grades = {}, compute_grades(valid, policy, config.tz)
     diags.extend(_policy_checks(validation, policy, grades, caches.verdicts))
-    return Analysis(validation, as_of, policy, calendar, computed, diags)
+    return Analysis(validation, as_of, policy, calendar, computed, diags, soon)
+
+
+def recompute(
+    analysis: Analysis,
+    *,
+    records: Sequence[Record] | None = None,
+    policy: Policy | None = None,
+    calendar: WorkCalendar | None = None,
+    due_soon_days: int | None = None,
+) -> dict[str, Computed]:
+    """The compute step of ``analyse`` again, with some of its inputs replaced.
+
+    ``kesu check`` computes the changed records at their base version (``records``) and every
+    record under the proposed rules (``policy``, ``calendar``) this way: by the same call as
+    the first pass, over the whole set, so nothing needs a second model of what compute reads.
+    Empty when the analysis has no policy or calendar.
+    """
+    from generator.compute.records import compute_all
+
+    policy = policy or analysis.policy
+    calendar = calendar or analysis.calendar
+    if policy is None or calendar is None:
+        return {}
+    if records is None:
+        records = [r for r in analysis.validation.records.records if r.valid]
+    soon = analysis.due_soon_days if due_soon_days is None else due_soon_days
+    return compute_all(records, policy, calendar, analysis.as_of, due_soon_days=soon)
 
 
 def _policy_checks(

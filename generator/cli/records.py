@@ -86,7 +86,7 @@ def _setup_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.compute.records import explain
+    from generator.render.show import explain
 
     analysis = _analyse_or_fail(config, args.as_of, lang)
     if analysis is None:
@@ -130,7 +130,7 @@ def _setup_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     import json
 
-    from generator.compute.records import export_json
+    from generator.render.jsonexport import export_json
     from generator.render.reporters import render_text
 
     analysis = _analyse_or_fail(config, args.as_of, lang)
