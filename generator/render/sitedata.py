@@ -14,7 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.common.model import LateRecorded, Record
+from generator.compute.deadlines import MilestoneResult
 from generator.config.settings import RepoConfig
+from generator.render.explain import explanation
 from generator.render.history import Revision, StatusMove
 from generator.render.i18n import pick
 from generator.time.parse import try_instant
@@ -148,7 +150,7 @@ def _deadline(record_id: str, m: Any, lang: str, tz: ZoneInfo) -> Deadline:
         state=str(getattr(m, "state", "pending")),
         late_by=late if isinstance(late, timedelta) else None,
         estimated=bool(getattr(m, "estimated", False)),
-        explanation=pick(getattr(m, "explanation_zh", ""), getattr(m, "explanation_en", ""), lang),
+        explanation=explanation(m, lang) if isinstance(m, MilestoneResult) else "",
     )
 
 
