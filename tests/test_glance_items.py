@@ -142,4 +142,4 @@ def test_show_finds_an_id_in_any_case(demo: tuple[Path, dict[str, str | bytes]])
     assert code == 0 and text.startswith("KS-2026-0020")
     # approvals in Chinese words, not manager/reply … approved
     line = next(x for x in text.splitlines() if x.startswith("审批"))
-    assert "manager" not in line and "approved" not in line and "已批准" in line
+    assert "manager" not in line and "approved" not in line and "：批准" in line
