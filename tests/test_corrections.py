@@ -170,3 +170,27 @@ def test_the_8d_page_shows_the_correction(repo: PlayRepo) -> None:
         "周建华",
     ):
         assert text in section, text
+
+
+def test_the_role_is_the_base_policys_not_the_pull_requests(repo: PlayRepo) -> None:
+    """The trust model: a pull request that names another approver for corrections in its own
+    kesu.yaml is still judged by the base's rule (and its kesu.yaml change is a rule change)."""
+    repo.branch("pr")
+    cfg = repo.root / "kesu.yaml"
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8")
+        + "policy_overrides:\n  change_control:\n    corrections: {role: qe}\n",
+        encoding="utf-8",
+    )
+    own = dict(APPROVAL, role="qe", name="王磊")
+
+    def edit(d: dict[str, Any]) -> None:
+        _correct(d, approve=False)
+        d.setdefault("approvals", []).append(own)
+
+    repo.edit("KS-2025-0003", edit)
+    code, doc = repo.check()
+    assert code == 1
+    found = codes(doc)
+    assert ("KS-2025-0003", "correction-unapproved", "corrections") in found
+    assert any(c[1] == "rule-change" for c in found)
