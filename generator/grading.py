@@ -288,6 +288,8 @@ def _grade_one(
     plain: _Plain,
 ) -> GradeResult:
     """``original``: the record this one reopens (``reopen_of``), if any."""
+    if (recorded := _recorded(record, policy)) is not None:
+        return recorded
     fact, rank, reasons = ranks(record, policy.grades, lookup, plain)
     if policy.reopen_inherits_grade and original is not None and original in done:
         inherited = policy.rank(done[original].grade)
@@ -342,6 +344,26 @@ def _grade_one(
         status,
         reasons,
     )
+
+
+def _recorded(record: Record, policy: Policy) -> GradeResult | None:
+    """Imported history keeps the grade its old ledger recorded (``imported.grade``): that is
+    its grade, and its basis grade when later records count it (**reading**: the ledger's
+    grade stands for the facts it was given from, which the import does not carry)."""
+    grade = record.get("imported.grade")
+    if not isinstance(grade, str) or record.get("imported.source") is None:
+        return None
+    rank = policy.rank(grade)
+    if rank is None:
+        return None  # not a grade of this policy: graded from its facts (policychecks says so)
+    g = policy.grades[rank]
+    source = record.get("imported.source")
+    reason = Reason(
+        "imported",
+        f"导入的历史记录：原台账（{source}）记录的级别 {g.id} {g.name.zh}",
+        f"Imported history: the grade {g.id} {g.name.en} its old ledger ({source}) recorded",
+    )
+    return GradeResult(g.id, g.name.zh, g.name.en, g.id, g.id, None, "none", (reason,))
 
 
 def is_occurrence(record: Record, policy: Policy) -> bool:
