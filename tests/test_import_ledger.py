@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from generator.cli import main
-from generator.config import load_config
+from generator.cli.main import main
+from generator.config.settings import load_config
 from generator.importing.dates import DateProblem, parse_ledger_date
+from generator.load.yamlload import load_yaml_file
 from generator.pipeline import analyse
-from generator.yamlload import load_yaml_file
 from tests.ledger_sample import CSV_NAME, XLSX_NAME, write_sample
 
 CASES = Path(__file__).parent / "cases" / "import"

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.diagnostics import Diagnostic
-from generator.yamlload import load_yaml_file
+from generator.common.diagnostics import Diagnostic
+from generator.load.yamlload import load_yaml_file
 
 MAP_SCHEMA = "import-map"
 
@@ -75,8 +75,8 @@ def norm_value(text: str) -> str:
 
 
 def load_map(path: Path, display: str) -> ImportMap:
-    from generator.config import load_schema
-    from generator.schemamsg import make_validator, schema_diagnostics
+    from generator.config.settings import load_schema
+    from generator.validate.schemamsg import make_validator, schema_diagnostics
 
     loaded = load_yaml_file(path, display)
     if loaded.diagnostics or loaded.data is None:

@@ -16,12 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from generator.config import RepoConfig
-from generator.diagnostics import Diagnostic
+from generator.common.diagnostics import Diagnostic
+from generator.config.settings import RepoConfig
 from generator.importing.mapfile import ImportMap
 from generator.importing.rows import Draft, RowProblem, Where, is_record_id, read_row
 from generator.importing.sheets import LedgerError, Sheet, data_rows, find_header, read_ledger
-from generator.load import RECORD_SUFFIX
+from generator.load.discover import RECORD_SUFFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +50,8 @@ class Plan:
 
 def imported_keys(config: RepoConfig) -> dict[str, str]:
     """``imported.key`` → record id, for every record already in ``records/``."""
-    from generator.load import discover
-    from generator.yamlload import load_yaml_file
+    from generator.load.discover import discover
+    from generator.load.yamlload import load_yaml_file
 
     if not config.records_path.is_dir():
         return {}
@@ -90,7 +90,7 @@ def plan_import(
 ) -> Plan:
     """Read the ledger and decide every row; writes nothing. ``approval``: the ``approvals``
     entry (role, name) each new record carries for the import, when one was given."""
-    from generator.newrecord import next_id, schema_ref, taken_ids
+    from generator.change.newrecord import next_id, schema_ref, taken_ids
 
     plan = Plan(imap.source or ledger.name)
     wanted = imap.columns()
@@ -237,9 +237,9 @@ def render_record(record: Mapping[str, Any], schema: str) -> str:
 
 
 def schema_problems(text: str, display: str) -> list[Diagnostic]:
-    from generator.schemamsg import schema_diagnostics
-    from generator.validate import complaint_validator
-    from generator.yamlload import load_yaml_bytes
+    from generator.load.yamlload import load_yaml_bytes
+    from generator.validate.records import complaint_validator
+    from generator.validate.schemamsg import schema_diagnostics
 
     loaded = load_yaml_bytes(text.encode("utf-8"), display)
     if loaded.data is None:
@@ -249,7 +249,7 @@ def schema_problems(text: str, display: str) -> list[Diagnostic]:
 
 def write_plan(plan: Plan, records: Path) -> list[Path]:
     """Write every planned record (never over an existing file); returns what was written."""
-    from generator.faults import write_atomic, writing
+    from generator.common.faults import write_atomic, writing
 
     written: list[Path] = []
     for p in plan.made:
