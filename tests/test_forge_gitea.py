@@ -5,6 +5,9 @@ reached from here: the API answers are files written in Gitea's documented shape
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,10 +15,19 @@ import pytest
 
 from generator.change.reviews import ReviewsError, verify
 from generator.forge.gitea import fetch_pull
-from tests.conftest import CASES
+from generator.cli.main import build_parser
+from tests.conftest import CASES, REPO
 from tests.forge_replay import Route, serving
 from tests.test_check_gitrepo import PlayRepo
 from tests.test_reviews import GM_CLOSURE, HEAD, PEOPLE, _claim, _close_0002
+from tests.test_workflows_lint import (
+    _kesu_commands,
+    _load,
+    _missing,
+    _triggers,
+    test_a_pull_request_is_data_to_the_judge,
+    test_least_privilege_and_pinned,
+)
 
 TOKEN = "gitea-test-token"
 PULL = "/api/v1/repos/example-org/complaints/pulls/12"
@@ -117,3 +129,67 @@ def test_kesu_verify_approvals_in_gitea_actions(
         assert "title=kesu approval-stale" in out
     else:
         assert "::notice" in out
+
+
+GITEA_PR = REPO / ".ci" / "gitea" / "pull-request.yml"
+
+
+def test_the_gitea_variant_keeps_the_github_rules() -> None:
+    """The replacement for pull-request.yml and approvals.yml: least privilege, pinned
+    actions, the pull request only as data to the base's judge (the same checks as the GitHub
+    workflows), statuses through Gitea's API, approvals read from Gitea."""
+    test_least_privilege_and_pinned(GITEA_PR)
+    test_a_pull_request_is_data_to_the_judge(GITEA_PR)
+    text = GITEA_PR.read_text(encoding="utf-8")
+    assert "gh api" not in text and ".ci/commit-status " not in text
+    assert "commit-status-gitea" in text and "workflow_run" not in _triggers(_load(GITEA_PR))
+    parser = build_parser()
+    doc = (REPO / "docs" / "forge-gitea.md").read_text(encoding="utf-8")
+    commands = _kesu_commands(GITEA_PR)
+    assert any("--forge gitea" in c for c in commands)
+    for command in commands:
+        args = shlex.split(
+            command.replace('"$BASE_SHA"', "origin/main").replace('"$PR_NUMBER"', "7")
+        )[1:]
+        parser.parse_args(args)
+        assert command in doc, f"docs/forge-gitea.md should show `{command}`"
+
+
+def test_init_forge_gitea_writes_runnable_workflows(tmp_path: Path) -> None:
+    from generator.cli.initrepo import GITEA_UNCHANGED, start
+
+    started = start(tmp_path / "c", "000", with_git=False, kesu_spec="kesu==0.1.0", forge="gitea")
+    root = started.root
+    assert not (root / ".github").exists()
+    workflows = root / ".gitea" / "workflows"
+    assert sorted(p.name for p in workflows.iterdir()) == sorted(
+        [*GITEA_UNCHANGED, "pull-request.yml"]
+    )
+    for name in GITEA_UNCHANGED:  # "runs unchanged": byte for byte GitHub's
+        assert (workflows / name).read_bytes() == (
+            REPO / ".github" / "workflows" / name
+        ).read_bytes()
+    assert (root / ".ci" / "commit-status-gitea").is_file()
+    owners = (root / ".gitea" / "CODEOWNERS").read_text(encoding="utf-8")
+    assert "/.gitea/" in owners and "/.github/" not in owners
+
+
+def test_the_gitea_variant_is_zizmor_clean() -> None:
+    exe = Path(sys.executable).parent / "zizmor"
+    if not exe.is_file():
+        _missing("zizmor")
+        return
+    proc = subprocess.run(
+        [
+            str(exe),
+            "--offline",
+            "--no-progress",
+            "--persona=pedantic",
+            "--format=plain",
+            str(GITEA_PR),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -259,3 +259,19 @@ def test_notify_links_the_gitlab_pipeline(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setenv("CI_PIPELINE_URL", "https://gitlab.example.com/q/c/-/pipelines/5")
     assert _run_url() == "https://gitlab.example.com/q/c/-/pipelines/5"
+
+
+def test_init_forge_gitlab(tmp_path: Path) -> None:
+    from generator.cli.initrepo import next_steps, start
+
+    started = start(tmp_path / "c", "000", with_git=False, kesu_spec="kesu==0.1.0", forge="gitlab")
+    root = started.root
+    assert not (root / ".github").exists()
+    assert (root / ".gitlab-ci.yml").read_bytes() == (REPO / ".gitlab-ci.yml").read_bytes()
+    assert (root / ".gitlab" / "merge_request_templates" / "Default.md").is_file()
+    owners = (root / ".gitlab" / "CODEOWNERS").read_text(encoding="utf-8")
+    assert "/.gitlab-ci.yml" in owners and "/.github/" not in owners
+    assert "docs/forge-gitlab.md" in next_steps(started, "en")
+    for script in ("install-kesu", "preview-tree"):  # what .gitlab-ci.yml runs from the judge
+        assert (root / ".ci" / script).is_file()
+    assert (root / "docs" / "forge-gitlab.md").is_file()

@@ -276,6 +276,13 @@ def _setup_init(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "'kesu @ git+https://git.example.com/tools/kesu@v0.2.0' (default: this clone's "
         "origin remote at its current commit)",
     )
+    p.add_argument(
+        "--forge",
+        choices=FORGES,
+        default="github",
+        help="whose CI to write: github (.github/workflows), gitlab (.gitlab-ci.yml) or gitea "
+        "(.gitea/workflows, also for Forgejo); default github",
+    )
 
 
 @command(_setup_init)
@@ -290,6 +297,7 @@ def cmd_init(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             title=args.title,
             with_git=not args.no_git,
             kesu_spec=args.kesu_spec,
+            forge=args.forge,
         )
     except InitError as exc:
         raise UsageError(exc.message(lang)) from exc
