@@ -14,20 +14,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from generator.change.reviews import ReviewsError, verify
-from generator.forge.gitea import fetch_pull
 from generator.cli.main import build_parser
+from generator.forge.gitea import fetch_pull
+from tests import test_workflows_lint as wl
 from tests.conftest import CASES, REPO
 from tests.forge_replay import Route, serving
 from tests.test_check_gitrepo import PlayRepo
 from tests.test_reviews import GM_CLOSURE, HEAD, PEOPLE, _claim, _close_0002
-from tests.test_workflows_lint import (
-    _kesu_commands,
-    _load,
-    _missing,
-    _triggers,
-    test_a_pull_request_is_data_to_the_judge,
-    test_least_privilege_and_pinned,
-)
 
 TOKEN = "gitea-test-token"
 PULL = "/api/v1/repos/example-org/complaints/pulls/12"
@@ -138,14 +131,14 @@ def test_the_gitea_variant_keeps_the_github_rules() -> None:
     """The replacement for pull-request.yml and approvals.yml: least privilege, pinned
     actions, the pull request only as data to the base's judge (the same checks as the GitHub
     workflows), statuses through Gitea's API, approvals read from Gitea."""
-    test_least_privilege_and_pinned(GITEA_PR)
-    test_a_pull_request_is_data_to_the_judge(GITEA_PR)
+    wl.test_least_privilege_and_pinned(GITEA_PR)
+    wl.test_a_pull_request_is_data_to_the_judge(GITEA_PR)
     text = GITEA_PR.read_text(encoding="utf-8")
     assert "gh api" not in text and ".ci/commit-status " not in text
-    assert "commit-status-gitea" in text and "workflow_run" not in _triggers(_load(GITEA_PR))
+    assert "commit-status-gitea" in text and "workflow_run" not in wl._triggers(wl._load(GITEA_PR))
     parser = build_parser()
     doc = (REPO / "docs" / "forge-gitea.md").read_text(encoding="utf-8")
-    commands = _kesu_commands(GITEA_PR)
+    commands = wl._kesu_commands(GITEA_PR)
     assert any("--forge gitea" in c for c in commands)
     for command in commands:
         args = shlex.split(
@@ -177,7 +170,7 @@ def test_init_forge_gitea_writes_runnable_workflows(tmp_path: Path) -> None:
 def test_the_gitea_variant_is_zizmor_clean() -> None:
     exe = Path(sys.executable).parent / "zizmor"
     if not exe.is_file():
-        _missing("zizmor")
+        wl._missing("zizmor")
         return
     proc = subprocess.run(
         [

@@ -327,7 +327,13 @@ def start(
 
 
 _FORGE_WORDS = {
-    "github": ("GitHub", ".github", "docs/pull-request-workflow.md", "分支保护", "branch protection"),
+    "github": (
+        "GitHub",
+        ".github",
+        "docs/pull-request-workflow.md",
+        "分支保护",
+        "branch protection",
+    ),
     "gitlab": (
         "GitLab",
         ".gitlab",
