@@ -334,3 +334,45 @@ def test_hostile_cells_are_refused_per_row(
         json.dumps([r["customer"]["company"] for r in _records(repo).values()], ensure_ascii=False)
         == '["=HYPERLINK(\\"http://x\\")"]'
     )
+
+
+@pytest.mark.parametrize("approver", [["--approver", "周建华"], []], ids=["approved", "unapproved"])
+def test_kesu_check_requires_the_import_approval(
+    tmp_path: Path,
+    ledger: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    approver: list[str],
+) -> None:
+    """The change rules of the trust issue: a new record may arrive at any status only as
+    imported history with an ``approvals`` entry ``subject: import`` by the role
+    ``change_control.imports`` names (``import-unapproved`` otherwise), in a real Git repo."""
+    from tests.test_check_gitrepo import PlayRepo, codes
+
+    xlsx, _ = ledger
+    play = PlayRepo(tmp_path / "repo", capsys)
+    play.branch("import-ledger")
+    before = {p.stem for p in (play.root / "records").glob("*.yaml")}
+    assert (
+        play.run(
+            "import",
+            str(xlsx),
+            "--map",
+            str(CASES / "ledger-002.yaml"),
+            "--as-of",
+            "2026-01-05",
+            *approver,
+        )[0]
+        == 1
+    )  # the 4 bad rows of the sample
+    play.commit("import the 2023-2025 ledger")
+    imported = {p.stem for p in (play.root / "records").glob("*.yaml")} - before
+    assert len(imported) == 11
+    code, out, _err = play.run(
+        "check", "--base", "main", "--as-of", "2026-01-06 12:00", "--format", "json"
+    )
+    doc = json.loads(out)
+    errors = {c for c in codes(doc) if c[0] in imported}
+    if approver:
+        assert errors == set() and code == 0, doc["diagnostics"]
+    else:
+        assert errors == {(rid, "import-unapproved", "imported") for rid in imported}
