@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.cli.main import EXIT_INVALID, EXIT_OK, UsageError, command, parse_as_of
+from generator.cli.options import EXIT_INVALID, EXIT_OK, Command, UsageError, parse_as_of
 from generator.config.settings import RepoConfig
 from generator.importing.plan import Plan
 from generator.importing.rows import RowProblem
@@ -68,7 +68,6 @@ def _table(plan: Plan, lang: str) -> list[str]:
     return [" | ".join(r) for r in rows]
 
 
-@command(_setup_import)
 def cmd_import(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.importing.mapfile import MapError, load_map
     from generator.importing.plan import plan_import, write_plan
@@ -147,3 +146,6 @@ def cmd_import(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             )
         )
     return EXIT_INVALID if plan.problems else EXIT_OK
+
+
+COMMANDS = (Command("import", _setup_import, cmd_import),)

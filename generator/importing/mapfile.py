@@ -76,7 +76,7 @@ def norm_value(text: str) -> str:
 
 def load_map(path: Path, display: str) -> ImportMap:
     from generator.config.settings import load_schema
-    from generator.validate.schemamsg import make_validator, schema_diagnostics
+    from generator.load.schemamsg import make_validator, schema_diagnostics
 
     loaded = load_yaml_file(path, display)
     if loaded.diagnostics or loaded.data is None:

@@ -237,9 +237,9 @@ def render_record(record: Mapping[str, Any], schema: str) -> str:
 
 
 def schema_problems(text: str, display: str) -> list[Diagnostic]:
+    from generator.load.schemamsg import schema_diagnostics
     from generator.load.yamlload import load_yaml_bytes
     from generator.validate.records import complaint_validator
-    from generator.validate.schemamsg import schema_diagnostics
 
     loaded = load_yaml_bytes(text.encode("utf-8"), display)
     if loaded.data is None:
