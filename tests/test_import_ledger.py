@@ -376,3 +376,28 @@ def test_kesu_check_requires_the_import_approval(
         assert errors == set() and code == 0, doc["diagnostics"]
     else:
         assert errors == {(rid, "import-unapproved", "imported") for rid in imported}
+
+
+def test_imported_records_are_marked_in_the_ledger_and_counted_in_the_analysis(
+    tmp_path: Path, ledger: tuple[Path, Path]
+) -> None:
+    import io
+
+    from generator.render import render_site
+    from generator.site.build import compute_site
+
+    xlsx, _ = ledger
+    repo = _repo(tmp_path, "000")
+    _import(repo, xlsx, "ledger-000.yaml", "--approver", "周建华")
+    _new(repo, "KS-2026-0001", "2026-01-15 10:00", "恒力工控", "WH-PLC-0350", "PIN-BACKOUT")
+    config, _ = load_config(repo)
+    site = compute_site(
+        config, datetime(2026, 3, 31, 12, tzinfo=TZ), "zh", strict=True, out=io.StringIO()
+    )
+    assert site is not None
+    pages = {p.path: p.content for p in render_site(site, {}, {})}
+    ledger_2025 = str(pages["generated/ledger/2025.md"])
+    badge = 'class="kesu-badge kesu-imported" title="从原有台账导入的历史记录">导入</span>'
+    assert ledger_2025.count(badge) == 5  # the five 2025 rows the sample imports
+    assert badge not in str(pages["generated/ledger/2026.md"])  # a new complaint is not
+    assert "其中导入的历史记录 11" in str(pages["generated/analysis/index.md"])
