@@ -129,6 +129,12 @@ def test_import_then_grades_follow_preset_000(
     # the imported records keep the grade their ledger recorded
     old = analysis.computed[keys["KS2025-002"]].grade
     assert (old.grade, old.fact_grade, old.reasons[0].criterion) == ("2", "2", "imported")
+    from generator.render.reasons import reason_text
+
+    assert (
+        reason_text(old.reasons[0], "zh")
+        == f"导入的历史记录：原台账（{XLSX_NAME}）记录的级别 2 严重问题"
+    )
     capsys.readouterr()
 
 
