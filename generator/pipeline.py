@@ -7,6 +7,7 @@ themselves, so the calendar, the policy and the config knobs are applied the sam
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -197,13 +198,9 @@ def validate_with_policy(
 
     now = as_of if as_of is not None else datetime.now(config.tz)
     analysis = analyse(config, now, paths, deadlines=False, caches=caches)
-    validation = analysis.validation
-    validation.diagnostics = analysis.diagnostics
+    diagnostics = list(analysis.diagnostics)
     if analysis.calendar is not None:
         year = missing_year(analysis.calendar.official, now.astimezone(config.tz))
         if year is not None:
-            validation.diagnostics = [
-                *validation.diagnostics,
-                missing_year_diagnostic(config, year),
-            ]
-    return validation
+            diagnostics.append(missing_year_diagnostic(config, year))
+    return dataclasses.replace(analysis.validation, diagnostics=diagnostics)

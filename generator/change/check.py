@@ -350,27 +350,30 @@ def run_check(
         # The base's own rules do not load: nothing can be judged by them.
         return CheckResult(judge_diags, 0, base, snapshot.commit)
     analysis = analyse(judge, as_of, caches=caches)
-    result = _check_change(judge, snapshot, analysis, base, as_of)
+    change = _check_change(judge, snapshot, analysis, base, as_of)
     rules = _rule_changes(judge, config, snapshot, analysis, as_of)
-    result.diagnostics += rules.diagnostics
-    result.diagnostics.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
-    result.rule_files = rules.files
-    result.moved = rules.moved
-    result.not_evaluated = rules.not_evaluated
-    _suggest(result, analysis)
-    return result
+    suggestions, noted = _suggest(change.changed, analysis)
+    diagnostics = [*change.diagnostics, *rules.diagnostics, *noted]
+    return replace(
+        change,
+        diagnostics=sorted(diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code)),
+        rule_files=rules.files,
+        moved=rules.moved,
+        not_evaluated=rules.not_evaluated,
+        suggestions=suggestions,
+    )
 
 
-def _suggest(result: CheckResult, analysis: Analysis) -> None:
-    """Recurrence suggestions for the records the change adds or edits, as warnings."""
+def _suggest(changed: list[str], analysis: Analysis) -> tuple[list[Suggestion], list[Diagnostic]]:
+    """Recurrence suggestions for the records the change adds or edits, and their warnings."""
     from generator.render.recurrence import as_diagnostic, for_records
 
-    result.suggestions = for_records(analysis, result.changed)
+    suggestions = for_records(analysis, changed)
     by_id = analysis.validation.records.by_id
-    for s in result.suggestions:
-        path = by_id[s.record].path
-        result.diagnostics.append(as_diagnostic(s, path, analysis.validation.texts.get(path)))
-    result.diagnostics.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+    texts = analysis.validation.texts
+    return suggestions, [
+        as_diagnostic(s, by_id[s.record].path, texts.get(by_id[s.record].path)) for s in suggestions
+    ]
 
 
 def judge_config(

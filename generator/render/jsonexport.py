@@ -12,6 +12,7 @@ from generator.compute.penalties import penalty_totals
 from generator.compute.records import Computed
 from generator.policy.types import Policy
 from generator.render.explain import explanation
+from generator.render.reasons import penalty_text, reason_text
 
 SCHEMA_VERSION = 1
 
@@ -42,7 +43,7 @@ def to_json(
             "reasons": [
                 {
                     "criterion": r.criterion,
-                    "text": {"zh": r.text_zh, "en": r.text_en},
+                    "text": {"zh": reason_text(r, "zh"), "en": reason_text(r, "en")},
                     "records": list(r.records),
                 }
                 for r in g.reasons
@@ -85,7 +86,7 @@ def to_json(
                 "amount": p.amount,
                 "currency": p.currency,
                 "provisional": p.provisional,
-                "text": {"zh": p.text_zh, "en": p.text_en},
+                "text": {"zh": penalty_text(p, "zh"), "en": penalty_text(p, "en")},
             }
             for p in c.penalties
         ],

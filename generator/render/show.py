@@ -8,6 +8,7 @@ from generator.common.textrules import scrub
 from generator.compute.events import span
 from generator.compute.records import Computed
 from generator.render.labels import enum_label
+from generator.render.reasons import reason_text
 
 _STATES = {
     "pending": ("待办", "pending"),
@@ -42,7 +43,7 @@ def explain(c: Computed, lang: str = "zh") -> str:
             else f"  ! 声明级别 {g.declared} 未采用（{why}）"
         )
     lines.append("Reasons:" if en else "原因：")
-    lines += [f"  - [{r.criterion or '-'}] {r.text_en if en else r.text_zh}" for r in g.reasons]
+    lines += [f"  - [{r.criterion or '-'}] {reason_text(r, lang)}" for r in g.reasons]
     for flag_zh, flag_en in (
         (c.not_a_complaint_zh, c.not_a_complaint_en),
         (c.cancel_reason_zh, c.cancel_reason_en),

@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo
 
 from generator.common.model import LateRecorded, Record
 from generator.compute.deadlines import MilestoneResult
+from generator.compute.grading import Reason as GradingReason
 from generator.config.settings import RepoConfig
 from generator.render.explain import explanation
 from generator.render.history import Revision, StatusMove
 from generator.render.i18n import pick
+from generator.render.reasons import reason_text
 from generator.time.parse import try_instant
 
 OPEN_STATES = ("pending", "due_soon", "overdue")
@@ -88,6 +90,11 @@ class Row:
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def imported(self) -> bool:
+        """History imported from an old ledger (``imported``): marked wherever it is listed."""
+        return isinstance(self.record.data.get("imported"), Mapping)
 
     @property
     def year(self) -> int:
@@ -160,7 +167,7 @@ def _reasons(grade: Any, lang: str) -> tuple[Reason, ...]:
         out.append(
             Reason(
                 criterion=str(getattr(r, "criterion", "")),
-                text=pick(getattr(r, "text_zh", ""), getattr(r, "text_en", ""), lang),
+                text=reason_text(r, lang) if isinstance(r, GradingReason) else "",
                 records=tuple(str(x) for x in (getattr(r, "records", ()) or ())),
             )
         )
