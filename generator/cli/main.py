@@ -64,20 +64,24 @@ class _ZhFormatter(argparse.HelpFormatter):
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
 
 
+def _zh_titles(parser: argparse.ArgumentParser, positional: str) -> None:
+    parser.formatter_class = _ZhFormatter
+    for group in parser._action_groups:
+        if group.title in ("options", "optional arguments"):
+            group.title = "选项"
+        elif group.title == "positional arguments":
+            group.title = positional
+
+
 def localize(parser: argparse.ArgumentParser, lang: str) -> None:
     """``kesu --help`` in Chinese unless the language is English: the usage line, the
     section titles, the top-level options and every command's one-line help (each
     command's own page keeps its English option texts)."""
     if lang == "en":
         return
-    parser.formatter_class = _ZhFormatter
     parser.description = "Kesu 客诉：以 Git 中的 YAML 记录管理客户投诉与 8D。"
     parser.epilog = "每个命令的详细选项：kesu 命令 --help（英文）。English: kesu --lang en --help"
-    for group in parser._action_groups:
-        if group.title in ("options", "optional arguments"):
-            group.title = "选项"
-        elif group.title == "positional arguments":
-            group.title = "命令"
+    _zh_titles(parser, "命令")
     for action in parser._actions:
         if action.dest in _OPTION_HELP_ZH:
             action.help = _OPTION_HELP_ZH[action.dest]
@@ -85,12 +89,7 @@ def localize(parser: argparse.ArgumentParser, lang: str) -> None:
             for choice in action._choices_actions:
                 choice.help = COMMAND_HELP_ZH.get(choice.dest, choice.help)
             for sub in action.choices.values():
-                sub.formatter_class = _ZhFormatter
-                for group in sub._action_groups:
-                    if group.title in ("options", "optional arguments"):
-                        group.title = "选项"
-                    elif group.title == "positional arguments":
-                        group.title = "参数"
+                _zh_titles(sub, "参数")
                 for sub_action in sub._actions:
                     if sub_action.dest == "help":
                         sub_action.help = _OPTION_HELP_ZH["help"]
