@@ -145,6 +145,7 @@ def _load_command_modules() -> None:
         "generator.cmd_site",
         "generator.cmd_git",
         "generator.cmd_calendar",
+        "generator.report.command",
     ):
         importlib.import_module(name)
 

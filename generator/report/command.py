@@ -1,0 +1,125 @@
+"""``kesu report ID``: one record's customer 8D as PDF or Excel (registered with ``@command``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, add_as_of, command
+from generator.config import RepoConfig
+
+if TYPE_CHECKING:
+    from generator.report.audience import LeftOut
+
+
+def _setup_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "report",
+        help="write one record's customer 8D report (PDF or the customer's Excel form)",
+        description="Write the 8D report the customer receives: customer-visible fields only "
+        "(x-kesu-audience in the schema), in the customer's profile (kesu.yaml report."
+        "customers, default report.profile) and, for --format xlsx, the customer's own Excel "
+        "template when kesu.yaml names one. The page header carries the record id, the "
+        "customer part number and the commit the record was last changed in. With --explain, "
+        "list the fields left out and why instead. Exit 0 written, 1 the record is invalid, "
+        "2 a usage, profile or template error.",
+    )
+    p.add_argument("id", help="record id, e.g. KS-2026-0042")
+    p.add_argument("--format", choices=["pdf", "xlsx"], default="pdf", help="file format")
+    p.add_argument("--profile", metavar="NAME", help="report profile (kesu, vda, g8d, …)")
+    p.add_argument(
+        "--lang", dest="report_lang", choices=["zh", "en"], help="the report's language"
+    )
+    p.add_argument("-o", "--output", type=Path, help="file to write (default: ID-PROFILE.EXT)")
+    p.add_argument(
+        "--explain", action="store_true", help="list what the report leaves out, and why"
+    )
+    add_as_of(p)
+
+
+@command(_setup_report)
+def cmd_report(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.commands import _analyse_or_fail
+    from generator.faults import write_atomic, writing
+    from generator.render.reporters import render_text
+    from generator.report import make
+    from generator.report.audience import left_out
+
+    analysis = _analyse_or_fail(config, args.as_of, lang)
+    if analysis is None:
+        return EXIT_INVALID
+    record = analysis.validation.records.by_id.get(args.id)
+    if record is None:
+        raise UsageError(
+            f"{config.records_dir}/ 中没有记录 {args.id}",
+            f"no record {args.id} in {config.records_dir}/",
+        )
+    if not record.valid:
+        mine = [d for d in analysis.diagnostics if d.file == record.path]
+        sys.stderr.write(
+            f"{args.id} is invalid; fix it first:\n"
+            if lang == "en"
+            else f"{args.id} 未通过校验，请先修正：\n"
+        )
+        sys.stderr.write(render_text(mine, 1, lang))
+        return EXIT_INVALID
+    choice = make.choice_for(config, record.data, args.report_lang, args.profile)
+    profile, problems = make.Profiles(config.root).get(choice.profile)
+    if profile is None:
+        sys.stderr.write(render_text(problems, 1, lang))
+        return EXIT_USAGE
+    if args.explain:
+        sys.stdout.write(explain_text(args.id, profile.id, left_out(record.data, profile.shown_paths()), lang))
+        return EXIT_OK
+    revision = make.git_revision(config.root, record.path)
+    roles = analysis.policy.roles if analysis.policy is not None else None
+    report = make.report_of(record.data, profile, choice.lang, revision, roles)
+    if args.format == "pdf":
+        from generator.report import pdf
+
+        try:
+            images = pdf.load_images(config.root, report)
+            data = pdf.write_pdf(pdf.render_html(report, images), choice.lang, images)
+        except pdf.ReportError as exc:
+            raise UsageError(exc.zh, exc.en) from exc
+    else:
+        from generator.report import xlsx
+
+        if choice.template:
+            mapping, problems = xlsx.load_mapping(config.root / choice.template, choice.template)
+            if mapping is None:
+                sys.stderr.write(render_text(problems, 1, lang))
+                return EXIT_USAGE
+            data = xlsx.fill_template(mapping, record.data, choice.lang, revision)
+        else:
+            data = xlsx.plain_form(report)
+    out = args.output or Path(f"{args.id}-{profile.id}.{args.format}")
+    with writing(out):
+        write_atomic(out, data)
+    sys.stdout.write(f"{out.as_posix()}\n")
+    return EXIT_OK
+
+
+def explain_text(record_id: str, profile: str, found: Iterable[LeftOut], lang: str) -> str:
+    from generator.render.labels import label
+
+    why = {
+        "internal": ("内部字段，不给客户", "internal, never sent"),
+        "staff": ("我方人员，格式未列出", "one of our people, not named by the profile"),
+        "customer": ("客户可见，但格式未列出", "customer-visible, not in the profile"),
+    }
+    en = lang == "en"
+    lines = [
+        f"{record_id}: report profile {profile} leaves out:"
+        if en
+        else f"{record_id}：报告格式 {profile} 未包含以下内容："
+    ]
+    for item in found:
+        reason = why.get(item.audience, why["internal"])[en]
+        lines.append(f"  {item.path}  {label(item.path, lang)}  — {reason}")
+    if len(lines) == 1:
+        lines.append("  (nothing)" if en else "  （无）")
+    return "\n".join(lines) + "\n"
