@@ -45,6 +45,7 @@ def record_pages(
             "late": site.late.get(row.id, []),
             "referenced_by": site.referenced_by.get(row.id, []),
             "reopened_as": site.reopened_as.get(row.id, []),
+            "report_profile": site.reports.get(row.id),
             "same_key": [i for i in by_key.get(key, []) if i != row.id]
             if isinstance(key, str)
             else [],
