@@ -36,8 +36,8 @@ from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.escape import site_name
 from generator.render.history import head_commit, record_histories
-from generator.render.sitedata import SiteData, build_site_data
 from generator.render.reporters import render_text
+from generator.render.sitedata import SiteData, build_site_data
 from generator.report import site as report_site
 from generator.report.pdf import ReportError
 from generator.sitedir import GENERATED as GENERATED_HINT

@@ -106,7 +106,9 @@ def render_fields(schema_name: str, heading_zh: str, heading_en: str) -> str:
             cells.insert(3, str(node.get("x-kesu-audience", "")))
         lines.append(
             "| "
-            + " | ".join(c.replace("|", "\\|") if i > 2 + audience else c for i, c in enumerate(cells))
+            + " | ".join(
+                c.replace("|", "\\|") if i > 2 + audience else c for i, c in enumerate(cells)
+            )
             + " |"
         )
     return "\n".join(lines) + "\n"

@@ -100,7 +100,18 @@ def _analyse(
     else:
         computed, grades = {}, compute_grades(valid, policy, config.tz)
     diags.extend(_policy_checks(config, validation, policy, grades))
+    diags.extend(_report_checks(config, validation))
     return Analysis(validation, as_of, policy, calendar, computed, diags)
+
+
+def _report_checks(config: RepoConfig, validation: ValidationResult) -> list[Diagnostic]:
+    """The fields each record's customer report profile needs at its stage."""
+    from generator.report.checks import report_checks
+
+    records = (
+        r for r in validation.records.records if r.valid and r.path in validation.reported_files
+    )
+    return report_checks(config, records, validation.texts)
 
 
 def _policy_checks(

@@ -30,9 +30,7 @@ def _setup_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("id", help="record id, e.g. KS-2026-0042")
     p.add_argument("--format", choices=["pdf", "xlsx"], default="pdf", help="file format")
     p.add_argument("--profile", metavar="NAME", help="report profile (kesu, vda, g8d, …)")
-    p.add_argument(
-        "--lang", dest="report_lang", choices=["zh", "en"], help="the report's language"
-    )
+    p.add_argument("--lang", dest="report_lang", choices=["zh", "en"], help="the report's language")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: ID-PROFILE.EXT)")
     p.add_argument(
         "--explain", action="store_true", help="list what the report leaves out, and why"
@@ -72,7 +70,9 @@ def cmd_report(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         sys.stderr.write(render_text(problems, 1, lang))
         return EXIT_USAGE
     if args.explain:
-        sys.stdout.write(explain_text(args.id, profile.id, left_out(record.data, profile.shown_paths()), lang))
+        sys.stdout.write(
+            explain_text(args.id, profile.id, left_out(record.data, profile.shown_paths()), lang)
+        )
         return EXIT_OK
     revision = make.git_revision(config.root, record.path)
     roles = analysis.policy.roles if analysis.policy is not None else None

@@ -171,10 +171,7 @@ def _table(block: Block, data: Mapping[str, Any], lang: str) -> Part:
     for entry in items if isinstance(items, list) else ():
         if isinstance(entry, Mapping):
             rows.append(
-                tuple(
-                    _cell(_get(entry, i.field), f"{base}.{i.field}", lang)
-                    for i in block.items
-                )
+                tuple(_cell(_get(entry, i.field), f"{base}.{i.field}", lang) for i in block.items)
             )
     title = block.label.pick(lang) if block.label else label(schema_path(block.field), lang)
     return Part("table", title, headers=headers, rows=tuple(rows))
@@ -196,9 +193,7 @@ def _photos(block: Block, data: Mapping[str, Any], lang: str) -> Part:
     return Part("photos", title, photos=photos)
 
 
-def _signatures(
-    block: Block, data: Mapping[str, Any], lang: str, roles: Mapping[str, str]
-) -> Part:
+def _signatures(block: Block, data: Mapping[str, Any], lang: str, roles: Mapping[str, str]) -> Part:
     latest: dict[tuple[str, str], Signature] = {}
     for entry in data.get("approvals") or ():
         if not isinstance(entry, Mapping) or entry.get("decision") != "approved":
@@ -214,7 +209,7 @@ def _signatures(
     return Part("signatures", title, signatures=tuple(latest.values()))
 
 
-def role_names(policy_roles: Mapping[str, Mapping[str, str]] | None, lang: str) -> dict[str, str]:
+def role_names(policy_roles: Mapping[str, Any] | None, lang: str) -> dict[str, str]:
     """Role code → name in ``lang``: the common ones, then the active policy's."""
     out = {k: v[1] if lang == "en" else v[0] for k, v in COMMON_ROLES.items()}
     for k, v in (policy_roles or {}).items():
@@ -263,12 +258,13 @@ def build_report(
 
 def missing(
     data: Mapping[str, Any], profile: Profile, status: str, order: Sequence[str]
-) -> list[tuple[str, str]]:
-    """(section id, field) of every item the profile requires at ``status`` that is empty."""
+) -> list[tuple[str, str, str]]:
+    """(section id, field, the stage that needs it) of every item the profile requires at
+    ``status`` that is empty."""
     if status not in order:
         return []
     reached = order.index(status)
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str, str]] = []
 
     def due(stage: str | None) -> bool:
         return stage is not None and stage in order and order.index(stage) <= reached
@@ -278,10 +274,11 @@ def missing(
             if block.kind in ("table", "photos") and due(block.required_from):
                 value = _get(data, block.field)
                 if not (isinstance(value, list) and value):
-                    out.append((section.id, block.field))
+                    out.append((section.id, block.field, str(block.required_from)))
             for item in block.items if block.kind == "fields" else ():
-                if due(item.required_from or block.required_from):
+                stage = item.required_from or block.required_from
+                if due(stage):
                     value = _get(data, item.field)
                     if value in (None, "", [], {}):
-                        out.append((section.id, item.field))
+                        out.append((section.id, item.field, str(stage)))
     return out

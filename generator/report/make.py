@@ -90,7 +90,7 @@ def report_of(
     profile: Profile,
     lang: str,
     revision: tuple[str, str],
-    policy_roles: Mapping[str, Mapping[str, str]] | None,
+    policy_roles: Mapping[str, Any] | None,
 ) -> Report:
     from generator.report.content import role_names
 

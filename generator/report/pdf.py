@@ -132,17 +132,24 @@ def _read_image(path: Path) -> tuple[bytes, str] | None:
 def render_html(report: Report, images: Mapping[str, Image]) -> str:
     lang = "en" if report.lang == "en" else "zh"
     words = {k: v[lang == "en"] for k, v in WORDS.items()}
-    return _env().get_template("report.html.j2").render(
-        r=report,
-        t=words,
-        images={ref: img.url for ref, img in images.items()},
-        created=report.revision_date,
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            r=report,
+            t=words,
+            images={ref: img.url for ref, img in images.items()},
+            created=report.revision_date,
+        )
     )
 
 
 def stylesheet(lang: str) -> str:
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
-    return css + f"@page {{ @bottom-center {{ content: {PAGES['en' if lang == 'en' else 'zh']}; }} }}\n"
+    return (
+        css
+        + f"@page {{ @bottom-center {{ content: {PAGES['en' if lang == 'en' else 'zh']}; }} }}\n"
+    )
 
 
 @cache

@@ -101,15 +101,15 @@ def _item(node: Any) -> Item:
 
 
 def _block(node: Mapping[str, Any]) -> Block:
-    common = {"label": _label(node.get("label")), "required_from": node.get("required_from")}
+    label, stage = _label(node.get("label")), node.get("required_from")
     if "fields" in node:
-        return Block("fields", items=tuple(map(_item, node["fields"])), **common)
+        return Block("fields", "", tuple(map(_item, node["fields"])), label, stage)
     if "table" in node:
         items = tuple(map(_item, node["columns"]))
-        return Block("table", str(node["table"]), items, **common)
+        return Block("table", str(node["table"]), items, label, stage)
     if "photos" in node:
-        return Block("photos", str(node["photos"]), **common)
-    return Block("signatures", "approvals", roles=tuple(node.get("roles", ())), **common)
+        return Block("photos", str(node["photos"]), (), label, stage)
+    return Block("signatures", "approvals", (), label, stage, tuple(node.get("roles", ())))
 
 
 def _named_fields(data: Mapping[str, Any]) -> list[tuple[list[str | int], str]]:

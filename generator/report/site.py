@@ -62,7 +62,7 @@ def plan(
     config: RepoConfig,
     rows: Iterable[Any],
     history: Mapping[str, list[Any]],
-    policy_roles: Mapping[str, Mapping[str, str]] | None,
+    policy_roles: Mapping[str, Any] | None,
 ) -> Plan:
     """Every report to publish for ``rows`` (``render.sitedata.Row``), ready or to lay out."""
     if not enabled(config):
@@ -84,17 +84,18 @@ def plan(
         if profile is None:
             if choice.profile not in refused:
                 refused.add(choice.profile)
-                first = problems[0] if problems else None
+                why = (problems[0].message_zh, problems[0].message_en) if problems else ("", "")
                 notes.append(
                     (
-                        f"未写出报告格式 {choice.profile} 的报告：{first.message_zh if first else ''}",
-                        f"reports in profile {choice.profile} not written: "
-                        f"{first.message_en if first else ''}",
+                        f"未写出报告格式 {choice.profile} 的报告：{why[0]}",
+                        f"reports in profile {choice.profile} not written: {why[1]}",
                     )
                 )
             continue
         revs = history.get(row.id) or []
-        revision = (revs[0].commit, revs[0].date.date().isoformat()) if revs else ("uncommitted", "")
+        revision = (
+            (revs[0].commit, revs[0].date.date().isoformat()) if revs else ("uncommitted", "")
+        )
         report = make.report_of(data, profile, choice.lang, revision, policy_roles)
         images = pdf.load_images(config.root, report)
         html = pdf.render_html(report, images)
@@ -139,7 +140,12 @@ def _xlsx_job(
             )
     record = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()
     if mapping is not None:
-        parts = [record, mapping.template.read_bytes(), repr(mapping).encode(), choice.lang.encode()]
+        parts = [
+            record,
+            mapping.template.read_bytes(),
+            repr(mapping).encode(),
+            choice.lang.encode(),
+        ]
         parts.append("|".join(revision).encode())
         key = key_of("xlsx", parts)
         found = store.get(key)

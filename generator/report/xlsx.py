@@ -169,7 +169,9 @@ def fill_template(
         items = data
         for part in field.split("."):
             items = items.get(part) if isinstance(items, Mapping) else None  # type: ignore[assignment]
-        entries = [e for e in items if isinstance(e, Mapping)] if isinstance(items, list) else []
+        entries: list[Mapping[str, Any]] = (
+            [e for e in items if isinstance(e, Mapping)] if isinstance(items, list) else []
+        )
         start = first + shift
         if len(entries) > rows:
             _insert_rows(ws, start + rows - 1, len(entries) - rows)
