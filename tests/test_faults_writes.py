@@ -20,12 +20,14 @@ from typing import Any
 
 import pytest
 
-import generator.cmd_git  # noqa: F401 - registers the commands under test
-from generator import cli, faults, sitedir
-from generator.changes import BilingualError
-from generator.cli import main
-from generator.faults import WriteFault, write_atomic, writing
-from generator.initrepo import start
+import generator.cli.git  # noqa: F401 - registers the commands under test
+from generator.change.base import BilingualError
+from generator.cli import main as cli
+from generator.cli.initrepo import start
+from generator.cli.main import main
+from generator.common import faults
+from generator.common.faults import WriteFault, write_atomic, writing
+from generator.site import outdir as sitedir
 from tests.site_fixtures import BUILD_EPOCH, REPO, built_site, site_repo
 
 AS_OF = "2026-03-13 18:00"

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import attachments
-from generator.cli import main
+from generator.cli.main import main
+from generator.site import attachments
 from tests.conftest import load_record
 from tests.site_fixtures import (
     BUILD_EPOCH,
@@ -274,7 +274,7 @@ def test_publish_refuses_a_link_made_after_validation_and_prunes(tmp_path: Path)
 def test_a_hand_written_page_includes_generated_parts_only(tmp_path: Path) -> None:
     from mkdocs.exceptions import PluginError
 
-    from generator.render.mkdocs_include import with_part
+    from generator.site.mkdocs_include import with_part
 
     (tmp_path / "generated").mkdir()
     (tmp_path / "generated" / "_home.md").write_text("# Home\n", encoding="utf-8")
@@ -355,8 +355,8 @@ def test_symbolic_links_are_located_errors(
 
 
 def test_a_build_with_a_linked_attachment_stops_and_publishes_nothing(tmp_path: Path) -> None:
-    from generator.build import run_build
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import run_build
     from tests.site_fixtures import AS_OF
 
     root = _linked_repo(tmp_path)

@@ -20,9 +20,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from generator.common.textrules import scrub
 from generator.render.env import Fmt
 from generator.render.sitedata import Row
-from generator.textrules import scrub
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from generator.config import RepoConfig
-from generator.diagnostics import Diagnostic
-from generator.model import Record
+from generator.common.diagnostics import Diagnostic
+from generator.common.model import Record
+from generator.config.settings import RepoConfig
+from generator.load.yamlload import located
 from generator.render.labels import label
 from generator.report import make
 from generator.report.audience import schema_path
 from generator.report.content import missing
 from generator.report.profiles import STAGES
-from generator.yamlload import located
 
 
 def report_checks(

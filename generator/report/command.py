@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, add_as_of, command
-from generator.config import RepoConfig
+from generator.cli.main import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, add_as_of, command
+from generator.config.settings import RepoConfig
 
 if TYPE_CHECKING:
     from generator.report.audience import LeftOut
@@ -40,8 +40,8 @@ def _setup_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 @command(_setup_report)
 def cmd_report(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.commands import _analyse_or_fail
-    from generator.faults import write_atomic, writing
+    from generator.cli.records import _analyse_or_fail
+    from generator.common.faults import write_atomic, writing
     from generator.render.reporters import render_text
     from generator.report import make
     from generator.report.audience import left_out

@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.common.textrules import scrub
 from generator.render.i18n import COMMON_ROLES
 from generator.render.labels import enum_label, enum_values, label
 from generator.report.audience import schema_path
 from generator.report.profiles import Block, Item, Profile
-from generator.textrules import scrub
 
 NUMBERED = frozenset({"why"})
 """List fields shown as numbered steps (a 5-Why chain)."""

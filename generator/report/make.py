@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.config import RepoConfig
-from generator.diagnostics import Diagnostic
+from generator.common.diagnostics import Diagnostic
+from generator.config.settings import RepoConfig
 from generator.report.content import Report, build_report
 from generator.report.profiles import Profile, load_profile
 

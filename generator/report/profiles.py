@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.config import load_schema
-from generator.diagnostics import Diagnostic
+from generator.common.diagnostics import Diagnostic
+from generator.config.settings import load_schema
+from generator.load.yamlload import load_yaml_file, located
 from generator.report.audience import audience_of, schema_path
-from generator.yamlload import load_yaml_file, located
 
 SHIPPED = Path(__file__).resolve().parent / "profiles"
 REPO_PROFILES = "report_profiles"
@@ -134,7 +134,7 @@ def _named_fields(data: Mapping[str, Any]) -> list[tuple[list[str | int], str]]:
 
 def parse_profile(path: Path, shown: str) -> tuple[Profile | None, list[Diagnostic]]:
     """Load and check one profile file; ``None`` with the reasons when it is refused."""
-    from generator.schemamsg import make_validator, schema_diagnostics
+    from generator.validate.schemamsg import make_validator, schema_diagnostics
 
     loaded = load_yaml_file(path, shown)
     if loaded.data is None:

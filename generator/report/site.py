@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.config import RepoConfig
+from generator.config.settings import RepoConfig
 from generator.report import make
 from generator.report.store import ReportStore, key_of
 
@@ -213,7 +213,7 @@ class Pending:
 
 def write(folder: Path, files: Iterable[tuple[str, bytes]]) -> int:
     """The report files into ``folder/reports/`` (a staged site); stale ones removed."""
-    from generator.faults import write_atomic
+    from generator.common.faults import write_atomic
 
     target = folder / FOLDER
     target.mkdir(parents=True, exist_ok=True)

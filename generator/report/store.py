@@ -4,7 +4,7 @@ A PDF is a function of its HTML (which holds every value, label and the revision
 images, the stylesheet and the versions of WeasyPrint and the font: the key hashes the first
 two, the folder's salt the rest. So ``kesu build`` lays out again only the reports whose
 record (or profile, or wording) changed. The store lives in the repository's cache
-(``generator.cachedir``: never through a link, never a cache Git tracks);
+(``generator.load.cachedir``: never through a link, never a cache Git tracks);
 ``KESU_REPORT_CACHE_DIR`` (an absolute folder) keeps it elsewhere, e.g. shared by the test
 suite's builds of the same records.
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from generator.cachedir import ENV_DIR, CacheDir, locate
+from generator.load.cachedir import ENV_DIR, CacheDir, locate
 
 ENV_REPORT_DIR = "KESU_REPORT_CACHE_DIR"
 MAX_FILE = 64 << 20

@@ -24,12 +24,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from generator.config import load_schema
-from generator.diagnostics import Diagnostic
+from generator.common.diagnostics import Diagnostic
+from generator.config.settings import load_schema
+from generator.load.yamlload import load_yaml_file, located
 from generator.render.exports import text_cell
 from generator.report.audience import audience_of, schema_path
 from generator.report.content import Report, value_cell
-from generator.yamlload import load_yaml_file, located
 
 MAX_TEMPLATE_BYTES = 10 << 20
 _ADDRESS = re.compile(r"[A-Z]{1,3}[1-9][0-9]*")
@@ -47,7 +47,7 @@ class Mapping_:
 
 
 def load_mapping(path: Path, shown: str) -> tuple[Mapping_ | None, list[Diagnostic]]:
-    from generator.schemamsg import make_validator, schema_diagnostics
+    from generator.validate.schemamsg import make_validator, schema_diagnostics
 
     loaded = load_yaml_file(path, shown)
     if loaded.data is None:

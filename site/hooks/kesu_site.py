@@ -2,10 +2,10 @@
 engine spends on the same pages, never a byte of them).
 
 - ``on_page_markdown``: a hand-written page shows a generated part, as ``site/index.md`` the
-  dashboard (generator/render/mkdocs_include.py);
+  dashboard (generator/site/mkdocs_include.py);
 - ``on_post_build``: after the engine has built the site, the attachments are published into
-  it; they never enter the docs folder (generator/attachments.py).
+  it; they never enter the docs folder (generator/site/attachments.py).
 """
 
-from generator.attachments import on_post_build  # noqa: F401
-from generator.render.mkdocs_include import on_page_markdown  # noqa: F401
+from generator.site.attachments import on_post_build  # noqa: F401
+from generator.site.mkdocs_include import on_page_markdown  # noqa: F401

@@ -1,0 +1,1 @@
+"""Building the site: the MkDocs run, incremental builds, the output folder, attachments, hooks."""
