@@ -103,3 +103,27 @@ def left_out(data: Mapping[str, Any], shown: frozenset[str]) -> Iterator[LeftOut
                         yield found
 
     yield from walk(data, "")
+
+
+def visible(node: Any, path: str = "") -> Any:
+    """``node`` with every internal field removed (what a customer report could show)."""
+    marks = audiences()
+    if isinstance(node, Mapping):
+        out = {}
+        for key, value in node.items():
+            child = f"{path}.{key}" if path else str(key)
+            if child not in marks and f"{path}.*" in marks:
+                child = f"{path}.*"
+            if marks.get(child, "internal") != "internal":
+                out[str(key)] = visible(value, child)
+        return out
+    if isinstance(node, list):
+        return [visible(v, f"{path}[]") for v in node]
+    return node
+
+
+def visible_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The top-level fields whose customer-visible content differs between two versions of a
+    record (``sent`` entries themselves are internal)."""
+    a, b = visible(old), visible(new)
+    return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
