@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -216,6 +217,11 @@ def write(folder: Path, files: Iterable[tuple[str, bytes]]) -> int:
     from generator.common.faults import write_atomic
 
     target = folder / FOLDER
+    files = list(files)
+    if not files:
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)  # left by an earlier build this one continues (--incremental)
+        return 0
     target.mkdir(parents=True, exist_ok=True)
     wanted = set()
     for name, data in files:
