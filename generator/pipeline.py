@@ -49,11 +49,11 @@ class Analysis:
 
 def make_calendar(config: RepoConfig, official: OfficialCalendar | None = None) -> WorkCalendar:
     """The working calendar: ``official`` (default: Kesu's years with the repository's own,
-    ``calfiles.repository_calendar``) plus the company's days and hours from ``kesu.yaml``."""
+    ``calendars.repository_calendar``) plus the company's days and hours from ``kesu.yaml``."""
     from generator.time.workcal import WorkCalendar, WorkingHours
 
     if official is None:
-        from generator.time.calfiles import repository_calendar
+        from generator.config.calendars import repository_calendar
 
         official, problems = repository_calendar(config)
         if official is None:
@@ -83,8 +83,8 @@ def _analyse(
     config: RepoConfig, as_of: datetime, paths: Sequence[Path], deadlines: bool
 ) -> Analysis:
     from generator.compute.records import compute_all, compute_grades
+    from generator.config.calendars import repository_calendar
     from generator.policy.loader import load_policy
-    from generator.time.calfiles import repository_calendar
 
     validation = validate_repository(config, paths)
     policy, policy_diags = load_policy(config)
@@ -100,18 +100,7 @@ def _analyse(
     else:
         computed, grades = {}, compute_grades(valid, policy, config.tz)
     diags.extend(_policy_checks(config, validation, policy, grades))
-    diags.extend(_report_checks(config, validation))
     return Analysis(validation, as_of, policy, calendar, computed, diags)
-
-
-def _report_checks(config: RepoConfig, validation: ValidationResult) -> list[Diagnostic]:
-    """The fields each record's customer report profile needs at its stage."""
-    from generator.report.checks import report_checks
-
-    records = (
-        r for r in validation.records.records if r.valid and r.path in validation.reported_files
-    )
-    return report_checks(config, records, validation.texts)
 
 
 def _policy_checks(
@@ -160,12 +149,12 @@ def validate_with_policy(
 ) -> ValidationResult:
     """Everything ``kesu validate`` reports: schema, cross-record and policy checks, and one
     warning while the official calendar of this year (or, from 1 November, of the next) is
-    missing (``calfiles.missing_year``).
+    missing (``calendars.missing_year``).
 
     No record check depends on the time (overdue flags are not validation errors), so
     ``as_of`` (default: now) only decides which calendar year should be there.
     """
-    from generator.time.calfiles import missing_year, missing_year_diagnostic
+    from generator.config.calendars import missing_year, missing_year_diagnostic
 
     now = as_of if as_of is not None else datetime.now(config.tz)
     analysis = analyse(config, now, paths, deadlines=False)

@@ -18,12 +18,11 @@ import chinese_calendar  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-import generator.cli.calendar  # noqa: F401 - registers the command under test
 from generator.change.rulefiles import kind_of
 from generator.cli.main import main
+from generator.config.calendars import repository_calendar, year_file_text
 from generator.config.settings import load_config
 from generator.time.calcheck import against_package, against_rules
-from generator.time.calfiles import repository_calendar, year_file_text
 from generator.time.notice import NoticeError, parse_notice
 from generator.time.workcal import OfficialCalendar, load_official_calendar, parse_official_calendar
 from tests.conftest import CASES

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-import generator.cli.git  # noqa: F401 - registers the commands under test
-from generator.change.base import ChangeError, compare, read_base
+from generator.change.base import compare, read_base
 from generator.cli.main import main
+from generator.common.diagnostics import ChangeError
 from generator.load.discover import discover
 from tests.conftest import CASES, load_record
 

@@ -104,7 +104,7 @@ def test_export_reports_the_instant_it_computed_for(
     import json
     from datetime import datetime, timedelta
 
-    import generator.cli.main as cli
+    import generator.cli.options as cli
 
     reads: list[datetime] = []
 

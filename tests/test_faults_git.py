@@ -13,10 +13,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from generator.change.base import ChangeError
 from generator.change.recorded import late_recorded
 from generator.change.rulefiles import changed_rule_files
 from generator.cli.main import main
+from generator.common.diagnostics import ChangeError
 from generator.common.model import Record
 from generator.load.discover import discover, load_files
 from tests.test_check_gitrepo import AS_OF, PlayRepo

@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.common.model import Record
-from generator.compute.grading import RecurrenceIndex, parse_grade, plain_reasons, ranks
+from generator.compute.grading import RecurrenceIndex, plain_reasons, ranks
 from generator.policy.conditions import Context, Recurrence, Window, earlier_records
+from generator.policy.parsers import parse_grade
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import generator.cli.git  # noqa: F401 - registers the commands under test
 from generator.cli.initrepo import InitError, default_spec, start
 from generator.cli.main import main
 from generator.config.settings import load_config

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from generator.compute.completeness import CHECKS, STATUSES
+from generator.compute.completeness import CHECKS
 from generator.config.settings import RepoConfig, load_config, load_schema
 from generator.load.yamlload import load_yaml_file
 from generator.policy.loader import deep_merge, load_policy, preset_ids
+from generator.policy.types import STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ROOT / "generator" / "policy" / "presets"

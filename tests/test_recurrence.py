@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import generator.cli.git  # noqa: F401 - registers the commands under test
 from generator.common.model import Record
 from generator.compute.recurrence import suggest
 from generator.config.settings import RepoConfig

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-import generator.cli.git  # noqa: F401 - registers the commands under test
 from generator.cli.main import main
 from tests.conftest import CASES, copy_case
 from tests.test_check_gitrepo import PlayRepo, make_repo

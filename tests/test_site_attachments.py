@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from generator.cli.main import main
+from generator.load import attachments as planning
 from generator.site import attachments
 from tests.conftest import load_record
 from tests.site_fixtures import (
@@ -64,7 +65,7 @@ def test_no_attachment_reaches_the_docs_folder(hostile: Path) -> None:
         if path.is_file():
             assert path.read_bytes() not in contents, path
     assert not (docs / "generated" / "files").exists()
-    manifest = yaml.safe_load((docs / attachments.MANIFEST).read_text(encoding="utf-8"))
+    manifest = yaml.safe_load((docs / planning.MANIFEST).read_text(encoding="utf-8"))
     assert manifest == {"files": sorted(f"{FOLDER}/{n}" for n in HOSTILE_ATTACHMENTS)}
 
 
@@ -220,7 +221,7 @@ def test_the_engine_has_no_include_feature() -> None:
     ],
 )
 def test_layout(paths: list[str], expected: list[str]) -> None:
-    got = attachments.layout(paths)
+    got = planning.layout(paths)
     assert [got[p] for p in paths] == expected
 
 
@@ -248,8 +249,8 @@ def test_inspect(tmp_path: Path, ref: str, problem: str) -> None:
     (tmp_path / "attachments" / "link.png").symlink_to(tmp_path / "attachments" / "a.png")
     (tmp_path / "attachments" / "dangling.png").symlink_to(tmp_path / "nowhere")
     (tmp_path / "linked").symlink_to(tmp_path / "attachments")
-    attachments.clear_cache()
-    assert attachments.inspect(str(tmp_path.resolve()), ref)[0] == problem
+    planning.clear_cache()
+    assert planning.inspect(str(tmp_path.resolve()), ref)[0] == problem
 
 
 def test_publish_refuses_a_link_made_after_validation_and_prunes(tmp_path: Path) -> None:
@@ -265,7 +266,7 @@ def test_publish_refuses_a_link_made_after_validation_and_prunes(tmp_path: Path)
     assert sorted(p.name for p in (site / "files/a").iterdir()) == ["y.png"]  # pruned
     (root / "a" / "y.png").unlink()
     (root / "a" / "y.png").symlink_to(root / "secret.txt")
-    with pytest.raises(attachments.AttachmentError, match="symlink"):
+    with pytest.raises(planning.AttachmentError, match="symlink"):
         attachments.publish(root, site, ["a/y.png"])
     assert attachments.publish(root, site, []) == 0
     assert not (site / "files").exists()

@@ -19,12 +19,12 @@ import yaml
 
 from generator.common import textrules
 from generator.config.settings import load_config, load_schema
+from generator.load.schemamsg import CHARACTER_CODE, _ecma, schema_diagnostics
 from generator.policy.loader import load_policy
 from generator.render.env import environment
 from generator.render.escape import front_matter_title, html_text, site_name
 from generator.render.exports import _csv_cell
 from generator.validate.records import complaint_validator, fast_complaint_check
-from generator.validate.schemamsg import CHARACTER_CODE, _ecma, schema_diagnostics
 from tests.conftest import REPO, load_record
 from tests.site_fixtures import FIXTURE_REPO, TZ
 

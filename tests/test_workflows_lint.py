@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 import yaml
 
-import generator.cli.git  # noqa: F401 - registers the commands the workflows run
 from generator.cli.main import build_parser
 from tests.conftest import REPO
 

@@ -23,6 +23,7 @@ from typing import Any
 import git
 from git.compat import safe_decode
 
+from generator.common.diagnostics import ChangeError
 from generator.load.discover import (
     ALLOWED_OTHER,
     MAX_FILES,
@@ -32,21 +33,6 @@ from generator.load.discover import (
     display_path,
 )
 from generator.load.yamlload import Loaded, load_yaml_bytes
-
-
-class BilingualError(Exception):
-    """A problem the CLI reports in the user's language and turns into exit code 2."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
-    def message(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
-
-
-class ChangeError(BilingualError):
-    """The repository or the base reference cannot be read."""
 
 
 def blob_sha(raw: bytes) -> str:

@@ -33,10 +33,9 @@ from generator.change.scope import dependency_scope
 from generator.common.diagnostics import Diagnostic, Severity
 from generator.common.ids import same_key
 from generator.common.model import Record
-from generator.compute.completeness import LIFECYCLE
 from generator.config.settings import RepoConfig
 from generator.load.discover import RECORD_SUFFIX
-from generator.policy.types import ChangeControl
+from generator.policy.types import LIFECYCLE, ChangeControl
 from generator.validate.crosscheck import Emitter
 
 if TYPE_CHECKING:
@@ -284,7 +283,7 @@ def _dues(computed: Computed | None) -> dict[str, datetime | None]:
 
 
 def _needs(policy: Policy, change: RecordChange, computed: Computed | None) -> list[ApprovalNeed]:
-    from generator.compute.completeness import LIFECYCLE
+    from generator.policy.types import LIFECYCLE
 
     new = change.new.data or {}
     status = str(new.get("status"))
@@ -438,10 +437,10 @@ def _computed_with(
 ) -> tuple[dict[str, Computed] | None, list[Diagnostic]]:
     """Every valid record computed with the proposed rules (by the judging engine)."""
     from generator.compute.records import compute_all
+    from generator.config.calendars import repository_calendar
     from generator.config.rulesource import WorkTreeRules
     from generator.pipeline import make_calendar
     from generator.policy.loader import load_policy, policy_from_preset_file
-    from generator.time.calfiles import repository_calendar
 
     rules = WorkTreeRules(proposed.root)
     policy, diags = (
@@ -471,6 +470,9 @@ def _check_change(
     diags = list(analysis.diagnostics)
     diags += structural(snapshot, changes, removed, wt, config.id_prefix, config.id_digits)
     diags += cache_tracked(config.root)
+    from generator.report.checks import validation_checks
+
+    diags += validation_checks(config, analysis.validation)
     old_computed = _base_dues(analysis, changes, as_of)
     needs: list[ApprovalNeed] = []
     resend: list[Resend] = []

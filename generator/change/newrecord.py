@@ -95,7 +95,8 @@ def default_base(repo: git.Repo) -> str | None:
 
 
 def taken_ids(config: RepoConfig, base: str | None) -> tuple[set[str], str | None]:
-    from generator.change.base import ChangeError, open_repo, record_blobs, records_prefix, resolve
+    from generator.change.base import open_repo, record_blobs, records_prefix, resolve
+    from generator.common.diagnostics import ChangeError
 
     """Ids in the working tree and on the base revision (default: see :func:`default_base`)."""
     files, _ = (
@@ -161,9 +162,9 @@ class InvalidFields(ValueError):
 
 
 def _schema_problems(text: str, display: str) -> list[Diagnostic]:
+    from generator.load.schemamsg import schema_diagnostics
     from generator.load.yamlload import load_yaml_bytes
     from generator.validate.records import complaint_validator
-    from generator.validate.schemamsg import schema_diagnostics
 
     loaded = load_yaml_bytes(text.encode("utf-8"), display)
     if loaded.data is None:
@@ -175,7 +176,7 @@ def _unwritable(fields: NewFields, display: str) -> list[Diagnostic]:
     """Values no UTF-8 file can hold: lone surrogates, which is what bytes that were not UTF-8
     on the command line become."""
     from generator.common.textrules import first_bad
-    from generator.validate.schemamsg import CHARACTER_CODE, character_message
+    from generator.load.schemamsg import CHARACTER_CODE, character_message
 
     out = []
     for name, value, rule in (

@@ -26,25 +26,9 @@ from zoneinfo import ZoneInfo
 
 from generator.change.rules import completion_times
 from generator.common.diagnostics import format_path
-from generator.common.model import Record
+from generator.common.model import LateRecorded, Record
 from generator.load.yamlload import load_yaml_bytes
 from generator.time.parse import try_instant
-
-
-@dataclass(frozen=True, slots=True)
-class LateRecorded:
-    """A completion time that was entered after the fact."""
-
-    record: str
-    field: str
-    """The field path, ``milestones.final_report.done_at``."""
-    value: str
-    recorded_commit: str
-    """The main-line commit that introduced the value (12 characters)."""
-    recorded_at: datetime
-    """That commit's date: when the main line first held the value."""
-    base_at: datetime
-    """The date of its first parent, which the value is earlier than."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.change.base import BilingualError
 from generator.change.rulefiles import REGISTER, Register
-from generator.common.diagnostics import Diagnostic
+from generator.common.diagnostics import BilingualError, Diagnostic
 from generator.config.settings import Person
 from generator.load.discover import LoadedFile
 from generator.load.yamlload import locate

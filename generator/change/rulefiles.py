@@ -119,7 +119,7 @@ class RuleFile:
 def _git(top: Path, *args: str) -> bytes:
     proc = subprocess.run(["git", *args], cwd=top, capture_output=True, check=False, timeout=300)
     if proc.returncode != 0:
-        from generator.change.base import ChangeError
+        from generator.common.diagnostics import ChangeError
 
         said = proc.stderr.decode("utf-8", "replace").strip()
         raise ChangeError(f"git {args[0]} 失败：{said}", f"git {args[0]} failed: {said}")

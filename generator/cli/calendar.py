@@ -1,9 +1,9 @@
 """``kesu calendar add NOTICE.txt``: next year's official calendar from the State Council's
-notice, into the records repository (registered with ``@command`` on import).
+notice, into the records repository (listed in :mod:`generator.cli.table`).
 
 Reads the notice (``calnotice``), shows what it found and what the second opinions say
 (``calcheck``), lists every open record's due the year moves (``ruleeffects.moved``), then
-writes ``calendar/cn-YYYY.yaml`` (``calfiles``). Nothing is written with ``--dry-run``, when
+writes ``calendar/cn-YYYY.yaml`` (``config.calendars``). Nothing is written with ``--dry-run``, when
 the notice cannot be read, or when the file exists with other content (``--replace``).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.change.effects import Moved
-from generator.cli.main import EXIT_INVALID, EXIT_OK, UsageError, add_as_of, command, parse_as_of
+from generator.cli.options import EXIT_INVALID, EXIT_OK, Command, UsageError, add_as_of, parse_as_of
 from generator.config.settings import RepoConfig
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _say(line: str = "") -> None:
 
 
 def _days(days: tuple[date, ...]) -> str:
-    from generator.time.calfiles import day_runs
+    from generator.config.calendars import day_runs
 
     return "、".join(s.replace("..", " – ") for s in day_runs(days))
 
@@ -91,11 +91,10 @@ def _when(value: datetime | str | None) -> str:
     )
 
 
-@command(_setup_calendar)
 def cmd_calendar(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.config.calendars import repository_calendar, year_file, year_file_text
     from generator.render.reporters import render_text
     from generator.time.calcheck import against_package, against_rules
-    from generator.time.calfiles import repository_calendar, year_file, year_file_text
     from generator.time.notice import NoticeError, parse_notice
 
     en = lang == "en"
@@ -228,3 +227,6 @@ def _moves(
     calendar = make_calendar(config, official)
     after = compute_all(valid, analysis.policy, calendar, as_of, due_soon_days=config.due_soon_days)
     return [m for m in moved(analysis.computed, after) if m.record in open_ids]
+
+
+COMMANDS = (Command("calendar", _setup_calendar, cmd_calendar),)

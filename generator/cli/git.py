@@ -13,13 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from generator.cli.main import (
+from generator.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
+    Command,
     UsageError,
     add_as_of,
     add_format,
-    command,
     parse_as_of,
 )
 from generator.config.settings import RepoConfig
@@ -63,9 +63,7 @@ def _setup_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
 
 
-@command(_setup_check)
 def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.change.base import ChangeError
     from generator.change.check import (
         moved_json,
         moved_lines,
@@ -74,6 +72,7 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         run_check,
         summary_markdown,
     )
+    from generator.common.diagnostics import ChangeError
     from generator.render.recurrence import as_json
 
     try:
@@ -144,8 +143,8 @@ def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 @contextmanager
 def _refusals(lang: str) -> Iterator[None]:
     """What ``kesu new`` (and ``--reopen``) refuses, as usage errors: no record is written."""
-    from generator.change.base import ChangeError
     from generator.change.newrecord import InvalidFields, ReopenError
+    from generator.common.diagnostics import ChangeError
 
     try:
         yield
@@ -165,7 +164,6 @@ def _refusals(lang: str) -> Iterator[None]:
         ) from exc
 
 
-@command(_setup_new)
 def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.change.newrecord import NewFields, ask_fields, create, missing_flags
 
@@ -277,7 +275,6 @@ def _setup_init(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
 
 
-@command(_setup_init)
 def cmd_init(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.cli.initrepo import InitError, next_steps, start
 
@@ -349,9 +346,8 @@ def _event_base() -> str | None:
     return f"origin/{ref}" if ref else None
 
 
-@command(_setup_verify)
 def cmd_verify_approvals(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.change.base import ChangeError, compare, read_base
+    from generator.change.base import compare, read_base
     from generator.change.check import judge_config
     from generator.change.reviews import (
         ReviewsError,
@@ -362,6 +358,7 @@ def cmd_verify_approvals(args: argparse.Namespace, config: RepoConfig, lang: str
         verify,
     )
     from generator.change.rulefiles import REGISTER, read_register
+    from generator.common.diagnostics import ChangeError
     from generator.config.rulesource import WorkTreeRules
     from generator.load.discover import discover
 
@@ -444,9 +441,9 @@ def _setup_notify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> tuple[list[Any], int | None]:
     """The overdue items, and the year whose official calendar is missing (if one is)."""
+    from generator.config.calendars import missing_year
     from generator.net.notify import OverdueItem
     from generator.pipeline import analyse
-    from generator.time.calfiles import missing_year
 
     analysis = analyse(config, as_of)
     calendar = analysis.calendar
@@ -470,7 +467,6 @@ def _run_url() -> str:
     return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""
 
 
-@command(_setup_notify)
 def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.net.notify import URL_ENV, NotifyError, build_request, link_target, message, post
 
@@ -528,3 +524,12 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         else f"已发送 {len(items)} 个逾期项目。\n"
     )
     return EXIT_OK
+
+
+COMMANDS = (
+    Command("check", _setup_check, cmd_check),
+    Command("new", _setup_new, cmd_new),
+    Command("init", _setup_init, cmd_init),
+    Command("verify-approvals", _setup_verify, cmd_verify_approvals),
+    Command("notify", _setup_notify, cmd_notify),
+)

@@ -24,7 +24,7 @@ from typing import Any
 import git
 
 import generator
-from generator.change.base import BilingualError
+from generator.common.diagnostics import BilingualError
 from generator.common.faults import WriteHint, copy_tree, writing
 from generator.policy.loader import preset_ids
 

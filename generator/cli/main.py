@@ -11,34 +11,14 @@ import argparse
 import dataclasses
 import os
 import sys
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from generator import __version__
+from generator.cli.options import EXIT_USAGE, Command, UsageError
+from generator.cli.table import COMMANDS
 from generator.config.settings import RepoConfig, load_config
-from generator.render.reporters import REPORTERS, render_text
-from generator.time.parse import parse_instant
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-Handler = Callable[[argparse.Namespace, RepoConfig, str], int]
-_COMMANDS: dict[
-    str, tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], Handler]
-] = {}
-
-
-def command(
-    setup: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None],
-) -> Callable[[Handler], Handler]:
-    """Register a sub-command: ``setup`` adds its parser, the decorated function runs it."""
-
-    def deco(fn: Handler) -> Handler:
-        _COMMANDS[fn.__name__.removeprefix("cmd_").replace("_", "-")] = (setup, fn)
-        return fn
-
-    return deco
+from generator.render.reporters import render_text
 
 
 def resolve_lang(arg: str | None, config: RepoConfig, config_sets_language: bool) -> str:
@@ -54,66 +34,7 @@ def resolve_lang(arg: str | None, config: RepoConfig, config_sets_language: bool
     return "en" if locale.lower().startswith("en") else "zh"
 
 
-def parse_as_of(text: str | None, config: RepoConfig) -> datetime:
-    """``--as-of`` in the configured zone; default: now."""
-    tz = ZoneInfo(config.timezone)
-    if not text:
-        return datetime.now(tz)
-    try:
-        return parse_instant(text, tz)
-    except ValueError as exc:
-        raise UsageError(
-            f"--as-of {text!r} 不是有效的日期时间；"
-            '请写 "YYYY-MM-DD HH:MM" 或 "YYYY-MM-DD"，如 "2026-06-05 18:00"',
-            f"--as-of {text!r} is not a real date and time; "
-            'write "YYYY-MM-DD HH:MM" or "YYYY-MM-DD", e.g. "2026-06-05 18:00"',
-        ) from exc
-
-
-def add_as_of(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--as-of",
-        metavar="TIME",
-        help='compute overdue flags as of this time, e.g. "2026-03-06 18:00" (default: now)',
-    )
-
-
-def add_format(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
-
-
-def _setup_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "validate",
-        help="check records against the schema and each other",
-        description="Check record files (default: the whole records/ folder). "
-        "Exit 0 when all are valid, 1 when any is invalid, 2 on a usage error.",
-    )
-    p.add_argument("paths", nargs="*", type=Path, help="record files or folders")
-    add_format(p)
-    p.add_argument(
-        "--as-of",
-        metavar="TIME",
-        help="the time that decides whether next year's official calendar should be in "
-        "(default: now)",
-    )
-
-
-@command(_setup_validate)
-def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.pipeline import validate_with_policy
-
-    missing = [p for p in args.paths if not os.path.lexists(p)]
-    if missing:
-        names = ", ".join(p.as_posix() for p in missing)
-        raise UsageError(f"没有这个文件或目录：{names}", f"no such file or folder: {names}")
-    result = validate_with_policy(config, args.paths, parse_as_of(args.as_of, config))
-    diags = sorted(result.diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
-    sys.stdout.write(REPORTERS[args.format](diags, result.files_checked, lang))
-    return EXIT_INVALID if any(d.severity == "error" for d in diags) else EXIT_OK
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(table: Mapping[str, Command] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kesu",
         description="Kesu 客诉: complaints and 8D as YAML records in Git.",
@@ -130,33 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
         "keeping kesu.yaml's overrides",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _load_command_modules()
-    for setup, _ in _COMMANDS.values():
-        setup(sub)
+    for entry in (table or COMMANDS).values():
+        entry.setup(sub)
     return parser
 
 
-def _load_command_modules() -> None:
-    # Each module registers its commands with @command on import.
-    import importlib
-
-    for name in (
-        "generator.cli.records",
-        "generator.cli.site",
-        "generator.cli.git",
-        "generator.cli.calendar",
-        "generator.report.command",
-    ):
-        importlib.import_module(name)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, table: Mapping[str, Command] | None = None) -> int:
+    """Run ``kesu``; ``table`` replaces the command table (:data:`generator.cli.table.COMMANDS`)."""
+    commands = table or COMMANDS
     try:
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
         sys.stderr.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
     except (AttributeError, ValueError):
         pass
-    parser = build_parser()
+    parser = build_parser(commands)
     args = parser.parse_args(argv)
     root = (args.repo or Path.cwd()).resolve()
     config, diags = load_config(root)
@@ -167,9 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if diags:
         sys.stderr.write(render_text(diags, 0, lang))
         return EXIT_USAGE
-    _, handler = _COMMANDS[args.command]
     try:
-        return handler(args, config, lang)
+        return commands[args.command].run(args, config, lang)
     except UsageError as exc:
         sys.stderr.write(f"kesu {args.command}: {exc.message(lang)}\n")
         return EXIT_USAGE
@@ -183,7 +90,9 @@ def _failed(command: str, exc: Exception, lang: str) -> int:
     """Exit 2 with the message for a fault of the environment (a shallow clone, a read-only
     folder, a full disk: ``generator.common.faults``), even one a command did not expect; exit 3
     for anything else, which is a bug."""
-    from generator.change.base import BilingualError  # imported here: it costs GitPython's import
+    from generator.common.diagnostics import (
+        BilingualError,  # imported here: it costs GitPython's import
+    )
     from generator.common.faults import os_fault
 
     told = os_fault(exc) if isinstance(exc, OSError) else exc
@@ -212,20 +121,6 @@ def _config_sets_language(root: Path) -> bool:
         )
     except (OSError, UnicodeError):
         return False
-
-
-class UsageError(Exception):
-    """A problem with how the command was called; exit 2 with the message.
-
-    Give the Chinese and the English text; a single text is used for both.
-    """
-
-    def __init__(self, zh: str, en: str | None = None) -> None:
-        super().__init__(zh)
-        self.zh, self.en = zh, en if en is not None else zh
-
-    def message(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,14 +1,25 @@
-"""Sub-commands beyond ``validate``; each registers itself with ``@command``."""
+"""``kesu validate``, ``docs``, ``show`` and ``export``: commands on the records
+(listed in :mod:`generator.cli.table`)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.cli.main import EXIT_INVALID, EXIT_OK, UsageError, add_as_of, command
+from generator.cli.options import (
+    EXIT_INVALID,
+    EXIT_OK,
+    Command,
+    UsageError,
+    add_as_of,
+    add_format,
+    parse_as_of,
+)
 from generator.config.settings import RepoConfig
+from generator.render.reporters import REPORTERS
 
 if TYPE_CHECKING:
     from generator.pipeline import Analysis
@@ -24,7 +35,6 @@ def _setup_docs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--check", action="store_true", help="only report stale pages")
 
 
-@command(_setup_docs)
 def cmd_docs(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.render.docgen import write_or_check
 
@@ -48,7 +58,7 @@ def cmd_docs(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
 
 def _analyse_or_fail(config: RepoConfig, as_of_text: str | None, lang: str) -> Analysis | None:
     """Run the pipeline; print the diagnostics that stop it and return None in that case."""
-    from generator.cli.main import parse_as_of
+    from generator.cli.options import parse_as_of
     from generator.pipeline import analyse
     from generator.render.reporters import render_text
 
@@ -72,7 +82,6 @@ def _setup_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     add_as_of(p)
 
 
-@command(_setup_show)
 def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.compute.records import explain
 
@@ -115,7 +124,6 @@ def _setup_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_as_of(p)
 
 
-@command(_setup_export)
 def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     import json
 
@@ -145,3 +153,44 @@ def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         sys.stderr.write(render_text(errors, analysis.validation.files_checked, lang))
         return EXIT_INVALID
     return EXIT_OK
+
+
+def _setup_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check records against the schema and each other",
+        description="Check record files (default: the whole records/ folder). "
+        "Exit 0 when all are valid, 1 when any is invalid, 2 on a usage error.",
+    )
+    p.add_argument("paths", nargs="*", type=Path, help="record files or folders")
+    add_format(p)
+    p.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="the time that decides whether next year's official calendar should be in "
+        "(default: now)",
+    )
+
+
+def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.pipeline import validate_with_policy
+
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        names = ", ".join(p.as_posix() for p in missing)
+        raise UsageError(f"没有这个文件或目录：{names}", f"no such file or folder: {names}")
+    from generator.report.checks import validation_checks
+
+    result = validate_with_policy(config, args.paths, parse_as_of(args.as_of, config))
+    found = [*result.diagnostics, *validation_checks(config, result)]
+    diags = sorted(found, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+    sys.stdout.write(REPORTERS[args.format](diags, result.files_checked, lang))
+    return EXIT_INVALID if any(d.severity == "error" for d in diags) else EXIT_OK
+
+
+COMMANDS = (
+    Command("validate", _setup_validate, cmd_validate),
+    Command("docs", _setup_docs, cmd_docs),
+    Command("show", _setup_show, cmd_show),
+    Command("export", _setup_export, cmd_export),
+)

@@ -1,4 +1,4 @@
-"""``kesu build`` and ``kesu serve``: the site (registered with ``@command`` on import)."""
+"""``kesu build`` and ``kesu serve``: the site (listed in :mod:`generator.cli.table`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.cli.main import EXIT_OK, add_as_of, command, parse_as_of
+from generator.cli.options import EXIT_OK, Command, add_as_of, parse_as_of
 from generator.config.settings import RepoConfig
 
 
@@ -43,7 +43,6 @@ def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     add_as_of(p)
 
 
-@command(_setup_build)
 def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.site.build import run_build
 
@@ -76,7 +75,6 @@ def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     add_as_of(p)
 
 
-@command(_setup_serve)
 def cmd_serve(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.site.build import generate_isolated, run_mkdocs
 
@@ -94,3 +92,9 @@ def cmd_serve(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         stamp=generated.stamp,
     )
     return EXIT_OK if code == 0 else 1
+
+
+COMMANDS = (
+    Command("build", _setup_build, cmd_build),
+    Command("serve", _setup_serve, cmd_serve),
+)

@@ -81,3 +81,18 @@ def format_path(path: tuple[str | int, ...] | list[str | int]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+class BilingualError(Exception):
+    """A problem the CLI reports in the user's language and turns into exit code 2."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+    def message(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class ChangeError(BilingualError):
+    """The repository or the base reference cannot be read."""

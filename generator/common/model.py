@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -51,3 +52,19 @@ class RecordSet:
     def add(self, record: Record) -> None:
         self.records.append(record)
         self.by_id.setdefault(record.id, record)
+
+
+@dataclass(frozen=True, slots=True)
+class LateRecorded:
+    """A completion time that was entered after the fact."""
+
+    record: str
+    field: str
+    """The field path, ``milestones.final_report.done_at``."""
+    value: str
+    recorded_commit: str
+    """The main-line commit that introduced the value (12 characters)."""
+    recorded_at: datetime
+    """That commit's date: when the main line first held the value."""
+    base_at: datetime
+    """The date of its first parent, which the value is earlier than."""

@@ -14,113 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from generator.common.diagnostics import Diagnostic, Severity
 from generator.common.model import Record
-from generator.policy.conditionparse import parse_optional
-from generator.policy.conditions import Condition, holds
+from generator.policy.conditions import holds
 from generator.policy.recordpaths import latest_decision
-from generator.policy.types import Text, parse_text
+from generator.policy.types import LIFECYCLE, StageCheck
 
 if TYPE_CHECKING:
-    from generator.policy.loader import Policy
+    from generator.policy.types import Policy
 
-STATUSES = (
-    "registered",
-    "containment",
-    "analysis",
-    "correction",
-    "verification",
-    "closed",
-    "cancelled",
-)
-LIFECYCLE = STATUSES[:-1]
-"""The open-to-closed order; ``cancelled`` is outside it."""
 _DONE = ("done", "verified")
-
-
-@dataclass(frozen=True, slots=True)
-class ApprovalRule:
-    id: str
-    role: str
-    subject: str
-    applies: Condition | None
-    stage: str
-    text: Text
-
-
-@dataclass(frozen=True, slots=True)
-class StageCheck:
-    name: str  # a key of CHECKS, "approvals" (the policy's), or "approval" (role + subject)
-    applies: Condition | None = None
-    severity: str = "error"
-    role: str = ""
-    subject: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class TransitionRule:
-    id: str
-    from_: tuple[str, ...]
-    to: tuple[str, ...]
-    when: Condition | None
-    text: Text
-
-
-@dataclass(frozen=True, slots=True)
-class Transitions:
-    forward: bool = True
-    cancel_from_open: bool = True
-    rules: tuple[TransitionRule, ...] = ()
-
-
-def parse_approval(a: Mapping[str, Any]) -> ApprovalRule:
-    return ApprovalRule(
-        a["id"],
-        a["role"],
-        a["subject"],
-        parse_optional(a.get("applies")),
-        a["stage"],
-        parse_text(a["text"]),
-    )
-
-
-def _check(entry: Any) -> StageCheck:
-    if isinstance(entry, str):
-        return StageCheck(entry)
-    sev, applies = entry.get("severity", "error"), parse_optional(entry.get("applies"))
-    if "approval" in entry:
-        return StageCheck(
-            "approval", applies, sev, entry["approval"]["role"], entry["approval"]["subject"]
-        )
-    return StageCheck(entry["check"], applies, sev)
-
-
-def parse_stages(node: Mapping[str, Any]) -> dict[str, tuple[StageCheck, ...]]:
-    """Checks per status; with ``cumulative`` each open status adds its predecessors'."""
-    own = {s: tuple(_check(c) for c in node["checks"].get(s, [])) for s in STATUSES}
-    if not node.get("cumulative", False):
-        return own
-    out: dict[str, tuple[StageCheck, ...]] = {"cancelled": own["cancelled"]}
-    acc: tuple[StageCheck, ...] = ()
-    for status in LIFECYCLE:
-        acc = acc + tuple(c for c in own[status] if c not in acc)
-        out[status] = acc
-    return out
-
-
-def parse_transitions(node: Mapping[str, Any]) -> Transitions:
-    return Transitions(
-        node.get("forward", True),
-        node.get("cancel_from_open", True),
-        tuple(
-            TransitionRule(
-                r["id"],
-                tuple(r["from"]),
-                tuple(r["to"]),
-                parse_optional(r.get("when")),
-                parse_text(r["text"]),
-            )
-            for r in node.get("rules", [])
-        ),
-    )
 
 
 @dataclass(frozen=True, slots=True)

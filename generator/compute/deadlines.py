@@ -23,30 +23,34 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from generator.common.model import Record
 from generator.compute.events import (
-    BUILTIN_EVENTS,
-    Event,
     Resolver,
     first_instant,
     flatten,
     fmt,
     instant,
     label,
-    parse_cancellation,
-    parse_event,
-    parse_milestone,
     resolve,
     span,
     values_at,
 )
 from generator.policy.conditions import Context, Run, holds
+from generator.policy.parsers import parse_cancellation, parse_event, parse_milestone
 from generator.policy.recordpaths import reader
-from generator.policy.types import CancellationRule, Duration, EventDef, Milestone, Variant
+from generator.policy.types import (
+    BUILTIN_EVENTS,
+    CancellationRule,
+    Duration,
+    Event,
+    EventDef,
+    Milestone,
+    Variant,
+)
 from generator.time.parse import try_instant
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from generator.policy.loader import Policy
+    from generator.policy.types import Policy
     from generator.time.workcal import Due
 
 __all__ = [

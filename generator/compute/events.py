@@ -9,109 +9,18 @@ formatting (:func:`fmt`, :func:`span`). :mod:`generator.compute.deadlines` re-ex
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from generator.common.model import Record
-from generator.policy.conditionparse import parse_optional
 from generator.policy.recordpaths import dig, reader, split_path
-from generator.policy.types import (
-    CancellationRule,
-    Duration,
-    EventDef,
-    Milestone,
-    Text,
-    Variant,
-    parse_text,
-)
+from generator.policy.types import Event, EventDef
 from generator.time.parse import try_instant
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from generator.policy.types import Policy
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    kind: str  # ref | field | first_of | later_of | never (see flatten)
-    value: str = ""
-    children: tuple[Event, ...] = ()
-
-
-def parse_event(node: Any) -> Event:
-    if isinstance(node, str):
-        return Event("ref", node)
-    if "field" in node:
-        return Event("field", node["field"])
-    kind = "first_of" if "first_of" in node else "later_of"
-    return Event(kind, children=tuple(parse_event(c) for c in node[kind]))
-
-
-BUILTIN_EVENTS: Mapping[str, EventDef] = {
-    "received": EventDef(Text("收到客诉", "the complaint"), Event("field", "received_at")),
-    "accepted": EventDef(
-        Text("受理", "acceptance"),
-        Event("first_of", children=(Event("field", "accepted_at"), Event("field", "received_at"))),
-    ),
-    "confirmed": EventDef(
-        Text("问题确认", "the problem's confirmation"), Event("field", "confirmed_at")
-    ),
-    "classified": EventDef(Text("归类", "classification"), Event("field", "classified_at")),
-    "root_cause": EventDef(
-        Text("根本原因确认", "the root cause"), Event("field", "d4_root_cause.confirmed_at")
-    ),
-    "sample_requested": EventDef(
-        Text("索取样品", "the sample request"), Event("field", "sample.requested_at")
-    ),
-    "sample_received": EventDef(
-        Text("样品到货", "the sample"), Event("field", "sample.received_at")
-    ),
-    "sample_at_analysis": EventDef(
-        Text("样品送达分析部门", "the sample at the analysing department"),
-        Event("field", "sample.handed_over_at"),
-    ),
-}
-
-
-def _duration(node: Mapping[str, Any] | None) -> Duration | None:
-    return Duration(float(node["duration"]), node["unit"]) if node else None
-
-
-def parse_milestone(m: Mapping[str, Any]) -> Milestone:
-    variants = tuple(
-        Variant(
-            v["id"],
-            parse_optional(v.get("applies")),
-            parse_event(v.get("start", m.get("start"))),
-            Duration(float(v.get("duration", m.get("duration"))), v.get("unit", m.get("unit"))),
-        )
-        for v in (m.get("variants") or [{"id": "default"}])
-    )
-    return Milestone(
-        m["id"],
-        parse_text(m["name"]),
-        parse_optional(m.get("applies")),
-        variants,
-        tuple(m.get("done") or [f"milestones.{m['id']}.done_at"]),
-        bool(m.get("customer_deadline_applies", False)),
-        _duration(m.get("warn_after_start")),
-        _duration(m.get("warn_before")),
-        parse_text(m["note"]) if "note" in m else None,
-    )
-
-
-def parse_cancellation(c: Mapping[str, Any]) -> CancellationRule:
-    return CancellationRule(
-        c["id"],
-        parse_text(c["text"]),
-        parse_optional(c.get("applies")),
-        parse_event(c["start"]),
-        Duration(float(c["duration"]), c["unit"]),
-        parse_event(c["unless"]),
-        bool(c.get("restart", False)),
-    )
 
 
 instant = try_instant

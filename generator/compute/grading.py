@@ -20,11 +20,10 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from generator.common.model import Record
-from generator.policy.conditionparse import parse_condition
 from generator.policy.conditions import (
     Context,
     Lookup,
@@ -35,26 +34,13 @@ from generator.policy.conditions import (
     recurrences,
 )
 from generator.policy.recordpaths import key_readers, read_key
-from generator.policy.types import Criterion, Grade, parse_text
+from generator.policy.types import Criterion, Grade
 
 if TYPE_CHECKING:
-    from generator.policy.loader import Policy
+    from generator.policy.types import Policy
 
 MAX_EVIDENCE = 20
 """At most this many earlier records are named in a reason (the count is always exact)."""
-
-
-def parse_grade(g: Mapping[str, Any]) -> Grade:
-    return Grade(
-        g["id"],
-        parse_text(g["name"]),
-        tuple(
-            Criterion(
-                c["id"], parse_text(c["text"]), parse_condition(c["when"]), c.get("source", "")
-            )
-            for c in g.get("criteria", [])
-        ),
-    )
 
 
 @dataclass(frozen=True, slots=True)

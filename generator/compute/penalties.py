@@ -9,55 +9,23 @@ certain, but the record is not settled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from generator.common.model import Record
-from generator.policy.conditionparse import parse_optional
-from generator.policy.conditions import Condition, Context
-from generator.policy.types import Text, parse_text
+from generator.policy.conditions import Context
+from generator.policy.types import PenaltyRule
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from generator.compute.deadlines import MilestoneResult
-    from generator.policy.loader import Policy
+    from generator.policy.types import Policy
 
 # A deadline missed by a record that then closed without it is fined like an overdue one.
 _TRIGGER_STATES = {"overdue": ("overdue", "missed"), "done_late": ("done_late",)}
-
-
-@dataclass(frozen=True, slots=True)
-class PenaltyAmount:
-    when: Condition | None
-    amount: float
-
-
-@dataclass(frozen=True, slots=True)
-class PenaltyRule:
-    id: str
-    text: Text
-    milestones: tuple[str, ...]
-    per: str  # record | milestone
-    triggers: tuple[str, ...]  # overdue, done_late
-    charge_to: str
-    amounts: tuple[PenaltyAmount, ...]
-
-
-def parse_penalty_rule(r: Mapping[str, Any]) -> PenaltyRule:
-    return PenaltyRule(
-        r["id"],
-        parse_text(r["text"]),
-        tuple(r["milestones"]),
-        r["per"],
-        tuple(r["triggers"]),
-        r["charge_to"],
-        tuple(
-            PenaltyAmount(parse_optional(a.get("when")), float(a["amount"])) for a in r["amounts"]
-        ),
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,8 +38,8 @@ from generator.time.parse import try_instant
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from generator.change.recorded import LateRecorded
-    from generator.policy.loader import Policy
+    from generator.common.model import LateRecorded
+    from generator.policy.types import Policy
 
 __all__ = [
     "ApprovalStatus",

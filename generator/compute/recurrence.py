@@ -36,7 +36,7 @@ from generator.policy.recordpaths import KEY_ALIASES, key_value
 from generator.time.parse import try_instant
 
 if TYPE_CHECKING:
-    from generator.policy.loader import Policy
+    from generator.policy.types import Policy
 
 KEY_SIMILAR = 0.85
 SAME = 0.9

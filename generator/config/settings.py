@@ -148,7 +148,7 @@ def _parse(
         return RepoConfig(root=root, rules=rules), loaded.diagnostics
     data: dict[str, Any] = loaded.data
     # only when there is a kesu.yaml to check (jsonschema takes 50 ms to import)
-    from generator.validate.schemamsg import make_validator, schema_diagnostics
+    from generator.load.schemamsg import make_validator, schema_diagnostics
 
     validator = make_validator(load_schema("config"))
     diags = list(schema_diagnostics(validator, data, shown, loaded.text))

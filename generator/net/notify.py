@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from generator.change.base import BilingualError
+from generator.common.diagnostics import BilingualError
 from generator.net.httpjson import HttpProblem, allowed, request_json
 from generator.time.notice import ADD_COMMAND
 
@@ -117,7 +117,7 @@ def message(
 ) -> str:
     """Markdown text for ``kind``'s robot, most overdue first, cut to fit every robot's limit;
     first, when ``missing_year`` is given, that its official calendar is not in
-    (``calfiles.missing_year``).
+    (``calendars.missing_year``).
 
     Record text is made inert (:func:`inert`); a ``site_url`` that is not an http(s) URL is
     left out.

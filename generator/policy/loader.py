@@ -25,29 +25,26 @@ from pathlib import Path
 from typing import Any
 
 from generator.common.diagnostics import Diagnostic, format_path
-from generator.compute.completeness import (
-    ApprovalRule,
-    StageCheck,
-    TransitionRule,
-    Transitions,
-    parse_approval,
-    parse_stages,
-    parse_transitions,
-)
-from generator.compute.events import (
-    BUILTIN_EVENTS,
-    parse_cancellation,
-    parse_event,
-    parse_milestone,
-)
-from generator.compute.grading import parse_grade
-from generator.compute.penalties import PenaltyAmount, PenaltyRule, parse_penalty_rule
 from generator.config.rulesource import RuleSource
 from generator.config.settings import CONFIG_NAME, RepoConfig, load_schema
+from generator.load.schemamsg import make_validator, schema_diagnostics
 from generator.load.yamlload import load_yaml_bytes, load_yaml_file, locate
 from generator.policy.conditionparse import ConditionError, parse_condition
 from generator.policy.conditions import Condition
+from generator.policy.parsers import (
+    parse_approval,
+    parse_cancellation,
+    parse_event,
+    parse_grade,
+    parse_milestone,
+    parse_penalty_rule,
+    parse_stages,
+    parse_text,
+    parse_transitions,
+)
 from generator.policy.types import (
+    BUILTIN_EVENTS,
+    ApprovalRule,
     CancellationRule,
     ChangeControl,
     Criterion,
@@ -55,13 +52,16 @@ from generator.policy.types import (
     EventDef,
     Grade,
     Milestone,
+    PenaltyAmount,
+    PenaltyRule,
     Policy,
     Reopen,
+    StageCheck,
     Text,
+    TransitionRule,
+    Transitions,
     Variant,
-    parse_text,
 )
-from generator.validate.schemamsg import make_validator, schema_diagnostics
 
 __all__ = [
     "ApprovalRule",

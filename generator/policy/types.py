@@ -1,24 +1,16 @@
 """Policy types: the frozen dataclasses a loaded policy is made of.
 
-:func:`generator.policy.loader.load_policy` builds them, and :mod:`generator.policy.loader`
-re-exports them. The parsers live with the stage that reads each part: grades in
-:mod:`generator.compute.grading`, events and milestones in :mod:`generator.compute.events`. The
-rule types of penalties, approvals, stages and transitions stay in
-:mod:`generator.compute.penalties` and :mod:`generator.compute.completeness`.
+:func:`generator.policy.loader.load_policy` builds them from the parsers in
+:mod:`generator.policy.parsers`; the compute stage reads them and never builds them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.policy.conditions import Condition
-
-if TYPE_CHECKING:
-    from generator.compute.completeness import ApprovalRule, StageCheck, Transitions
-    from generator.compute.events import Event
-    from generator.compute.penalties import PenaltyRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +22,6 @@ class Text:
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
-
-
-def parse_text(node: Mapping[str, str]) -> Text:
-    return Text(node["zh"], node["en"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +141,103 @@ class Policy:
     def grade(self, grade_id: str) -> Grade | None:
         rank = self.rank(grade_id)
         return None if rank is None else self.grades[rank]
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRule:
+    id: str
+    role: str
+    subject: str
+    applies: Condition | None
+    stage: str
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class StageCheck:
+    name: str  # a key of CHECKS, "approvals" (the policy's), or "approval" (role + subject)
+    applies: Condition | None = None
+    severity: str = "error"
+    role: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionRule:
+    id: str
+    from_: tuple[str, ...]
+    to: tuple[str, ...]
+    when: Condition | None
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Transitions:
+    forward: bool = True
+    cancel_from_open: bool = True
+    rules: tuple[TransitionRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: str  # ref | field | first_of | later_of | never (see flatten)
+    value: str = ""
+    children: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyAmount:
+    when: Condition | None
+    amount: float
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyRule:
+    id: str
+    text: Text
+    milestones: tuple[str, ...]
+    per: str  # record | milestone
+    triggers: tuple[str, ...]  # overdue, done_late
+    charge_to: str
+    amounts: tuple[PenaltyAmount, ...]
+
+
+STATUSES = (
+    "registered",
+    "containment",
+    "analysis",
+    "correction",
+    "verification",
+    "closed",
+    "cancelled",
+)
+
+
+LIFECYCLE = STATUSES[:-1]
+"""The open-to-closed order; ``cancelled`` is outside it."""
+
+
+BUILTIN_EVENTS: Mapping[str, EventDef] = {
+    "received": EventDef(Text("收到客诉", "the complaint"), Event("field", "received_at")),
+    "accepted": EventDef(
+        Text("受理", "acceptance"),
+        Event("first_of", children=(Event("field", "accepted_at"), Event("field", "received_at"))),
+    ),
+    "confirmed": EventDef(
+        Text("问题确认", "the problem's confirmation"), Event("field", "confirmed_at")
+    ),
+    "classified": EventDef(Text("归类", "classification"), Event("field", "classified_at")),
+    "root_cause": EventDef(
+        Text("根本原因确认", "the root cause"), Event("field", "d4_root_cause.confirmed_at")
+    ),
+    "sample_requested": EventDef(
+        Text("索取样品", "the sample request"), Event("field", "sample.requested_at")
+    ),
+    "sample_received": EventDef(
+        Text("样品到货", "the sample"), Event("field", "sample.received_at")
+    ),
+    "sample_at_analysis": EventDef(
+        Text("样品送达分析部门", "the sample at the analysing department"),
+        Event("field", "sample.handed_over_at"),
+    ),
+}

@@ -12,7 +12,7 @@ from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import SiteData
 
 if TYPE_CHECKING:
-    from generator.site.attachments import Published
+    from generator.load.attachments import Published
 
 
 def record_pages(

@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator.change.recorded import LateRecorded
-from generator.common.model import Record
+from generator.common.model import LateRecorded, Record
 from generator.config.settings import RepoConfig
 from generator.render.history import Revision
 from generator.render.i18n import pick
@@ -120,7 +119,7 @@ class SiteData:
     """Completion times entered after the fact, by record id (``generator.change.recorded``)."""
     missing_year: int | None = None
     """The year whose official calendar should be in by ``as_of`` and is not
-    (``calfiles.missing_year``): the dashboard says so, once."""
+    (``calendars.missing_year``): the dashboard says so, once."""
     reports: Mapping[str, str] = field(default_factory=dict)
     """Record id → the profile of the customer report the build publishes for it
     (``generator.report.site``); the 8D page links the PDF and the Excel file."""

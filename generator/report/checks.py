@@ -19,6 +19,18 @@ from generator.report.content import missing
 from generator.report.profiles import STAGES
 
 
+def validation_checks(config: RepoConfig, validation: Any) -> list[Diagnostic]:
+    """``report_checks`` for the valid records a validation reports on
+    (``validate.records.ValidationResult``): what ``kesu validate`` and ``kesu check`` add.
+
+    Not part of ``pipeline.analyse``: the report stage sits above the pipeline (it needs the
+    render stage's labels), so the commands that validate call it."""
+    records = (
+        r for r in validation.records.records if r.valid and r.path in validation.reported_files
+    )
+    return report_checks(config, records, validation.texts)
+
+
 def report_checks(
     config: RepoConfig, records: Iterable[Record], texts: dict[str, str | None] | Any
 ) -> list[Diagnostic]:

@@ -4,7 +4,7 @@ WeasyPrint lays out CSS paged media (A4, running headers from ``string-set``, ``
 共 y 页`` from ``counter(page)`` / ``counter(pages)``, table rows never split) and embeds the
 subset of the CJK font it uses (Debian ``fonts-noto-cjk``), so the file reads the same
 anywhere. Nothing is fetched: the fetcher serves only the photos this report shows, read
-here through ``generator.site.attachments``' checks (no link, no hidden file, nothing outside the
+here through ``generator.load.attachments``' checks (no link, no hidden file, nothing outside the
 repository, raster images only); any other URL in the document is refused.
 """
 
@@ -23,8 +23,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from generator.load import attachments
 from generator.report.content import Cell, Report
-from generator.site import attachments
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONT_FAMILY = "Noto Sans CJK SC"

@@ -134,7 +134,7 @@ def _named_fields(data: Mapping[str, Any]) -> list[tuple[list[str | int], str]]:
 
 def parse_profile(path: Path, shown: str) -> tuple[Profile | None, list[Diagnostic]]:
     """Load and check one profile file; ``None`` with the reasons when it is refused."""
-    from generator.validate.schemamsg import make_validator, schema_diagnostics
+    from generator.load.schemamsg import make_validator, schema_diagnostics
 
     loaded = load_yaml_file(path, shown)
     if loaded.data is None:

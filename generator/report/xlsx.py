@@ -47,7 +47,7 @@ class Mapping_:
 
 
 def load_mapping(path: Path, shown: str) -> tuple[Mapping_ | None, list[Diagnostic]]:
-    from generator.validate.schemamsg import make_validator, schema_diagnostics
+    from generator.load.schemamsg import make_validator, schema_diagnostics
 
     loaded = load_yaml_file(path, shown)
     if loaded.data is None:

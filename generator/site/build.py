@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from generator.change.recorded import by_record, late_recorded
 from generator.common.faults import shallow_note, write_atomic, writing
 from generator.config.settings import RepoConfig
+from generator.load import attachments
 from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.escape import site_name
@@ -39,7 +40,6 @@ from generator.render.reporters import render_text
 from generator.render.sitedata import SiteData, build_site_data
 from generator.report import site as report_site
 from generator.report.pdf import ReportError
-from generator.site import attachments
 from generator.site.outdir import GENERATED as GENERATED_HINT
 from generator.site.outdir import output_folder, staged
 
@@ -84,7 +84,7 @@ def compute_site(
     policy = analysis.policy
     if policy is None or (analysis.has_errors and strict):
         return None
-    from generator.time.calfiles import missing_year
+    from generator.config.calendars import missing_year
 
     records = [r for r in analysis.validation.records.records if r.valid]
     computed: Mapping[str, Any] = analysis.computed

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from generator.common.diagnostics import Diagnostic, format_path
 from generator.common.ids import id_value, same_key, spelled, width_ok
+from generator.load.attachments import inspect, is_url
 from generator.load.discover import LoadedFile
 from generator.load.yamlload import located
-from generator.site.attachments import inspect, is_url
 from generator.time.parse import try_instant
 
 

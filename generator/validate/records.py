@@ -13,9 +13,9 @@ import jsonschema_rs
 from generator.common.diagnostics import Diagnostic
 from generator.common.model import Record, RecordSet
 from generator.config.settings import RepoConfig, load_schema
+from generator.load import attachments
 from generator.load.cache import Verdicts, content_key
 from generator.load.discover import LoadedFile, discover, load_files
-from generator.site import attachments
 from generator.time.parse import is_datetime_text
 from generator.validate.crosscheck import check_identity, check_record
 
@@ -50,7 +50,7 @@ def complaint_validator() -> jsonschema.protocols.Validator:
 
     Imported on first use: only records the fast pre-check rejects need it.
     """
-    from generator.validate.schemamsg import make_validator
+    from generator.load.schemamsg import make_validator
 
     return make_validator(load_schema("complaint"))
 
@@ -82,7 +82,7 @@ def fast_complaint_check() -> Callable[[Any], bool]:
 
 
 def _schema_diagnostics(lf: LoadedFile) -> list[Diagnostic]:
-    from generator.validate.schemamsg import schema_diagnostics
+    from generator.load.schemamsg import schema_diagnostics
 
     return list(schema_diagnostics(complaint_validator(), lf.data, lf.display, lf.text))
 

@@ -1,4 +1,5 @@
-"""``kesu report ID``: one record's customer 8D as PDF or Excel (registered with ``@command``)."""
+"""``kesu report ID``: one record's customer 8D as PDF or Excel (listed in
+:mod:`generator.cli.table`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.cli.main import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, add_as_of, command
+from generator.cli.options import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Command, UsageError, add_as_of
 from generator.config.settings import RepoConfig
 
 if TYPE_CHECKING:
@@ -38,7 +39,6 @@ def _setup_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_as_of(p)
 
 
-@command(_setup_report)
 def cmd_report(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.cli.records import _analyse_or_fail
     from generator.common.faults import write_atomic, writing
@@ -123,3 +123,6 @@ def explain_text(record_id: str, profile: str, found: Iterable[LeftOut], lang: s
     if len(lines) == 1:
         lines.append("  (nothing)" if en else "  （无）")
     return "\n".join(lines) + "\n"
+
+
+COMMANDS = (Command("report", _setup_report, cmd_report),)
