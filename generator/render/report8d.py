@@ -46,6 +46,11 @@ def record_pages(
             "referenced_by": site.referenced_by.get(row.id, []),
             "reopened_as": site.reopened_as.get(row.id, []),
             "report_profile": site.reports.get(row.id),
+            "titles": {
+                a["path"]: a["title"]
+                for a in row.record.get("attachments") or ()
+                if isinstance(a, dict) and "title" in a and "path" in a
+            },
             "same_key": [i for i in by_key.get(key, []) if i != row.id]
             if isinstance(key, str)
             else [],
