@@ -50,27 +50,15 @@ def main() -> None:
             if col in (1, 2, 5, 6):
                 ws.cell(row=row, column=col).fill = HEAD
     _band(ws, 7, "D2 问题描述 Problem description")
-    ws.merge_cells("A8:H10")
-    ws["A8"].alignment = WRAP
-    for r in range(8, 11):
-        for col in range(1, 9):
-            ws.cell(row=r, column=col).border = BOX
+    _text_box(ws, 8)
     _band(ws, 12, "D3 临时措施 Containment actions")
     _table(ws, 13, ("No.", "地点 Where", "措施 Action", "责任人 Owner", "完成 Done", "状态 Status"))
     _band(ws, 18, "D4 根本原因 Root cause (occurrence)")
-    ws.merge_cells("A19:H21")
-    ws["A19"].alignment = WRAP
-    for r in range(19, 22):
-        for col in range(1, 9):
-            ws.cell(row=r, column=col).border = BOX
+    _text_box(ws, 19)
     _band(ws, 23, "D5 纠正措施 Corrective actions")
     _table(ws, 24, ("No.", "类型 Kind", "措施 Action", "责任人 Owner", "计划 Due", "完成 Done"))
     _band(ws, 29, "D8 结案 Closure")
-    ws.merge_cells("A30:H32")
-    ws["A30"].alignment = WRAP
-    for r in range(30, 33):
-        for col in range(1, 9):
-            ws.cell(row=r, column=col).border = BOX
+    _text_box(ws, 30)
     ws.cell(row=34, column=1, value="客户确认 Customer sign-off:").font = Font(italic=True)
     wb.defined_names["ProblemText"] = DefinedName("ProblemText", attr_text="'8D'!$A$8")
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -79,6 +67,15 @@ def main() -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_area = "A1:H34"
     wb.save(HERE / "example-8d.xlsx")
+
+
+def _text_box(ws: object, row: int) -> None:
+    """Three merged rows across the form for a text, boxed."""
+    ws.merge_cells(start_row=row, start_column=1, end_row=row + 2, end_column=8)  # type: ignore[attr-defined]
+    ws.cell(row=row, column=1).alignment = WRAP  # type: ignore[attr-defined]
+    for r in range(row, row + 3):
+        for col in range(1, 9):
+            ws.cell(row=r, column=col).border = BOX  # type: ignore[attr-defined]
 
 
 def _band(ws: object, row: int, text: str) -> None:

@@ -146,7 +146,7 @@ def _label(item: Item, path: str, lang: str) -> str:
     """The profile's label, else the schema's title, after its parent's where the parent is a
     group such as the reporter or the team leader (姓名 → 报告人 · 姓名)."""
     if item.label:
-        return item.label.pick(lang)
+        return item.label.get(lang)
     parent = path.rpartition(".")[0]
     if parent and not parent.endswith("[]") and not _SECTION.fullmatch(parent):
         return f"{label(parent, lang)} · {label(path, lang)}"
@@ -160,7 +160,7 @@ def _fields(block: Block, data: Mapping[str, Any], lang: str) -> Part:
         value = _cell(_get(data, item.field), path, lang)
         if not value.empty:
             rows.append((Cell((_label(item, path, lang),)), value))
-    return Part("fields", block.label.pick(lang) if block.label else "", rows=tuple(rows))
+    return Part("fields", block.label.get(lang) if block.label else "", rows=tuple(rows))
 
 
 def _table(block: Block, data: Mapping[str, Any], lang: str) -> Part:
@@ -173,7 +173,7 @@ def _table(block: Block, data: Mapping[str, Any], lang: str) -> Part:
             rows.append(
                 tuple(_cell(_get(entry, i.field), f"{base}.{i.field}", lang) for i in block.items)
             )
-    title = block.label.pick(lang) if block.label else label(schema_path(block.field), lang)
+    title = block.label.get(lang) if block.label else label(schema_path(block.field), lang)
     return Part("table", title, headers=headers, rows=tuple(rows))
 
 
@@ -189,7 +189,7 @@ def _photos(block: Block, data: Mapping[str, Any], lang: str) -> Part:
         for ref in (refs if isinstance(refs, list) else ())
         if isinstance(ref, str)
     )
-    title = block.label.pick(lang) if block.label else label(schema_path(block.field), lang)
+    title = block.label.get(lang) if block.label else label(schema_path(block.field), lang)
     return Part("photos", title, photos=photos)
 
 
@@ -205,7 +205,7 @@ def _signatures(block: Block, data: Mapping[str, Any], lang: str, roles: Mapping
         key = (role, name)
         if key not in latest or latest[key].date < date:
             latest[key] = Signature(roles.get(role) or role, name, date)
-    title = block.label.pick(lang) if block.label else ""
+    title = block.label.get(lang) if block.label else ""
     return Part("signatures", title, signatures=tuple(latest.values()))
 
 
@@ -239,15 +239,15 @@ def build_report(
                 parts.append(_photos(block, data, lang))
             else:
                 parts.append(_signatures(block, data, lang, roles))
-        sections.append(ReportSection(section.id, section.title.pick(lang), tuple(parts)))
+        sections.append(ReportSection(section.id, section.title.get(lang), tuple(parts)))
     product = data.get("product") or {}
     customer = data.get("customer") or {}
     return Report(
         record_id=str(data.get("id", "")),
         profile=profile.id,
         lang=lang,
-        title=profile.title.pick(lang),
-        subtitle=profile.subtitle.pick(lang) if profile.subtitle else "",
+        title=profile.title.get(lang),
+        subtitle=profile.subtitle.get(lang) if profile.subtitle else "",
         customer=scrub(str(customer.get("company", "")), "line"),
         part_number=scrub(str(product.get("part_number", "")), "line"),
         revision=revision[0],

@@ -17,6 +17,7 @@ from typing import Any
 from generator.common.diagnostics import Diagnostic
 from generator.config.settings import load_schema
 from generator.load.yamlload import load_yaml_file, located
+from generator.policy.types import Text as Label
 from generator.report.audience import audience_of, schema_path
 
 SHIPPED = Path(__file__).resolve().parent / "profiles"
@@ -24,15 +25,6 @@ REPO_PROFILES = "report_profiles"
 HEADER_FIELDS = ("id", "customer.company", "product.part_number")
 """What every report's title block and page header show, whatever the profile."""
 STAGES = ("registered", "containment", "analysis", "correction", "verification", "closed")
-
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    zh: str
-    en: str
-
-    def pick(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True, slots=True)
