@@ -137,3 +137,21 @@ def test_check_is_quiet_when_only_internal_fields_change(repo: PlayRepo, tmp_pat
     _, doc = repo.check("main", "--summary", str(summary))
     assert not [d for d in doc["diagnostics"] if d["code"] == "report-sent-changed"]
     assert "Already sent" not in summary.read_text(encoding="utf-8")
+
+
+def test_report_of_an_earlier_commit(repo: PlayRepo, tmp_path: Path) -> None:
+    """``kesu report --rev``: the report as it was sent, stamped with that commit."""
+    first = repo.git("log", "-1", "--format=%h", "--abbrev=12").strip()
+    repo.edit("KS-2025-0002", lambda d: d["d2_problem"].update(summary="第二版问题概述"))
+    repo.commit("D2 reworded")
+    old, new = tmp_path / "old.pdf", tmp_path / "new.pdf"
+    code, _, err = repo.run("report", "KS-2025-0002", "--rev", "HEAD~1", "-o", str(old))
+    assert code == 0, err
+    code, _, err = repo.run("report", "KS-2025-0002", "-o", str(new))
+    assert code == 0, err
+    old_text = "".join(p.extract_text() for p in PdfReader(old).pages)
+    new_text = "".join(p.extract_text() for p in PdfReader(new).pages)
+    assert first in old_text and "第二版问题概述" not in old_text
+    assert "第二版问题概述" in new_text and first not in new_text
+    code, _, err = repo.run("report", "KS-2025-0002", "--rev", "no-such-branch")
+    assert code == 2 and "not in commit 'no-such-branch'" in err

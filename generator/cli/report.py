@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator.cli.options import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Command, UsageError, add_as_of
 from generator.config.settings import RepoConfig
@@ -35,6 +35,11 @@ def _setup_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("-o", "--output", type=Path, help="file to write (default: ID-PROFILE.EXT)")
     p.add_argument(
         "--explain", action="store_true", help="list what the report leaves out, and why"
+    )
+    p.add_argument(
+        "--rev",
+        metavar="COMMIT",
+        help="the record as this commit holds it (to write again the report that was sent)",
     )
     add_as_of(p)
 
@@ -64,25 +69,28 @@ def cmd_report(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         )
         sys.stderr.write(render_text(mine, 1, lang))
         return EXIT_INVALID
-    choice = make.choice_for(config, record.data, args.report_lang, args.profile)
+    data, revision = record.data, None
+    if args.rev:
+        data, revision = _record_at(config, record.path, args.rev, lang)
+    choice = make.choice_for(config, data, args.report_lang, args.profile)
     profile, problems = make.Profiles(config.root).get(choice.profile)
     if profile is None:
         sys.stderr.write(render_text(problems, 1, lang))
         return EXIT_USAGE
     if args.explain:
         sys.stdout.write(
-            explain_text(args.id, profile.id, left_out(record.data, profile.shown_paths()), lang)
+            explain_text(args.id, profile.id, left_out(data, profile.shown_paths()), lang)
         )
         return EXIT_OK
-    revision = make.git_revision(config.root, record.path)
+    revision = revision or make.git_revision(config.root, record.path)
     roles = analysis.policy.roles if analysis.policy is not None else None
-    report = make.report_of(record.data, profile, choice.lang, revision, roles)
+    report = make.report_of(data, profile, choice.lang, revision, roles)
     if args.format == "pdf":
         from generator.report import pdf
 
         try:
             images = pdf.load_images(config.root, report)
-            data = pdf.write_pdf(pdf.render_html(report, images), choice.lang, images)
+            written = pdf.write_pdf(pdf.render_html(report, images), choice.lang, images)
         except pdf.ReportError as exc:
             raise UsageError(exc.zh, exc.en) from exc
     else:
@@ -93,12 +101,12 @@ def cmd_report(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             if mapping is None:
                 sys.stderr.write(render_text(problems, 1, lang))
                 return EXIT_USAGE
-            data = xlsx.fill_template(mapping, record.data, choice.lang, revision)
+            written = xlsx.fill_template(mapping, data, choice.lang, revision)
         else:
-            data = xlsx.plain_form(report)
+            written = xlsx.plain_form(report)
     out = args.output or Path(f"{args.id}-{profile.id}.{args.format}")
     with writing(out):
-        write_atomic(out, data)
+        write_atomic(out, written)
     sys.stdout.write(f"{out.as_posix()}\n")
     return EXIT_OK
 
@@ -123,6 +131,36 @@ def explain_text(record_id: str, profile: str, found: Iterable[LeftOut], lang: s
     if len(lines) == 1:
         lines.append("  (nothing)" if en else "  （无）")
     return "\n".join(lines) + "\n"
+
+
+def _record_at(
+    config: RepoConfig, rel: str, rev: str, lang: str
+) -> tuple[dict[str, Any], tuple[str, str]]:
+    """The record as commit ``rev`` holds it, checked against the schema, and its revision."""
+    from generator.config.settings import load_schema
+    from generator.load.schemamsg import make_validator, schema_diagnostics
+    from generator.load.yamlload import load_yaml_bytes
+    from generator.render.reporters import render_text
+    from generator.report import make
+
+    found = make.record_at(config.root, rel, rev)
+    if found is None:
+        raise UsageError(
+            f"提交 {rev!r} 中没有 {rel}（或不是有效的提交）",
+            f"{rel} is not in commit {rev!r} (or that is not a commit)",
+        )
+    raw, revision = found
+    shown = f"{rev}:{rel}"
+    loaded = load_yaml_bytes(raw, shown)
+    diags = list(loaded.diagnostics)
+    if loaded.data is not None and not diags:
+        validator = make_validator(load_schema("complaint"))
+        diags = list(schema_diagnostics(validator, loaded.data, shown, loaded.text))
+    if loaded.data is None or diags:
+        sys.stderr.write(render_text(diags, 1, lang))
+        raise UsageError(f"{shown} 不是有效的记录", f"{shown} is not a valid record")
+    data: dict[str, Any] = loaded.data
+    return data, revision
 
 
 COMMANDS = (Command("report", _setup_report, cmd_report),)

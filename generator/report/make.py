@@ -65,24 +65,44 @@ class Profiles:
         return self._loaded[name]
 
 
+def _git(root: Path, *args: str) -> bytes | None:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, check=False, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _last_change(root: Path, rel: str, rev: str) -> tuple[str, str] | None:
+    out = _git(root, "log", "-1", "--format=%h %cs", "--abbrev=12", rev, "--", rel)
+    parts = out.decode().split() if out else []
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
 def git_revision(root: Path, rel: str) -> tuple[str, str]:
     """(short commit, date) of the last commit that changed ``rel``, ``+`` appended when the
     file differs from it; ``("uncommitted", "")`` when Git has no commit of it."""
-
-    def git(*args: str) -> str:
-        try:
-            proc = subprocess.run(
-                ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=60
-            )
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return proc.stdout.strip() if proc.returncode == 0 else ""
-
-    last = git("log", "-1", "--format=%h %cs", "--abbrev=12", "--", rel).split()
-    if len(last) != 2:
+    last = _last_change(root, rel, "HEAD")
+    if last is None:
         return ("uncommitted", "")
-    dirty = bool(git("status", "--porcelain", "--", rel))
+    dirty = bool((_git(root, "status", "--porcelain", "--", rel) or b"").strip())
     return (last[0] + ("+" if dirty else ""), last[1])
+
+
+def record_at(root: Path, rel: str, rev: str) -> tuple[bytes, tuple[str, str]] | None:
+    """The record file ``rel`` as commit ``rev`` holds it, with the revision its report is
+    stamped with (the last commit up to ``rev`` that changed it); None when there is none."""
+    commit = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    if commit is None:
+        return None
+    sha = commit.decode().strip()
+    raw = _git(root, "show", f"{sha}:./{rel}")
+    last = _last_change(root, rel, sha)
+    if raw is None or last is None:
+        return None
+    return raw, last
 
 
 def report_of(
