@@ -442,3 +442,18 @@ def test_left_out_reports_internal_subtrees_once() -> None:
     paths = [x.path for x in left_out(data, profile.shown_paths())]
     assert "milestones" in paths and not any(p.startswith("milestones.") for p in paths)
     assert "reporter.phone" not in paths
+
+
+def test_no_cjk_font_is_a_clear_refusal(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdf, "FONT_FAMILY", "No Such Font Kesu")
+    pdf.check_font.cache_clear()
+    try:
+        args = ["report", "KS-2026-0001", "--as-of", AS_OF, "-o", str(tmp_path / "r.pdf")]
+        assert main(["-C", str(demo), "--lang", "en", *args]) == 2
+        err = capsys.readouterr().err
+        assert "the CJK font No Such Font Kesu is not installed" in err and "fonts-noto-cjk" in err
+        assert "Traceback" not in err and not (tmp_path / "r.pdf").exists()
+    finally:
+        pdf.check_font.cache_clear()

@@ -154,7 +154,17 @@ def stylesheet(lang: str) -> str:
 
 @cache
 def check_font() -> None:
-    """Refuse to write a PDF whose Chinese would come out as boxes (no CJK font here)."""
+    """Refuse to write a PDF whose Chinese would come out as boxes (no CJK font here), or
+    when WeasyPrint cannot load Pango; imported here, forked workers inherit it loaded."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as exc:  # cffi could not open libpango / libharfbuzz
+        raise ReportError(
+            f"WeasyPrint 无法加载 Pango（{exc}）：请安装 Debian 软件包 libpango-1.0-0 "
+            "libpangoft2-1.0-0 libharfbuzz-subset0（bash .ci/debian-deps）",
+            f"WeasyPrint cannot load Pango ({exc}): install the Debian packages "
+            "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 (bash .ci/debian-deps)",
+        ) from exc
     fc = shutil.which("fc-list")
     if fc is None:
         return  # WeasyPrint needs fontconfig anyway; its own error names it
