@@ -457,3 +457,20 @@ def test_no_cjk_font_is_a_clear_refusal(
         assert "Traceback" not in err and not (tmp_path / "r.pdf").exists()
     finally:
         pdf.check_font.cache_clear()
+
+
+def test_a_template_that_cannot_serve_is_refused_with_its_reason(tmp_path: Path) -> None:
+    text = (REPO / "report_templates/example-8d.yaml").read_text(encoding="utf-8")
+    (tmp_path / "example-8d.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    (tmp_path / "m.yaml").write_text(text, "utf-8")
+    _, diags = xlsx.load_mapping(tmp_path / "m.yaml", "report_templates/m.yaml")
+    assert [(d.code, d.field) for d in diags] == [("template-unusable", "template")]
+    shutil.copy(REPO / "report_templates/example-8d.xlsx", tmp_path / "example-8d.xlsx")
+    text = text.replace('sheet: "8D"', 'sheet: "Sheet9"').replace("ProblemText:", "Nowhere:")
+    (tmp_path / "m.yaml").write_text(text, "utf-8")
+    _, diags = xlsx.load_mapping(tmp_path / "m.yaml", "report_templates/m.yaml")
+    assert [(d.code, d.field) for d in diags] == [
+        ("template-unusable", "sheet"),
+        ("template-unusable", "cells.Nowhere"),
+    ]
+    assert "has no sheet 'Sheet9' (it has: 8D)" in diags[0].message_en

@@ -100,6 +100,8 @@ def load_mapping(path: Path, shown: str) -> tuple[Mapping_ | None, list[Diagnost
                 f"template file {data['template']} not found (it belongs beside the mapping)",
             )
         )
+    if not diags:
+        diags += _template_problems(template, data, shown, loaded.text)
     if diags:
         return None, diags
     blocks = tuple(
@@ -117,6 +119,57 @@ def load_mapping(path: Path, shown: str) -> tuple[Mapping_ | None, list[Diagnost
         ),
         [],
     )
+
+
+def _template_problems(
+    template: Path, data: Mapping[str, Any], shown: str, text: str | None
+) -> list[Diagnostic]:
+    """The template opens, has the sheet, and every defined name the mapping uses."""
+    from zipfile import BadZipFile
+
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    def problem(where: list[str | int], zh: str, en: str) -> Diagnostic:
+        return located(shown, text, where, "template-unusable", zh, en)
+
+    name = data["template"]
+    if template.stat().st_size > MAX_TEMPLATE_BYTES:
+        mb = MAX_TEMPLATE_BYTES >> 20
+        return [problem(["template"], f"模板 {name} 超过 {mb} MB", f"{name} is over {mb} MB")]
+    try:
+        wb = load_workbook(template)
+    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        return [
+            problem(
+                ["template"],
+                f"无法打开模板 {name}：{exc}",
+                f"cannot open the template {name}: {exc}",
+            )
+        ]
+    out = []
+    sheet = data.get("sheet")
+    if sheet is not None and sheet not in wb.sheetnames:
+        names = ", ".join(wb.sheetnames)
+        out.append(
+            problem(
+                ["sheet"],
+                f"模板 {name} 中没有工作表 {sheet!r}（有：{names}）",
+                f"the template {name} has no sheet {sheet!r} (it has: {names})",
+            )
+        )
+    stamp = data.get("stamp") or {}
+    refs = [(["cells", k], k) for k in data.get("cells", {})]
+    refs += [(["stamp", k], v) for k, v in stamp.items()]
+    for where, ref in refs:
+        if not _ADDRESS.fullmatch(ref) and wb.defined_names.get(ref) is None:
+            out.append(
+                problem(
+                    where,
+                    f"模板 {name} 中没有命名区域 {ref!r}",
+                    f"the template {name} has no defined name {ref!r}",
+                )
+            )
+    return out
 
 
 def _target(wb: Any, ws: Worksheet, ref: str) -> Any:
@@ -155,8 +208,7 @@ def _insert_rows(ws: Worksheet, after: int, count: int) -> None:
 def fill_template(
     mapping: Mapping_, data: Mapping[str, Any], lang: str, revision: tuple[str, str]
 ) -> bytes:
-    if mapping.template.stat().st_size > MAX_TEMPLATE_BYTES:
-        raise ValueError(f"{mapping.template.name}: larger than {MAX_TEMPLATE_BYTES >> 20} MB")
+    """The template filled (``load_mapping`` checked that it opens and has what it names)."""
     wb = load_workbook(mapping.template)
     ws = wb[mapping.sheet] if mapping.sheet else wb.active
     for ref, f in mapping.cells.items():
