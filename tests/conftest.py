@@ -65,6 +65,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     mp = pytest.MonkeyPatch()
     _fresh_cache(mp, tmp_path_factory)
+    # Finished customer report files, shared by this session's site builds: the same records
+    # make the same PDFs, and laying one out takes about a second (generator.report.store).
+    # Fresh for every session, so a run never reads what an earlier one left.
+    mp.setenv("KESU_REPORT_CACHE_DIR", str(tmp_path_factory.mktemp("kesu-report-store")))
     yield
     mp.undo()
 

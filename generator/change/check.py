@@ -84,6 +84,15 @@ class ApprovalNeed:
         return f"{zh_verb} {self.rid} 需要 {who} 审批（{self.subject}）— {state}"
 
 
+@dataclass(frozen=True, slots=True)
+class Resend:
+    record: str
+    fields: tuple[str, ...]
+    """Top-level fields whose customer-visible content changed."""
+    last_sent: tuple[str, str, str]
+    """The latest ``sent`` entry: (date, to, revision)."""
+
+
 @dataclass(slots=True)
 class CheckResult:
     diagnostics: list[Diagnostic]
@@ -102,6 +111,9 @@ class CheckResult:
     suggestions: list[Suggestion] = field(default_factory=list)
     """Earlier records that are probably the same problem as a changed record under another
     problem key (``recurrence``): warnings, never grade changes."""
+    resend: list[Resend] = field(default_factory=list)
+    """Records whose 8D was already sent to the customer (``sent``) and whose
+    customer-visible fields this change edits."""
 
     @property
     def ok(self) -> bool:
@@ -493,8 +505,12 @@ def _check_change(
     diags = list(analysis.diagnostics)
     diags += structural(snapshot, changes, removed, wt, config.id_prefix, config.id_digits)
     diags += cache_tracked(config.root)
+    from generator.report.checks import validation_checks
+
+    diags += validation_checks(config, analysis.validation)
     old_computed = _base_dues(analysis, changes)
     needs: list[ApprovalNeed] = []
+    resend: list[Resend] = []
     for change in changes:
         new = change.new.data
         if new is None:
@@ -532,6 +548,9 @@ def _check_change(
                     config.tz,
                     (_dues(old_computed.get(change.new.stem)), _dues(computed)),
                 )
+        if change.old is not None and (found := _resend(change.new.stem, change.old, new)):
+            resend.append(found)
+            emit.out.append(_resend_warning(change.new.display, found))
         if analysis.policy is not None:
             needs += _needs(analysis.policy, change, computed)
         diags += emit.out
@@ -544,6 +563,39 @@ def _check_change(
         sorted(c.new.display for c in changes),
         removed,
         needs,
+        resend=resend,
+    )
+
+
+def _resend(rid: str, old: dict[str, Any], new: dict[str, Any]) -> Resend | None:
+    """A change to what the customer already received: the base version has a ``sent``
+    entry and a customer-visible field differs."""
+    sent = [s for s in old.get("sent") or () if isinstance(s, dict)]
+    if not sent:
+        return None
+    from generator.report.audience import visible_changes
+
+    fields = visible_changes(old, new)
+    if not fields:
+        return None
+    last = max(sent, key=lambda s: str(s.get("date", "")))
+    when = (str(last.get("date", "")), str(last.get("to", "")), str(last.get("revision", "")))
+    return Resend(rid, tuple(fields), when)
+
+
+def _resend_warning(display: str, r: Resend) -> Diagnostic:
+    names = ", ".join(r.fields)
+    date, to, rev = r.last_sent
+    return Diagnostic(
+        display,
+        "report-sent-changed",
+        f"8D 报告已于 {date} 发给 {to}（修订 {rev}），本次修改了客户可见的字段：{names}",
+        f"the 8D report was sent to {to} on {date} (revision {rev}); this change edits "
+        f"customer-visible fields: {names}",
+        hint_zh="合并后用 kesu report 生成新版并重新发送，再追加一条 sent 记录。",
+        hint_en="After merging, write the new version with kesu report, send it again and "
+        "add a sent entry.",
+        severity=Severity.WARNING,
     )
 
 
@@ -571,6 +623,22 @@ def summary_markdown(result: CheckResult, lang: str) -> str:
     if result.removed:
         gone = ", ".join(f"`{_stem(p)}`" for p in result.removed)
         lines.append(f"Records removed: {gone}" if en else f"被删除的记录：{gone}")
+    if result.resend:
+        lines += [
+            "",
+            "### Already sent to the customer" if en else "### 已发给客户的 8D 报告",
+            "",
+            "| record | sent | to | revision | customer-visible fields changed |"
+            if en
+            else "| 记录 | 发送日期 | 收件人 | 修订 | 改动的客户可见字段 |",
+            "|---|---|---|---|---|",
+        ]
+        for r in result.resend:
+            date, to, rev = r.last_sent
+            names = ", ".join(f"`{f}`" for f in r.fields)
+            lines.append(
+                f"| `{r.record}` | {_cell(date)} | {_cell(to)} | `{_cell(rev)}` | {names} |"
+            )
     if result.needs:
         lines += ["", "### Approvals this pull request needs" if en else "### 本 PR 需要的审批", ""]
         lines += [f"- {n.text(lang)}" for n in result.needs]

@@ -195,10 +195,13 @@ def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int
     if missing:
         names = ", ".join(p.as_posix() for p in missing)
         raise UsageError(f"没有这个文件或目录：{names}", f"no such file or folder: {names}")
+    from generator.report.checks import validation_checks
+
     caches = Caches.open(config.root)
     result = validate_with_policy(config, args.paths, parse_as_of(args.as_of, config), caches)
     caches.save()
-    diags = sorted(result.diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+    found = [*result.diagnostics, *validation_checks(config, result)]
+    diags = sorted(found, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
     sys.stdout.write(REPORTERS[args.format](diags, result.files_checked, lang))
     return EXIT_INVALID if any(d.severity == "error" for d in diags) else EXIT_OK
 

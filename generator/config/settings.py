@@ -75,6 +75,8 @@ class RepoConfig:
     notifications_kind: str | None = None
     id_digits: int = 4
     """The width of an id's sequence number: ``KS-2026-0025`` (numbers past 9999 grow)."""
+    report: Mapping[str, Any] = field(default_factory=dict)
+    """The ``report`` settings as written (``generator.report.make`` reads them)."""
     rules: RuleSource | None = field(default=None, compare=False)
     """Where ``kesu.yaml`` and the policy file were read: the working tree (None) or a Git
     revision (``kesu check`` judges a change by the base branch's rules)."""
@@ -236,6 +238,7 @@ def _parse(
             notifications_enabled=notes.get("enabled", False),
             notifications_kind=notes.get("kind"),
             id_digits=data.get("id_digits", defaults.id_digits),
+            report=data.get("report", {}),
             rules=rules,
         ),
         [],

@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -30,6 +31,15 @@ def _text(value: object) -> tuple[str, bool]:
     """A cell's text, and whether a spreadsheet would take it for a formula."""
     text = scrub(str(value))
     return text, text.lstrip(" ").startswith(_FORMULA_START)
+
+
+def text_cell(cell: Any, value: object) -> None:
+    """Put ``value`` into an openpyxl cell as text that is never a formula (keeps its style)."""
+    text, formula_like = _text(value)
+    cell.value = text
+    cell.data_type = "s"
+    if formula_like:
+        cell.quotePrefix = True
 
 
 def _columns(f: Fmt) -> list[tuple[str, int]]:

@@ -86,5 +86,6 @@ def record_pages(
             "reopened_as": site.reopened_as.get(row.id, []),
             "related": related(site, row, same),
             "captions": captions(row),
+            "report_profile": site.reports.get(row.id),
         }
         yield Page(path, render("record.md.j2", **ctx))

@@ -131,6 +131,9 @@ class SiteData:
     missing_year: int | None = None
     """The year whose official calendar should be in by ``as_of`` and is not
     (``calendars.missing_year``): the dashboard says so, once."""
+    reports: Mapping[str, str] = field(default_factory=dict)
+    """Record id → the profile of the customer report the build publishes for it
+    (``generator.report.site``); the 8D page links the PDF and the Excel file."""
 
     @property
     def tz(self) -> ZoneInfo:

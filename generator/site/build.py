@@ -39,6 +39,8 @@ from generator.render.escape import site_name
 from generator.render.history import head_commit, record_histories, status_moves
 from generator.render.reporters import render_text
 from generator.render.sitedata import SiteData, build_site_data
+from generator.report import site as report_site
+from generator.report.pdf import ReportError
 from generator.site.outdir import GENERATED as GENERATED_HINT
 from generator.site.outdir import output_folder, staged
 
@@ -139,7 +141,8 @@ def generate(config: RepoConfig, site: SiteData) -> int:
     """Render every page into ``site/generated/``; returns the number of files written.
 
     No attachment is copied there: the hook publishes them into the built site
-    (``generator.site.attachments``); the pages only link them.
+    (``generator.site.attachments``); the pages only link them. Nor are the customer
+    reports (``site.reports``): they are written into the built site once the engine is done.
     """
     paths = build_paths(config)
     plan = attachments.plan(config.root, (row.record.data for row in site.rows))
@@ -171,6 +174,7 @@ class Generated:
     """What was printed on the way (diagnostics)."""
     stamp: dict[str, str] = field(default_factory=dict)
     written: int = 0
+    reports: report_site.Plan = field(default_factory=report_site.Plan)
 
 
 def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool) -> Generated:
@@ -182,11 +186,15 @@ def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool)
     caches.save()
     if site is None:
         return Generated(False, report.getvalue())
+    reports = report_site.plan(config, site.rows, site.history, getattr(site.policy, "roles", None))
+    site.reports = reports.links
     with writing(build_paths(config).generated, GENERATED_HINT):  # a read-only checkout, full disk
         written = generate(config, site)
+    for zh, en in reports.notes:
+        report.write(f"kesu build: {en if lang == 'en' else zh}\n")
     if note := chart_font_note(config):
         report.write(note[lang == "en"] + "\n")
-    return Generated(True, report.getvalue(), build_stamp(site), written)
+    return Generated(True, report.getvalue(), build_stamp(site), written, reports)
 
 
 def chart_font_note(config: RepoConfig) -> tuple[str, str] | None:
@@ -326,13 +334,26 @@ def run_build(
             inc.prune_stale(stage.folder, paths.generated)
             args.append("--dirty")
             env["KESU_INCREMENTAL"] = "1"
+        # The customer reports are laid out in worker processes while the engine builds.
+        try:
+            pending = report_site.Pending(config.root, generated.reports)
+        except ReportError as exc:  # no CJK font: the site is built, without the PDFs
+            out.write(f"kesu build: {exc.en if lang == 'en' else exc.zh}\n")
+            pending = report_site.Pending(config.root, generated.reports.without_pdf())
         engine = io.StringIO()
-        code = run_mkdocs(config, lang, args, engine, stamp=env)
+        try:
+            code = run_mkdocs(config, lang, args, engine, stamp=env)
+        except BaseException:
+            pending.cancel()
+            raise
         if code != 0:
+            pending.cancel()
             if fault := stage.engine_fault(engine.getvalue()):
                 raise fault  # the disk filled up or a folder turned read-only mid-build
             out.write(engine.getvalue())
             return 1
+        with writing(stage.folder):
+            report_site.write(stage.folder, pending.files())
         inc.mark_finished(stage.folder, fingerprint)
         stage.publish()
     return 0
