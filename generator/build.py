@@ -36,12 +36,15 @@ from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.escape import site_name
 from generator.render.history import head_commit, record_histories
-from generator.render.sitedata import SiteData, build_site_data
 from generator.render.reporters import render_text
+from generator.render.sitedata import SiteData, build_site_data
+from generator.site import homepage, reproducible, steps
+from generator.site.engines import ENGINES, EngineRun, run_engine
 from generator.sitedir import GENERATED as GENERATED_HINT
 from generator.sitedir import output_folder, staged
 
 GENERATED = "generated"
+HOME_PART = f"{GENERATED}/_home.md"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +137,21 @@ def generate(config: RepoConfig, site: SiteData) -> int:
     (``generator.attachments``); the pages only link them.
     """
     paths = build_paths(config)
+    homepage.check_target(paths.docs_dir)
     plan = attachments.plan(config.root, (row.record.data for row in site.rows))
-    pages = [
-        *((p.path, p.content) for p in render_site(site, plan.files, plan.images)),
+    local_as_of = site.as_of.astimezone(site.tz)
+    pages: list[tuple[str, str | bytes]] = [
+        *(
+            (p.path, reproducible.zip_at(p.content, local_as_of))
+            if p.path.endswith(".xlsx") and isinstance(p.content, bytes)
+            else (p.path, p.content)
+            for p in render_site(site, plan.files, plan.images)
+        ),
         (attachments.MANIFEST, plan.manifest),
     ]
+    dashboard = next(c for p, c in pages if p == HOME_PART)
+    assert isinstance(dashboard, str)
+    pages.append((homepage.TARGET, homepage.home_page(paths.docs_dir, dashboard)))
     return write_if_changed(paths.generated, pages)
 
 
@@ -249,6 +262,8 @@ def run_build(
     out: TextIO = sys.stderr,
     *,
     incremental: bool = False,
+    engine: str | None = None,
+    hooks: bool = True,
 ) -> int:
     """The whole build; 0 on success, 1 when records or the site engine fail.
 
@@ -256,21 +271,32 @@ def run_build(
     failure the previous site is still there, whole. A folder that cannot be written or a
     full disk raises a WriteFault (the CLI prints it; exit 2).
 
-    With ``incremental``, MkDocs re-renders only the pages whose Markdown changed when the
-    output folder holds a finished build it can continue from (``generator.incremental``);
-    otherwise, and always without it, everything is built.
+    ``engine`` is ``mkdocs`` or ``zensical`` (default: ``site.engine`` of ``kesu.yaml``);
+    ``hooks=False`` builds without ``mkdocs.yml``'s hooks (the parity test: they may only
+    change the speed). With ``incremental``, MkDocs re-renders only the pages whose Markdown
+    changed when the output folder holds a finished build it can continue from
+    (``generator.incremental``); otherwise, with Zensical, and always without it, everything
+    is built.
     """
     from generator import incremental as inc
 
+    engine = engine or config.site_engine
+    if engine not in ENGINES:
+        out.write(
+            f"kesu build: 未知的网站引擎 / unknown site engine {engine!r} ({', '.join(ENGINES)})\n"
+        )
+        return 2
     paths = build_paths(config)
     if not paths.mkdocs_yml.is_file():
         out.write(f"kesu build: {paths.mkdocs_yml} not found\n")
         return 2
     target = output_folder(config.root, out_dir, config.records_dir)  # refuses the sources
-    fingerprint = inc.site_fingerprint(config, lang)
+    fingerprint = inc.site_fingerprint(config, lang, engine=engine, hooks=hooks)
     dirty = False
     if incremental:
         why = inc.can_continue(target, fingerprint)
+        if why is None and engine != "mkdocs":
+            why = f"{engine} always builds in full"
         dirty = why is None
         if why is not None:
             out.write(f"kesu build --incremental: 完整构建 / full build ({why})\n")
@@ -278,23 +304,27 @@ def run_build(
     # staging folder is made first: an output folder that cannot be written stops the build
     # before the pages are generated.
     with staged(target, copy_previous=dirty) as stage:
-        generated = generate_isolated(config, as_of, lang, strict=strict, out=out)
+        try:
+            generated = generate_isolated(config, as_of, lang, strict=strict, out=out)
+        except homepage.HomePageError as exc:
+            out.write(f"kesu build: {exc}\n")
+            return 2
         if not generated.ok:
             return 1
-        args = ["build", "--quiet", "-d", str(stage.folder)]
         env = dict(generated.stamp)
-        if strict:
-            args.insert(1, "--strict")
         if dirty:
             inc.prune_stale(stage.folder, paths.generated)
-            args.append("--dirty")
             env["KESU_INCREMENTAL"] = "1"
-        engine = io.StringIO()
-        code = run_mkdocs(config, lang, args, engine, stamp=env)
-        if code != 0:
-            if fault := stage.engine_fault(engine.getvalue()):
+        run = EngineRun(engine, config.root, stage.folder, strict=strict, hooks=hooks, dirty=dirty)
+        proc = run_engine(run, mkdocs_env(config, lang, env))
+        engine_out = proc.stdout + proc.stderr
+        if proc.returncode != 0:
+            if fault := stage.engine_fault(engine_out):
                 raise fault  # the disk filled up or a folder turned read-only mid-build
-            out.write(engine.getvalue())
+            out.write(engine_out)
+            return 1
+        if (problem := steps.after_engine(config.root, paths.docs_dir, stage.folder)) is not None:
+            out.write(f"kesu build: {problem}\n")
             return 1
         inc.mark_finished(stage.folder, fingerprint)
         stage.publish()

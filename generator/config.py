@@ -60,6 +60,8 @@ class RepoConfig:
     site_title: str = "客诉与8D"
     mask_contacts: bool = True
     due_soon_days: int = 2
+    site_engine: str = "mkdocs"
+    """The site engine ``kesu build`` runs: ``mkdocs`` or ``zensical`` (generator/site/)."""
     notifications_enabled: bool = False
     notifications_kind: str | None = None
     id_digits: int = 4
@@ -213,6 +215,7 @@ def _parse(
             site_title=site.get("title", defaults.site_title),
             mask_contacts=site.get("mask_contacts", True),
             due_soon_days=site.get("due_soon_days", 2),
+            site_engine=site.get("engine", defaults.site_engine),
             notifications_enabled=notes.get("enabled", False),
             notifications_kind=notes.get("kind"),
             id_digits=data.get("id_digits", defaults.id_digits),

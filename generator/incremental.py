@@ -31,7 +31,9 @@ _HERE = Path(__file__).resolve().parent
 _ENGINE_FILES = ("render/mkdocs_hook.py", "render/mkdocs_incremental.py", "incremental.py")
 
 
-def site_fingerprint(config: RepoConfig, lang: str) -> str:
+def site_fingerprint(
+    config: RepoConfig, lang: str, *, engine: str = "mkdocs", hooks: bool = True
+) -> str:
     """A hash of everything besides the generated pages that shapes the built HTML."""
     h = hashlib.blake2b(digest_size=16)
     docs = config.root / "site"
@@ -47,12 +49,12 @@ def site_fingerprint(config: RepoConfig, lang: str) -> str:
             h.update(path.read_bytes())
         except OSError:
             h.update(b"?")
-    for dist in ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions"):
+    for dist in ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "zensical"):
         try:
             h.update(version(dist).encode())
         except PackageNotFoundError:
             h.update(dist.encode())
-    h.update(f"{sys.version}\0{lang}\0{config.site_title}".encode())
+    h.update(f"{sys.version}\0{lang}\0{config.site_title}\0{engine}\0{hooks}".encode())
     return h.hexdigest()
 
 
