@@ -35,7 +35,7 @@ from generator.recorded import by_record, late_recorded
 from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.escape import site_name
-from generator.render.history import head_commit, record_histories
+from generator.render.history import head_commit, head_commit_time, record_histories
 from generator.render.reporters import render_text
 from generator.render.sitedata import SiteData, build_site_data
 from generator.site import homepage, reproducible, steps
@@ -60,11 +60,19 @@ def build_paths(config: RepoConfig) -> BuildPaths:
     return BuildPaths(config.root, config.root / "mkdocs.yml", docs, docs / GENERATED)
 
 
-def build_time(tz: ZoneInfo) -> datetime:
-    """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds, golden tests)."""
+def build_time(tz: ZoneInfo, root: Path | None = None) -> datetime:
+    """The build stamp's time: ``SOURCE_DATE_EPOCH`` when set, else the time of the commit
+    built (a clean working tree), else now.
+
+    So two builds of the same commit give the same bytes whenever they run (issue 15: the
+    stamp is the only time in the site, and it is the commit's); uncommitted changes are
+    stamped with the moment they were built (the commit then reads ``…+dirty``).
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz)
+    if root is not None and (committed := head_commit_time(root)) is not None:
+        return datetime.fromtimestamp(committed, tz)
     return datetime.now(tz)
 
 
@@ -99,7 +107,7 @@ def compute_site(
         computed,
         policy=policy,
         as_of=as_of,
-        built_at=build_time(config.tz),
+        built_at=build_time(config.tz, config.root),
         lang=lang,
         commit=head_commit(config.root),
         history=record_histories(config.root, config.records_dir),
@@ -163,6 +171,8 @@ def build_stamp(site: SiteData) -> dict[str, str]:
         "KESU_STAMP_COMMIT": site.commit,
         "KESU_STAMP_DETAIL": f"{f.t('built_at')} {f.dt(site.built_at)} · "
         f"{f.t('as_of')} {f.dt(site.as_of)}",
+        # The engines' own dates (MkDocs' sitemap) are the stamp's, not the clock's.
+        "SOURCE_DATE_EPOCH": str(int(site.built_at.timestamp())),
     }
 
 

@@ -48,6 +48,19 @@ def head_commit(root: Path) -> str:
     return f"{sha}+dirty" if dirty else sha
 
 
+def head_commit_time(root: Path) -> int | None:
+    """HEAD's commit time (Unix seconds) when the working tree is clean; else ``None``."""
+    repo = _open_repo(root)
+    if repo is None:
+        return None
+    try:
+        if repo.is_dirty(untracked_files=False):  # type: ignore[attr-defined]
+            return None
+        return int(repo.head.commit.committed_date)  # type: ignore[attr-defined]
+    except Exception:  # no commit yet, or a broken repository
+        return None
+
+
 def record_histories(root: Path, records_dir: str) -> dict[str, list[Revision]]:
     """Newest first, per record id (the file name without ``.yaml``)."""
     repo = _open_repo(root)
