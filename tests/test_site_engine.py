@@ -270,8 +270,8 @@ def _mkdocs(root: Path, config: Path, out: Path) -> None:
 def assert_hook_changes_nothing(root: Path) -> None:
     """Build the generated pages in ``root`` with and without the hook: the same HTML.
 
-    The hook is ``site/hooks/kesu.py``; ``kesu_site.py`` (the dashboard on index.md, the
-    attachments) is what the site is, and stays in both builds."""
+    The hook is ``site/hooks/kesu.py``; ``kesu_site.py`` (attachments in ``kesu serve``
+    only) stays in both builds. tests/test_site_parity.py builds whole sites without any."""
     bare = root / "mkdocs-bare.yml"
     text = (root / "mkdocs.yml").read_text("utf-8")
     assert "  - site/hooks/kesu.py\n" in text
@@ -425,7 +425,18 @@ def test_the_floor_is_bare_mkdocs() -> None:
     from bench.run import bare_config
 
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
-    hooks = "hooks:\n  - site/hooks/kesu.py\n  - site/hooks/kesu_site.py "
+    hooks = "hooks:\n  - site/hooks/kesu.py\n  - site/hooks/kesu_site.py\n"
     assert hooks in text
     hooks = text[text.index(hooks) : text.index("\n\n", text.index(hooks)) + 2]
     assert bare_config(text) == text.replace(hooks, "")
+
+
+def test_the_engines_floor_is_stock_material() -> None:
+    """bench.engines' floor: no Kesu overrides, hooks, offline or exclusions (issue 15)."""
+    from bench.engines import bare_config as stock
+
+    text = stock()
+    for kesu in ("custom_dir", "hooks", "offline", "exclude_docs", "extra", "not_in_nav"):
+        assert kesu not in text, kesu
+    assert "name: material" in text and "- search" in text and "- tables" in text
+    assert text.endswith("nav:\n  - index.md\n")

@@ -108,6 +108,7 @@ def run_engine(
 ) -> subprocess.CompletedProcess[str]:
     """Run the engine; its output is in the result (``capture``) or on the terminal."""
     root = run.root
+    env = {**env, "KESU_ENGINE": run.engine}
     if run.engine == "mkdocs" and run.hooks:
         # The plain call, with mkdocs.yml itself: MkDocs takes the output folder as an option.
         return subprocess.run(
