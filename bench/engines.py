@@ -39,6 +39,7 @@ def bare_config(lang: str = "zh") -> str:
     return (
         "site_name: floor\n"
         "docs_dir: site\n"
+        "site_dir: public\n"
         "use_directory_urls: false\n"
         "theme:\n  name: material\n"
         f"  language: {lang}\n"
@@ -70,7 +71,7 @@ def floor_cmd(engine: str, floor: Path) -> list[str]:
     cfg = str(floor / "mkdocs.yml")
     if engine == "zensical":
         return [sys.executable, "-m", "zensical", "build", "--clean", "-f", cfg]
-    return [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", cfg, "-d", "public"]
+    return [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", cfg]
 
 
 def run_size(n: int, work: Path, seed: int, timeout: float) -> dict[str, object]:

@@ -87,8 +87,12 @@ def _children(pid: int) -> list[int]:
 def _is_engine(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            cmdline = fh.read()
-        return b"mkdocs" in cmdline or b"zensical" in cmdline
+            args = fh.read().split(b"\0")
+        # The engine's own process (``python -m mkdocs …``), not a forked Kesu child whose
+        # command line only names an engine (``kesu build --engine mkdocs``).
+        return any(
+            a == b"-m" and b in (b"mkdocs", b"zensical") for a, b in itertools.pairwise(args)
+        )
     except OSError:
         return False
 
