@@ -28,13 +28,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench import synth
-from generator import timeparse
-from generator.compute import compute_all, compute_grades
-from generator.config import RepoConfig, load_config
-from generator.model import Record
+from generator.common.model import Record
+from generator.compute.records import compute_all, compute_grades
+from generator.config.settings import RepoConfig, load_config
 from generator.pipeline import make_calendar
-from generator.policy import Policy, load_policy
-from generator.validate import validate_repository
+from generator.policy.loader import Policy, load_policy
+from generator.time import parse as timeparse
+from generator.validate.records import validate_repository
 
 TARGET_S = 1.0
 """Seconds for 10,000 records (issue 13)."""

@@ -9,7 +9,7 @@ the guards do (a hostile file is refused with the right message; a FIFO is not o
 child process that would otherwise hang), and this script measures how long it takes, the
 best of ``--repeat`` runs, wall clock and CPU, against the limit the tests used to assert:
 
-- the hardened YAML loader (``generator.yamlload``) on 100 synthetic records
+- the hardened YAML loader (``generator.load.yamlload``) on 100 synthetic records
   (``bench.synth``, about 8 KB each), per record: 10 ms;
 - the loader on each hostile input of tests/test_yamlload.py: billion laughs 0.1 s, each
   maximum-size nesting 1 s;
@@ -46,15 +46,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench import hostile, synth
-from generator.compute import compute_all
-from generator.conditions import Recurrence, Window
-from generator.config import load_config
-from generator.grading import RecurrenceIndex
-from generator.model import Record
+from generator.common.model import Record
+from generator.compute.grading import RecurrenceIndex
+from generator.compute.records import compute_all
+from generator.config.settings import load_config
+from generator.load.yamlload import MAX_BYTES, load_yaml_bytes, load_yaml_file
 from generator.pipeline import make_calendar
-from generator.policy import load_policy
-from generator.validate import validate_repository
-from generator.yamlload import MAX_BYTES, load_yaml_bytes, load_yaml_file
+from generator.policy.conditions import Recurrence, Window
+from generator.policy.loader import load_policy
+from generator.validate.records import validate_repository
 
 PROJECT = Path(__file__).resolve().parent.parent
 GOOD = PROJECT / "tests" / "cases" / "valid" / "minimal" / "records" / "KS-2026-0101.yaml"

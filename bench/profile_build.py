@@ -60,12 +60,11 @@ class Clock:
 def profile(root: Path, engines: list[str]) -> Clock:
     from datetime import datetime
 
-    from generator import attachments
-    from generator.build import build_paths, build_time, write_if_changed
-    from generator.calfiles import missing_year
-    from generator.config import load_config
+    from generator.change.recorded import by_record, late_recorded
+    from generator.config.calendars import missing_year
+    from generator.config.settings import load_config
+    from generator.load import attachments
     from generator.pipeline import analyse
-    from generator.recorded import by_record, late_recorded
     from generator.render import (
         analysis,
         dashboard,
@@ -80,6 +79,7 @@ def profile(root: Path, engines: list[str]) -> Clock:
     from generator.render.history import head_commit, record_histories
     from generator.render.sitedata import build_site_data
     from generator.site import homepage, reproducible
+    from generator.site.build import build_paths, build_time, write_if_changed
 
     clock = Clock()
     config, _ = load_config(root)
@@ -140,7 +140,7 @@ def profile(root: Path, engines: list[str]) -> Clock:
     write_if_changed(paths.generated, pages)
     clock.add(f"write {len(pages):,} files (site/generated/)")
     for engine in engines:
-        from generator.build import mkdocs_env
+        from generator.site.build import mkdocs_env
         from generator.site.engines import EngineRun, run_engine
 
         clock.start()

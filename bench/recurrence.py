@@ -1,4 +1,4 @@
-"""Precision and recall of the recurrence suggestions (``generator.recurrence``, issue 16).
+"""Precision and recall of the recurrence suggestions (``generator.compute.recurrence``, issue 16).
 
 A synthetic set of problems, each first recorded by one engineer; some recur, written down by
 another engineer the way people do: a misspelled or shortened key (``华东汽车`` for
@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator.config import RepoConfig
-from generator.model import Record
-from generator.policy import load_policy
-from generator.recordpaths import key_value
-from generator.recurrence import suggest
+from generator.common.model import Record
+from generator.compute.recurrence import suggest
+from generator.config.settings import RepoConfig
+from generator.policy.loader import load_policy
+from generator.policy.recordpaths import key_value
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 1, 5, 9, 0, tzinfo=TZ)

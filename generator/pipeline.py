@@ -14,15 +14,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.config import RepoConfig
-from generator.diagnostics import Diagnostic
-from generator.validate import ValidationResult, validate_repository
+from generator.common.diagnostics import Diagnostic
+from generator.config.settings import RepoConfig
+from generator.validate.records import ValidationResult, validate_repository
 
 if TYPE_CHECKING:
-    from generator.compute import Computed
-    from generator.grading import GradeResult
-    from generator.policy import Policy
-    from generator.workcal import OfficialCalendar, WorkCalendar
+    from generator.compute.grading import GradeResult
+    from generator.compute.records import Computed
+    from generator.policy.loader import Policy
+    from generator.time.workcal import OfficialCalendar, WorkCalendar
 
 
 STAGE_CHECK = "stage"
@@ -49,11 +49,11 @@ class Analysis:
 
 def make_calendar(config: RepoConfig, official: OfficialCalendar | None = None) -> WorkCalendar:
     """The working calendar: ``official`` (default: Kesu's years with the repository's own,
-    ``calfiles.repository_calendar``) plus the company's days and hours from ``kesu.yaml``."""
-    from generator.workcal import WorkCalendar, WorkingHours
+    ``calendars.repository_calendar``) plus the company's days and hours from ``kesu.yaml``."""
+    from generator.time.workcal import WorkCalendar, WorkingHours
 
     if official is None:
-        from generator.calfiles import repository_calendar
+        from generator.config.calendars import repository_calendar
 
         official, problems = repository_calendar(config)
         if official is None:
@@ -82,9 +82,9 @@ def analyse(
 def _analyse(
     config: RepoConfig, as_of: datetime, paths: Sequence[Path], deadlines: bool
 ) -> Analysis:
-    from generator.calfiles import repository_calendar
-    from generator.compute import compute_all, compute_grades
-    from generator.policy import load_policy
+    from generator.compute.records import compute_all, compute_grades
+    from generator.config.calendars import repository_calendar
+    from generator.policy.loader import load_policy
 
     validation = validate_repository(config, paths)
     policy, policy_diags = load_policy(config)
@@ -114,8 +114,8 @@ def _policy_checks(
     A record whose bytes already passed the stage checks for the same policy and computed
     grade is not checked again (``cache.Verdicts``; see ``policychecks.stage_checks``).
     """
-    from generator.cache import Verdicts, content_key
-    from generator.policychecks import policy_record_checks, stage_checks
+    from generator.load.cache import Verdicts, content_key
+    from generator.validate.stages import policy_record_checks, stage_checks
 
     verdicts = Verdicts.for_root(config.root)
     policy_key = content_key(
@@ -149,12 +149,12 @@ def validate_with_policy(
 ) -> ValidationResult:
     """Everything ``kesu validate`` reports: schema, cross-record and policy checks, and one
     warning while the official calendar of this year (or, from 1 November, of the next) is
-    missing (``calfiles.missing_year``).
+    missing (``calendars.missing_year``).
 
     No record check depends on the time (overdue flags are not validation errors), so
     ``as_of`` (default: now) only decides which calendar year should be there.
     """
-    from generator.calfiles import missing_year, missing_year_diagnostic
+    from generator.config.calendars import missing_year, missing_year_diagnostic
 
     now = as_of if as_of is not None else datetime.now(config.tz)
     analysis = analyse(config, now, paths, deadlines=False)

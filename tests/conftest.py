@@ -22,7 +22,7 @@ import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from generator.yamlload import load_yaml_file
+from generator.load.yamlload import load_yaml_file
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
@@ -112,7 +112,7 @@ def copy_demo(dst: Path) -> Path:
 
 
 def load_record(path: Path) -> dict[str, Any]:
-    """A record file as Kesu reads it (``generator.yamlload``: no dates, no 1.1 booleans)."""
+    """A record file as Kesu reads it (``generator.load.yamlload``: no dates, no 1.1 booleans)."""
     loaded = load_yaml_file(path, path.name)
     assert loaded.data is not None and not loaded.diagnostics, loaded.diagnostics
     data: dict[str, Any] = loaded.data

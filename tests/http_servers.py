@@ -1,4 +1,4 @@
-"""Hostile HTTP servers on 127.0.0.1 for the tests of every HTTP caller (``generator.httpjson``).
+"""Hostile HTTP servers on 127.0.0.1 for the tests of every HTTP caller (``generator.net.httpjson``).
 
 ``Server(respond)`` listens on a free loopback port in a thread and answers every request with
 ``respond(seen)``: an :class:`Answer` that can redirect, drip its bytes one at a time, send a

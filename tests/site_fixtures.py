@@ -39,8 +39,8 @@ def built_site(root: Path, out: Path, lang: str = "zh", as_of: datetime = AS_OF)
     """Build the site of ``root`` into ``out`` (strict) and return ``out``."""
     import io
 
-    from generator.build import run_build
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import run_build
 
     config, diags = load_config(root)
     assert not diags

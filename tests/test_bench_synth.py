@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from bench import run, synth
-from generator.cache import RecordCache, cached_load
-from generator.config import load_config
+from generator.config.settings import load_config
+from generator.load.cache import RecordCache, cached_load
+from generator.load.yamlload import load_yaml_file
 from generator.pipeline import validate_with_policy
-from generator.yamlload import load_yaml_file
 from tests.conftest import REPO
 
 

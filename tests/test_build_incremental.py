@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from generator.build import run_build
-from generator.config import load_config
-from generator.incremental import MARKER
-from generator.render.mkdocs_incremental import TITLES, merge_entries
+from generator.config.settings import load_config
+from generator.site.build import run_build
+from generator.site.incremental import MARKER
+from generator.site.mkdocs_incremental import TITLES, merge_entries
 from tests.site_fixtures import AS_OF, BUILD_EPOCH, site_repo
 
 

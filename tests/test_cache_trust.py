@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.cache import _code_salt, _salt
-from generator.cachedir import CACHE_DIR, ENV_DIR, CacheDir, Refusal, locate, tracked
-from generator.check import cache_tracked
-from generator.initrepo import COPY, IGNORED, _ignore_cache
-from generator.yamlload import load_yaml_bytes
+from generator.change.check import cache_tracked
+from generator.cli.initrepo import COPY, IGNORED, _ignore_cache
+from generator.load.cache import _code_salt, _salt
+from generator.load.cachedir import CACHE_DIR, ENV_DIR, CacheDir, Refusal, locate, tracked
+from generator.load.yamlload import load_yaml_bytes
 from tests.conftest import CASES
 from tests.site_fixtures import BUILD_EPOCH, REPO, site_repo
 

@@ -18,14 +18,13 @@ import chinese_calendar  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-import generator.cmd_calendar  # noqa: F401 - registers the command under test
-from generator.calcheck import against_package, against_rules
-from generator.calfiles import repository_calendar, year_file_text
-from generator.calnotice import NoticeError, parse_notice
-from generator.cli import main
-from generator.config import load_config
-from generator.rulechanges import kind_of
-from generator.workcal import OfficialCalendar, load_official_calendar, parse_official_calendar
+from generator.change.rulefiles import kind_of
+from generator.cli.main import main
+from generator.config.calendars import repository_calendar, year_file_text
+from generator.config.settings import load_config
+from generator.time.calcheck import against_package, against_rules
+from generator.time.notice import NoticeError, parse_notice
+from generator.time.workcal import OfficialCalendar, load_official_calendar, parse_official_calendar
 from tests.conftest import CASES
 
 NOTICES = CASES / "notices"

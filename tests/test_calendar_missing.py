@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from generator.build import generate_pages
-from generator.calfiles import missing_year
-from generator.cli import main
-from generator.config import load_config
-from generator.notify import OverdueItem, message
-from generator.workcal import load_official_calendar
+from generator.cli.main import main
+from generator.config.calendars import missing_year
+from generator.config.settings import load_config
+from generator.net.notify import OverdueItem, message
+from generator.site.build import generate_pages
+from generator.time.workcal import load_official_calendar
 from tests.conftest import CASES
 from tests.site_fixtures import built_site, site_repo
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
-import generator.cmd_git  # noqa: F401 - registers the commands under test
-from generator.changes import ChangeError, compare, read_base
-from generator.cli import main
-from generator.load import discover
+from generator.change.base import compare, read_base
+from generator.cli.main import main
+from generator.common.diagnostics import ChangeError
+from generator.load.discover import discover
 from tests.conftest import CASES, load_record
 
 CASE = CASES / "check"

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from bench import synth
-from generator import changes as changes_module
-from generator.changes import (
+from generator.change import base as changes_module
+from generator.change.base import (
     blob_sha,
     compare,
     compare_worktree,
@@ -36,15 +36,15 @@ from generator.changes import (
     tree_blobs,
     worktree,
 )
-from generator.checkscope import dependency_scope
-from generator.compute import Computed, compute_all
-from generator.config import RepoConfig
-from generator.load import discover, display_path
-from generator.model import Record
+from generator.change.scope import dependency_scope
+from generator.common.model import Record
+from generator.compute.records import Computed, compute_all
+from generator.config.settings import RepoConfig
+from generator.load.discover import discover, display_path
+from generator.load.yamlload import load_yaml_bytes
 from generator.pipeline import make_calendar
-from generator.policy import Policy, load_policy
-from generator.workcal import WorkCalendar
-from generator.yamlload import load_yaml_bytes
+from generator.policy.loader import Policy, load_policy
+from generator.time.workcal import WorkCalendar
 from tests.conftest import REPO
 from tests.test_check_gitrepo import PlayRepo, make_repo
 

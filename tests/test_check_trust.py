@@ -118,17 +118,17 @@ def test_the_judge_is_the_bases_config_not_the_one_the_change_writes(repo: PlayR
 
 
 def test_a_preset_the_tree_holds_is_read_as_data_for_the_effect(repo: PlayRepo) -> None:
-    from generator.policy import preset_ids
+    from generator.policy.loader import preset_ids
 
     assert "002" in preset_ids()
     import generator
 
-    preset = Path(generator.__file__).parent / "presets" / "002.yaml"
+    preset = Path(generator.__file__).parent / "policy" / "presets" / "002.yaml"
     text = preset.read_text("utf-8")
     marker = "      - id: standard\n"
     assert "long_term_measures" in text
     repo.branch("pr")
-    folder = repo.root / "generator" / "presets"
+    folder = repo.root / "generator" / "policy" / "presets"
     folder.mkdir(parents=True)
     changed = text.replace("duration: 5\n", "duration: 2\n", 1)
     assert changed != text, marker
@@ -137,7 +137,7 @@ def test_a_preset_the_tree_holds_is_read_as_data_for_the_effect(repo: PlayRepo) 
     code, doc = repo.check()
     assert code == 1
     assert doc["rule_files"] == [
-        {"path": "generator/presets/002.yaml", "kind": "policy", "status": "A"}
+        {"path": "generator/policy/presets/002.yaml", "kind": "policy", "status": "A"}
     ]
     assert doc["moved_by_rules"], "the edited preset's effect is computed"
 

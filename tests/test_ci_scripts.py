@@ -111,8 +111,8 @@ def test_install_kesu_takes_the_pin_or_the_checkout_never_editable(tmp_path: Pat
 
 def test_the_engine_runs_without_the_repository_on_its_path(tmp_path: Path) -> None:
     """A module a change plants at the repository root is not imported in place of MkDocs."""
-    from generator.build import run_mkdocs
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import run_mkdocs
 
     (tmp_path / "mkdocs.py").write_text(
         "raise SystemExit('planted module ran')\n", encoding="utf-8"

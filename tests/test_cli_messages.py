@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.cli.main import main
 from tests.conftest import CASES, copy_case
 
 
@@ -104,7 +104,7 @@ def test_export_reports_the_instant_it_computed_for(
     import json
     from datetime import datetime, timedelta
 
-    import generator.cli as cli
+    import generator.cli.options as cli
 
     reads: list[datetime] = []
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator.compute import compute_all
-from generator.config import RepoConfig
-from generator.model import Record
+from generator.common.model import Record
+from generator.compute.records import compute_all
+from generator.config.settings import RepoConfig
 from generator.pipeline import make_calendar
-from generator.policy import load_policy
+from generator.policy.loader import load_policy
 from tests.conftest import CASES, load_record
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -3,7 +3,7 @@
 The cases are data (``tests/cases/conditions/``): every node and comparison of the
 vocabulary against records, with the truth value and the evidence; and the conditions the
 parser refuses, with where and why in both languages. A property test reads random trees as
-the module docstring of :mod:`generator.conditions` says them.
+the module docstring of :mod:`generator.policy.conditions` says them.
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import conditions
-from generator.conditionparse import COMPARISONS, KINDS, ConditionError, parse_condition
-from generator.conditions import (
+from generator.common.model import Record
+from generator.config.settings import load_schema
+from generator.load.yamlload import load_yaml_file
+from generator.policy import conditions
+from generator.policy.conditionparse import COMPARISONS, KINDS, ConditionError, parse_condition
+from generator.policy.conditions import (
     AllOf,
     AnyOf,
     Approval,
@@ -38,10 +41,7 @@ from generator.conditions import (
     holds,
     reads,
 )
-from generator.config import load_schema
-from generator.model import Record
-from generator.recordpaths import key_value, reader
-from generator.yamlload import load_yaml_file
+from generator.policy.recordpaths import key_value, reader
 
 CASES = Path(__file__).parent / "cases" / "conditions"
 

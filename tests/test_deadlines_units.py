@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.compute import compute_all
-from generator.config import RepoConfig
-from generator.deadlines import (
+from generator.common.model import Record
+from generator.compute.deadlines import (
     Event,
     cancellation_state,
     first_instant,
@@ -20,10 +19,11 @@ from generator.deadlines import (
     span,
     values_at,
 )
-from generator.model import Record
-from generator.policy import Policy, load_policy
-from generator.timeparse import END_OF_DAY
-from generator.workcal import WorkCalendar, load_official_calendar
+from generator.compute.records import compute_all
+from generator.config.settings import RepoConfig
+from generator.policy.loader import Policy, load_policy
+from generator.time.parse import END_OF_DAY
+from generator.time.workcal import WorkCalendar, load_official_calendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar(load_official_calendar(), TZ)
@@ -184,8 +184,8 @@ def _events_policy() -> Policy:
     """Preset 000 with events that name each other, an unknown name and a loop."""
     from dataclasses import replace
 
-    from generator.deadlines import EventDef
-    from generator.policytypes import Text
+    from generator.compute.deadlines import EventDef
+    from generator.policy.types import Text
 
     p = policy("000")
     extra = {
@@ -204,7 +204,7 @@ def _events_policy() -> Policy:
 
 
 def test_one_resolver_answers_like_separate_resolutions() -> None:
-    from generator.deadlines import Resolver
+    from generator.compute.deadlines import Resolver
 
     p = policy("000")
     as_of = at("2026-03-10 12:00")
@@ -245,7 +245,7 @@ def test_one_resolver_answers_like_separate_resolutions() -> None:
 def test_flattened_events_resolve_as_the_names_do(name: str, data: dict[str, Any]) -> None:
     """The milestone plan resolves start events with the policy's names replaced once; the
     answer is the names' own, record by record: an unknown name or a loop never happens."""
-    from generator.events import NEVER, flatten
+    from generator.compute.events import NEVER, flatten
 
     p = _events_policy()
     event = parse_event(name)

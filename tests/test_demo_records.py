@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from generator.config import load_config
+from generator.config.settings import load_config
 from generator.pipeline import validate_with_policy
-from generator.validate import ValidationResult
+from generator.validate.records import ValidationResult
 from tests.conftest import REPO, copy_demo
 
 ROOT = REPO

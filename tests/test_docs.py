@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import build_parser, main
-from generator.config import load_schema
-from generator.docgen import write_or_check
+from generator.cli.main import build_parser, main
+from generator.config.settings import load_schema
+from generator.render.docgen import write_or_check
 from tests.conftest import REPO
 
 GUIDE = REPO / "docs" / "writing-records.md"
@@ -65,8 +65,8 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
 
 
 def test_readme_config_example_is_valid(tmp_path: Path) -> None:
-    from generator.config import load_config
-    from generator.policy import load_policy
+    from generator.config.settings import load_config
+    from generator.policy.loader import load_policy
 
     text = (REPO / "README.md").read_text(encoding="utf-8")
     block = re.search(r"### Configuration \(`kesu.yaml`\)\n\n```yaml\n(.*?)```", text, re.S)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from generator.cli import main
+from generator.cli.main import main
 from tests.conftest import REPO, copy_demo
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-from generator.policy import preset_ids
+from generator.cli.main import main
+from generator.policy.loader import preset_ids
 from tests.conftest import REPO
 from tests.goldens import assert_golden
 

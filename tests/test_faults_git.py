@@ -13,12 +13,12 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from generator.changes import ChangeError
-from generator.cli import main
-from generator.load import discover, load_files
-from generator.model import Record
-from generator.recorded import late_recorded
-from generator.rulechanges import changed_rule_files
+from generator.change.recorded import late_recorded
+from generator.change.rulefiles import changed_rule_files
+from generator.cli.main import main
+from generator.common.diagnostics import ChangeError
+from generator.common.model import Record
+from generator.load.discover import discover, load_files
 from tests.test_check_gitrepo import AS_OF, PlayRepo
 from tests.test_recorded import TZ, Repo, _base_record, _merge_with
 

@@ -9,6 +9,7 @@ and a read-only bind mount or a small tmpfs in a private mount namespace (``unsh
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import shutil
@@ -20,12 +21,13 @@ from typing import Any
 
 import pytest
 
-import generator.cmd_git  # noqa: F401 - registers the commands under test
-from generator import cli, faults, sitedir
-from generator.changes import BilingualError
-from generator.cli import main
-from generator.faults import WriteFault, write_atomic, writing
-from generator.initrepo import start
+from generator.cli.initrepo import start
+from generator.cli.main import main
+from generator.cli.table import COMMANDS
+from generator.common import faults
+from generator.common.diagnostics import BilingualError
+from generator.common.faults import WriteFault, write_atomic, writing
+from generator.site import outdir as sitedir
 from tests.site_fixtures import BUILD_EPOCH, REPO, built_site, site_repo
 
 AS_OF = "2026-03-13 18:00"
@@ -215,14 +217,11 @@ def test_a_fault_no_command_expected_is_still_a_message(
     code: int,
     said: str,
 ) -> None:
-    cli.build_parser()  # registers the commands
-
     def handler(*_: Any) -> int:
         raise raised
 
-    setup, _ = cli._COMMANDS["docs"]
-    monkeypatch.setitem(cli._COMMANDS, "docs", (setup, handler))
-    assert main(["-C", str(tmp_path), "--lang", "en", "docs"]) == code
+    table = {**COMMANDS, "docs": dataclasses.replace(COMMANDS["docs"], run=handler)}
+    assert main(["-C", str(tmp_path), "--lang", "en", "docs"], table) == code
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err
 

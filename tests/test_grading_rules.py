@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.conditions import Context, Recurrence, Window, earlier_records
-from generator.grading import RecurrenceIndex, parse_grade, plain_reasons, ranks
-from generator.model import Record
+from generator.common.model import Record
+from generator.compute.grading import RecurrenceIndex, plain_reasons, ranks
+from generator.policy.conditions import Context, Recurrence, Window, earlier_records
+from generator.policy.parsers import parse_grade
 
 TZ = ZoneInfo("Asia/Shanghai")
 

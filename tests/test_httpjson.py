@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import httpjson
-from generator.httpjson import (
+from generator.net import httpjson
+from generator.net.httpjson import (
     BadAnswer,
     DeadlineExceeded,
     HttpProblem,

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import generator.cmd_git  # noqa: F401 - registers the commands under test
-from generator.cli import main
-from generator.config import load_config
-from generator.initrepo import InitError, default_spec, start
-from generator.policy import load_policy
+from generator.cli.initrepo import InitError, default_spec, start
+from generator.cli.main import main
+from generator.config.settings import load_config
+from generator.policy.loader import load_policy
 
 SPEC = "kesu @ git+https://git.example.com/tools/kesu@0123456789abcdef0123456789abcdef01234567"
 
@@ -161,9 +160,9 @@ def test_without_a_pin_init_says_how_to_give_one(
 ) -> None:
     # as from a copy of Kesu that is no clean clone (default_spec: the test above), whatever
     # this checkout is
-    import generator.initrepo
+    import generator.cli.initrepo
 
-    monkeypatch.setattr(generator.initrepo, "default_spec", lambda source: None)
+    monkeypatch.setattr(generator.cli.initrepo, "default_spec", lambda source: None)
     assert main(["--lang", "en", "init", str(tmp_path / "x")]) == 2
     assert "pass --kesu-spec" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()

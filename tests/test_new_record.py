@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.config import load_config
-from generator.newrecord import NewFields, ask_fields, create, next_id, render, taken_ids
-from generator.validate import validate_repository
+from generator.change.newrecord import NewFields, ask_fields, create, next_id, render, taken_ids
+from generator.config.settings import load_config
+from generator.validate.records import validate_repository
 from tests.test_check_gitrepo import PlayRepo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -168,7 +168,7 @@ def test_interactive_prompts_in_chinese() -> None:
 def test_new_refuses_fields_that_make_an_invalid_record(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from generator.cli import main
+    from generator.cli.main import main
 
     repo = tmp_path / "repo"
     (repo / "records").mkdir(parents=True)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.notify import (
+from generator.net.notify import (
     KINDS,
     MAX_BYTES,
     NotifyError,

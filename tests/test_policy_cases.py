@@ -17,15 +17,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.compute import Computed, compute_all, penalty_totals
-from generator.model import Record
-from generator.policy import Policy, policy_from_data
-from generator.timeparse import parse_date, parse_instant
-from generator.workcal import WorkCalendar, load_official_calendar
-from generator.yamlload import load_yaml_file
+from generator.common.model import Record
+from generator.compute.records import Computed, compute_all, penalty_totals
+from generator.load.yamlload import load_yaml_file
+from generator.policy.loader import Policy, policy_from_data
+from generator.time.parse import parse_date, parse_instant
+from generator.time.workcal import WorkCalendar, load_official_calendar
 
 CASES = Path(__file__).resolve().parent / "cases" / "policy"
-PRESETS = Path(__file__).resolve().parent.parent / "generator" / "presets"
+PRESETS = Path(__file__).resolve().parent.parent / "generator" / "policy" / "presets"
 TZ = ZoneInfo("Asia/Shanghai")
 
 

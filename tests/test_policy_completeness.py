@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from generator.completeness import CHECKS, check_stage, check_transition, transition_allowed
-from generator.config import RepoConfig
-from generator.model import Record
-from generator.policy import Policy, load_policy
+from generator.common.model import Record
+from generator.compute.completeness import CHECKS, check_stage, check_transition, transition_allowed
+from generator.config.settings import RepoConfig
+from generator.policy.loader import Policy, load_policy
 
 APPROVALS = [
     {"role": r, "name": "审批人", "date": "2026-03-20", "decision": "approved", "subject": s}

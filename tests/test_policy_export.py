@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator.compute import compute_all, explain, export_json, next_reopen_id, to_json
-from generator.config import RepoConfig
-from generator.model import Record
-from generator.policy import Policy, load_policy
-from generator.workcal import WorkCalendar, load_official_calendar
+from generator.common.model import Record
+from generator.compute.records import compute_all, explain, export_json, next_reopen_id, to_json
+from generator.config.settings import RepoConfig
+from generator.policy.loader import Policy, load_policy
+from generator.time.workcal import WorkCalendar, load_official_calendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar(load_official_calendar(), TZ)

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from generator.completeness import CHECKS, STATUSES
-from generator.config import RepoConfig, load_config, load_schema
-from generator.policy import deep_merge, load_policy, preset_ids
-from generator.yamlload import load_yaml_file
+from generator.compute.completeness import CHECKS
+from generator.config.settings import RepoConfig, load_config, load_schema
+from generator.load.yamlload import load_yaml_file
+from generator.policy.loader import deep_merge, load_policy, preset_ids
+from generator.policy.types import STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
-PRESETS = ROOT / "generator" / "presets"
+PRESETS = ROOT / "generator" / "policy" / "presets"
 INVALID = Path(__file__).resolve().parent / "cases" / "policy" / "invalid"
 SEEDS = {
     "000": "000_a09c045555aff865",

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from generator.load import discover, load_files
-from generator.model import Record
-from generator.recorded import late_recorded
+from generator.change.recorded import late_recorded
+from generator.common.model import Record
+from generator.load.discover import discover, load_files
 from tests.conftest import CASES, load_record
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -139,15 +139,15 @@ def test_the_export_and_the_8d_page_show_them(
 ) -> None:
     import json
 
-    from generator.cli import main
+    from generator.cli.main import main
 
     _merge_with(repo, "2025-02-10 12:30")
     (repo.root / "kesu.yaml").write_text('preset: "002"\n', encoding="utf-8")
     assert main(["-C", str(repo.root), "export", "--as-of", "2025-03-01 12:00"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [e["field"] for e in doc["late_entries"]] == ["milestones.classification.done_at"]
-    from generator.build import compute_site, generate
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import compute_site, generate
 
     config, _ = load_config(repo.root)
     import io

@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import generator.cmd_git  # noqa: F401 - registers the commands under test
-from generator.config import RepoConfig
-from generator.model import Record
-from generator.policy import load_policy
-from generator.recurrence import suggest
+from generator.common.model import Record
+from generator.compute.recurrence import suggest
+from generator.config.settings import RepoConfig
+from generator.policy.loader import load_policy
 from tests.test_check_gitrepo import PlayRepo, make_repo
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import generator.cmd_git  # noqa: F401 - registers the commands under test
-from generator.cli import main
+from generator.cli.main import main
 from tests.conftest import CASES, copy_case
 from tests.test_check_gitrepo import PlayRepo, make_repo
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from generator.diagnostics import Diagnostic, Severity
+from generator.common.diagnostics import Diagnostic, Severity
 from generator.render.reporters import render_github, render_json, render_text
 
 D1 = Diagnostic(

@@ -13,10 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from generator import reviews
-from generator.config import Person
-from generator.load import LoadedFile
-from generator.reviews import (
+from generator.change import reviews
+from generator.change.reviews import (
     Claim,
     PullRequest,
     Review,
@@ -27,6 +25,8 @@ from generator.reviews import (
     skipped_notes,
     verify,
 )
+from generator.config.settings import Person
+from generator.load.discover import LoadedFile
 from tests.conftest import CASES
 from tests.http_servers import Answer, Seen, Server, json_answer, redirect
 from tests.test_check_gitrepo import PlayRepo

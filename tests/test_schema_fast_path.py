@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from generator.validate import complaint_validator, fast_complaint_check
+from generator.validate.records import complaint_validator, fast_complaint_check
 from tests.conftest import CASES, REPO, load_record
 
 ODD: list[Any] = [
@@ -50,7 +50,7 @@ ODD: list[Any] = [
     {},
     ["x"],
     {"x": 1},
-    # text rules (generator/textrules.py), and "$" as the end of the text in both validators
+    # text rules (generator/common/textrules.py), and "$" as the end of the text in both validators
     "x\n",
     "KS-2026-0001\n",
     "qe\n",
@@ -121,8 +121,8 @@ def test_mutated_records_agree(seed: int) -> None:
 
 def test_fast_check_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Valid records never reach the slow validator (the point of the fast path)."""
-    import generator.validate as v
-    from generator.config import RepoConfig
+    import generator.validate.records as v
+    from generator.config.settings import RepoConfig
 
     calls: list[Any] = []
     real = v._schema_diagnostics
@@ -131,7 +131,7 @@ def test_fast_check_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         calls.append(lf.display)
         return real(lf)
 
-    from generator.cache import RecordCache, Verdicts
+    from generator.load.cache import RecordCache, Verdicts
 
     monkeypatch.setenv("KESU_CACHE", "0")  # no remembered verdicts: every record is checked
     monkeypatch.setattr(Verdicts, "_open", {})

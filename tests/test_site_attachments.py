@@ -22,8 +22,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import attachments
-from generator.cli import main
+from generator.cli.main import main
+from generator.load import attachments as planning
+from generator.site import attachments
 from tests.conftest import load_record
 from tests.site_fixtures import (
     BUILD_EPOCH,
@@ -64,7 +65,7 @@ def test_no_attachment_reaches_the_docs_folder(hostile: Path) -> None:
         if path.is_file():
             assert path.read_bytes() not in contents, path
     assert not (docs / "generated" / "files").exists()
-    manifest = yaml.safe_load((docs / attachments.MANIFEST).read_text(encoding="utf-8"))
+    manifest = yaml.safe_load((docs / planning.MANIFEST).read_text(encoding="utf-8"))
     assert manifest == {"files": sorted(f"{FOLDER}/{n}" for n in HOSTILE_ATTACHMENTS)}
 
 
@@ -220,7 +221,7 @@ def test_the_engine_has_no_include_feature() -> None:
     ],
 )
 def test_layout(paths: list[str], expected: list[str]) -> None:
-    got = attachments.layout(paths)
+    got = planning.layout(paths)
     assert [got[p] for p in paths] == expected
 
 
@@ -248,8 +249,8 @@ def test_inspect(tmp_path: Path, ref: str, problem: str) -> None:
     (tmp_path / "attachments" / "link.png").symlink_to(tmp_path / "attachments" / "a.png")
     (tmp_path / "attachments" / "dangling.png").symlink_to(tmp_path / "nowhere")
     (tmp_path / "linked").symlink_to(tmp_path / "attachments")
-    attachments.clear_cache()
-    assert attachments.inspect(str(tmp_path.resolve()), ref)[0] == problem
+    planning.clear_cache()
+    assert planning.inspect(str(tmp_path.resolve()), ref)[0] == problem
 
 
 def test_publish_refuses_a_link_made_after_validation_and_prunes(tmp_path: Path) -> None:
@@ -265,7 +266,7 @@ def test_publish_refuses_a_link_made_after_validation_and_prunes(tmp_path: Path)
     assert sorted(p.name for p in (site / "files/a").iterdir()) == ["y.png"]  # pruned
     (root / "a" / "y.png").unlink()
     (root / "a" / "y.png").symlink_to(root / "secret.txt")
-    with pytest.raises(attachments.AttachmentError, match="symlink"):
+    with pytest.raises(planning.AttachmentError, match="symlink"):
         attachments.publish(root, site, ["a/y.png"])
     assert attachments.publish(root, site, []) == 0
     assert not (site / "files").exists()
@@ -287,8 +288,8 @@ def test_the_home_page_is_the_hand_written_part_then_the_dashboard(tmp_path: Pat
 
 
 def test_a_hand_written_index_md_is_never_overwritten(tmp_path: Path) -> None:
-    from generator.build import run_build
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import run_build
     from tests.site_fixtures import AS_OF, site_repo
 
     root = site_repo(tmp_path / "repo")
@@ -362,8 +363,8 @@ def test_symbolic_links_are_located_errors(
 
 
 def test_a_build_with_a_linked_attachment_stops_and_publishes_nothing(tmp_path: Path) -> None:
-    from generator.build import run_build
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import run_build
     from tests.site_fixtures import AS_OF
 
     root = _linked_repo(tmp_path)

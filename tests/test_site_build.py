@@ -143,8 +143,8 @@ def test_calendar_feeds(site: Path) -> None:
 def test_write_if_changed_rewrites_nothing_the_second_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.build import compute_site, generate
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import compute_site, generate
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = site_repo(tmp_path)

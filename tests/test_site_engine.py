@@ -39,9 +39,9 @@ def _front(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    from generator.build import compute_site
-    from generator.config import load_config
+    from generator.config.settings import load_config
     from generator.render import render_site
+    from generator.site.build import compute_site
 
     root = site_repo(tmp_path_factory.mktemp("pages"))
     config, _ = load_config(root)
@@ -101,7 +101,7 @@ def test_no_md_in_html_and_nothing_needs_it() -> None:
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     assert "md_in_html" not in config
     sources = [
-        *(REPO / "generator/templates").glob("*.j2"),
+        *(REPO / "generator/render/templates").glob("*.j2"),
         *(REPO / "site").rglob("*.md"),
         *(REPO / "site/overrides").rglob("*.html"),
     ]
@@ -135,8 +135,8 @@ def _git(root: Path, *args: str) -> None:
 def test_one_record_change_rewrites_only_that_records_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.build import generate_pages
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import generate_pages
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
     root = site_repo(tmp_path / "repo")
@@ -192,8 +192,8 @@ def test_build_stamp_is_on_8d_pages_only(built: Path) -> None:
 def test_pages_are_generated_in_a_child_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import generator.build as build
-    from generator.config import load_config
+    import generator.site.build as build
+    from generator.config.settings import load_config
 
     pids = tmp_path / "pids"
     real = build.generate
@@ -216,8 +216,8 @@ def test_pages_are_generated_in_a_child_process(
 
 
 def test_a_refused_build_reports_from_the_child(tmp_path: Path) -> None:
-    import generator.build as build
-    from generator.config import load_config
+    import generator.site.build as build
+    from generator.config.settings import load_config
 
     root = site_repo(tmp_path / "repo")
     bad = root / "records/KS-2026-0002.yaml"
@@ -236,8 +236,8 @@ def test_a_refused_build_reports_from_the_child(tmp_path: Path) -> None:
 
 
 def _mkdocs(root: Path, config: Path, out: Path) -> None:
-    from generator.build import mkdocs_env
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import mkdocs_env
 
     repo_config, _ = load_config(root)
     env = mkdocs_env(
@@ -303,7 +303,7 @@ def _page(src: str, markdown: str = "") -> Any:
 
 
 def test_hook_sets_raw_html_aside_and_puts_it_back() -> None:
-    from generator.render import mkdocs_hook as hook
+    from generator.site import mkdocs_hook as hook
 
     md = (
         '<div class="a" id="top">\n<table><tr><td>x</td></tr></table>\n</div>\n\n'
@@ -347,7 +347,7 @@ def test_hook_sets_raw_html_aside_and_puts_it_back() -> None:
     ],
 )
 def test_hook_leaves_pages_it_cannot_split_to_python_markdown(md: str) -> None:
-    from generator.render import mkdocs_hook as hook
+    from generator.site import mkdocs_hook as hook
 
     page = _page("generated/records/X.md", md)
     assert hook.on_page_markdown(md, page=page, config=None, files=None) == md
@@ -356,7 +356,7 @@ def test_hook_leaves_pages_it_cannot_split_to_python_markdown(md: str) -> None:
 def test_raw_blocks_only_never_claims_what_python_markdown_would_change() -> None:
     import markdown
 
-    from generator.render.mkdocs_hook import raw_blocks_only
+    from generator.site.mkdocs_hook import raw_blocks_only
 
     cases = [
         "<div>a</div>\n<div>b</div>",
@@ -381,7 +381,7 @@ def test_raw_blocks_only_never_claims_what_python_markdown_would_change() -> Non
 
 
 def test_every_generated_page_takes_the_fast_path(pages: dict[str, str]) -> None:
-    from generator.render.mkdocs_hook import set_aside
+    from generator.site.mkdocs_hook import set_aside
 
     for path, text in pages.items():
         if path.endswith(".md") and not path.startswith("generated/_"):
@@ -390,14 +390,14 @@ def test_every_generated_page_takes_the_fast_path(pages: dict[str, str]) -> None
 
 
 def test_hook_leaves_hand_written_pages_alone() -> None:
-    from generator.render import mkdocs_hook as hook
+    from generator.site import mkdocs_hook as hook
 
     md = "<div>x</div>\n"
     assert hook.on_page_markdown(md, page=_page("index.md", md), config=None, files=None) == md
 
 
 def test_hook_frees_source_and_html_between_phases() -> None:
-    from generator.render import mkdocs_hook as hook
+    from generator.site import mkdocs_hook as hook
 
     hook.on_pre_build(config=None)
     page = _page("generated/records/X.md", "<p>a</p>\n")

@@ -25,9 +25,9 @@ PAGES = {
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     import os
 
-    from generator.build import compute_site
-    from generator.config import load_config
+    from generator.config.settings import load_config
     from generator.render import render_site
+    from generator.site.build import compute_site
 
     root = site_repo(tmp_path_factory.mktemp("golden"))
     config, _ = load_config(root)

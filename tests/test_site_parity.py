@@ -80,8 +80,8 @@ def _repo(dst: Path, records: Path | None = None) -> Path:
 
 
 def _build(root: Path, variant: str, as_of: Any = AS_OF) -> Path:
-    from generator.build import run_build
-    from generator.config import load_config
+    from generator.config.settings import load_config
+    from generator.site.build import run_build
 
     config, diags = load_config(root)
     assert not diags

@@ -29,14 +29,14 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from generator import textrules
-from generator.build import compute_site
-from generator.cli import main
-from generator.config import load_config, load_schema
+from generator.cli.main import main
+from generator.common import textrules
+from generator.config.settings import load_config, load_schema
+from generator.load.schemamsg import CHARACTER_CODE
 from generator.pipeline import analyse
 from generator.render import dashboard, ics, ledger, report8d, scorecards, weekly
 from generator.render.pages import Page
-from generator.schemamsg import CHARACTER_CODE
+from generator.site.build import compute_site
 from tests.conftest import load_record
 from tests.site_fixtures import AS_OF, BUILD_EPOCH, FIXTURE_REPO, built_site, site_repo
 

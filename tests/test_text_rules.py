@@ -1,6 +1,6 @@
 """Text that can break a format is refused at validation, and every writer escapes anyway.
 
-The rule lives in ``generator/textrules.py``; the schemas carry it as ``$defs/line`` and
+The rule lives in ``generator/common/textrules.py``; the schemas carry it as ``$defs/line`` and
 ``$defs/text`` (``$defs/prose`` in the policy schema, whose ``text`` is the bilingual pair).
 The walk below fails when a string field has no rule, so a field added later cannot forget it.
 """
@@ -17,14 +17,14 @@ import jsonschema_rs
 import pytest
 import yaml
 
-from generator import textrules
-from generator.config import load_config, load_schema
-from generator.policy import load_policy
+from generator.common import textrules
+from generator.config.settings import load_config, load_schema
+from generator.load.schemamsg import CHARACTER_CODE, _ecma, schema_diagnostics
+from generator.policy.loader import load_policy
 from generator.render.env import environment
 from generator.render.escape import front_matter_title, html_text, site_name
 from generator.render.exports import _csv_cell
-from generator.schemamsg import CHARACTER_CODE, _ecma, schema_diagnostics
-from generator.validate import complaint_validator, fast_complaint_check
+from generator.validate.records import complaint_validator, fast_complaint_check
 from tests.conftest import REPO, load_record
 from tests.site_fixtures import FIXTURE_REPO, TZ
 
@@ -374,7 +374,7 @@ def test_csv_cells_are_never_formulas(value: str, cell: str) -> None:
 
 
 def test_terminal_output_is_scrubbed(tmp_path: Path) -> None:
-    from generator.diagnostics import Diagnostic
+    from generator.common.diagnostics import Diagnostic
     from generator.render.reporters import render_github, render_text
 
     d = Diagnostic(file="records/\u202ex.yaml", code="c", message_zh="名\x1b[2J", message_en="n")
@@ -393,7 +393,7 @@ def test_record_values_reach_markdown_only_inside_html_blocks() -> None:
     (links, images, emphasis, ``{: }`` attribute lists, ``--8<--`` snippets). So outside a line
     that starts with a tag, a template writes only labels and translations."""
     bad = []
-    for path in sorted((REPO / "generator/templates").glob("*.j2")):
+    for path in sorted((REPO / "generator/render/templates").glob("*.j2")):
         macro = ""
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if started := re.match(r"\{%-?\s*macro\s+(\w+)", line):
@@ -445,7 +445,7 @@ def test_the_guide_shows_the_message_as_it_is() -> None:
 def test_kesu_new_refuses_what_no_record_may_hold(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str, field: str, code: str
 ) -> None:
-    from generator.cli import main
+    from generator.cli.main import main
 
     repo = tmp_path / "repo"
     (repo / "records").mkdir(parents=True)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.timeparse import is_datetime_text, parse_datetime, parse_instant, try_instant
+from generator.time.parse import is_datetime_text, parse_datetime, parse_instant, try_instant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

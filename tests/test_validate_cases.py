@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.cli.main import main
 from tests.conftest import CASES, copy_case
 from tests.goldens import assert_golden
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-import generator.crosscheck as crosscheck
-import generator.policychecks as policychecks
-from generator.cache import CACHE_DIR, RecordCache, Verdicts
-from generator.config import load_config
+import generator.validate.crosscheck as crosscheck
+import generator.validate.stages as policychecks
+from generator.config.settings import load_config
+from generator.load.cache import CACHE_DIR, RecordCache, Verdicts
 from generator.pipeline import validate_with_policy
 from tests.conftest import REPO
 
@@ -164,9 +164,9 @@ def test_an_unreadable_store_is_ignored(tmp_path: Path) -> None:
 def test_validate_computes_grades_only_and_reports_the_same(tmp_path: Path, preset: str) -> None:
     from datetime import datetime
 
-    from generator.compute import compute_all, compute_grades
+    from generator.compute.records import compute_all, compute_grades
     from generator.pipeline import analyse, make_calendar
-    from generator.policy import load_policy
+    from generator.policy.loader import load_policy
 
     root = _repo(tmp_path)
     _break_dates_and_stage(root)

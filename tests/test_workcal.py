@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.workcal import (
+from generator.time.workcal import (
     Due,
     OfficialCalendar,
     WorkCalendar,
@@ -45,7 +45,7 @@ def test_published_years_match_chinesecalendar(official: OfficialCalendar) -> No
     newest = max(chinese_calendar.holidays).year
     assert official.published_years == frozenset(range(FIRST_YEAR, newest + 1)), (
         f"chinesecalendar {chinese_calendar.__version__} knows years up to {newest}: "
-        "add or correct that year's notice in generator/data/cn_calendar.yaml"
+        "add or correct that year's notice in generator/time/data/cn_calendar.yaml"
     )
 
 

@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-import generator.cmd_git  # noqa: F401 - registers the commands the workflows run
-from generator.cli import build_parser
+from generator.cli.main import build_parser
 from tests.conftest import REPO
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -267,7 +266,7 @@ def _owners(codeowners: str, path: str) -> list[str]:
 def test_codeowners_cover_every_file_ci_runs_or_trusts() -> None:
     """Every tracked file that kesu check treats as a rule (engine, schemas, site, workflows,
     pins, configuration) needs the admins' review; records need the quality engineers'."""
-    from generator.rulechanges import kind_of
+    from generator.change.rulefiles import kind_of
 
     owners = (REPO / ".github" / "CODEOWNERS").read_text(encoding="utf-8")
     tracked = subprocess.run(
@@ -284,5 +283,5 @@ def test_codeowners_cover_every_file_ci_runs_or_trusts() -> None:
     for new in (".ci/anything-new", "site/overrides/new.html", "hooks.py", "requirements/x.txt"):
         assert "@example-org/kesu-admins" in _owners(owners, new), new
     assert _owners(owners, "records/KS-2026-0001.yaml") == ["@example-org/quality-engineers"]
-    for rule_data in ("kesu.yaml", "rule-changes.yaml", "generator/presets/002.yaml"):
+    for rule_data in ("kesu.yaml", "rule-changes.yaml", "generator/policy/presets/002.yaml"):
         assert "@example-org/quality-managers" in _owners(owners, rule_data), rule_data

@@ -1,4 +1,4 @@
-"""Tests for generator.yamlload: data-driven cases, edge cases, fuzzing and ``locate``.
+"""Tests for generator.load.yamlload: data-driven cases, edge cases, fuzzing and ``locate``.
 
 Each folder in tests/cases/yaml/ holds ``input.yaml`` (or ``input.bin`` for raw bytes) and
 ``expected.json``: either ``{"ok": true, "data": ...}`` or the one expected diagnostic
@@ -21,8 +21,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import yamlload
-from generator.yamlload import (
+from generator.load import yamlload
+from generator.load.yamlload import (
     MAX_BYTES,
     MAX_DEPTH,
     KesuLoader,
@@ -272,7 +272,7 @@ def test_text_is_returned_for_locate() -> None:
 _CHILD = """
 import json, sys
 from pathlib import Path
-from generator.yamlload import load_yaml_file
+from generator.load.yamlload import load_yaml_file
 loaded = load_yaml_file(Path(sys.argv[1]))
 print(json.dumps([[d.code, d.message_zh, d.message_en] for d in loaded.diagnostics]))
 """

@@ -9,7 +9,7 @@ from generator.render.pages import Page
 from generator.render.sitedata import SiteData
 
 if TYPE_CHECKING:
-    from generator.attachments import Published
+    from generator.load.attachments import Published
 
 
 def render_site(

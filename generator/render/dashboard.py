@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from statistics import mean
 
-from generator.calnotice import ADD_COMMAND
 from generator.render import periods
 from generator.render.env import render
 from generator.render.estimated import PAGE as ESTIMATED
 from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import Deadline, SiteData
+from generator.time.notice import ADD_COMMAND
 
 HOME = "index.md"  # site/index.md shows _home.md (kesu_include), so links are relative to it
 

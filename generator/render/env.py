@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from generator.common.textrules import is_one_clean_line
 from generator.render import i18n, labels
 from generator.render.escape import front_matter_title, html_text, mask_email, mask_phone
-from generator.textrules import is_one_clean_line
 
 
 def _finalize(value: object) -> object:
@@ -31,7 +31,7 @@ def _finalize(value: object) -> object:
 def environment() -> jinja2.Environment:
     """Built once per process: templates are compiled once and cached."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("generator", "templates"),
+        loader=jinja2.PackageLoader("generator.render", "templates"),
         autoescape=True,
         finalize=_finalize,
         undefined=jinja2.StrictUndefined,

@@ -12,7 +12,7 @@ Record text reaches pages in three places, each with its own rule:
   punctuation character becomes a numeric entity, so no Markdown syntax can form.
 
 In all three, characters that validation refuses in record text (controls, bidirectional
-controls, invisible characters: ``generator.textrules``) are replaced by U+FFFD: pages also
+controls, invisible characters: ``generator.common.textrules``) are replaced by U+FFFD: pages also
 show text that is not a record's (Git authors and messages, policy names).
 """
 
@@ -24,7 +24,7 @@ from html import escape as _html_escape
 
 from markupsafe import Markup, escape
 
-from generator.textrules import scrub
+from generator.common.textrules import scrub
 
 _PUNCT = re.compile(r"[!-/:-@\[-`{-~]")
 _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x85")

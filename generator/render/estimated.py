@@ -3,10 +3,10 @@ is not in yet (weekends only), to recheck once ``kesu calendar add`` has added t
 
 from __future__ import annotations
 
-from generator.calnotice import ADD_COMMAND
 from generator.render.env import render
 from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import SiteData
+from generator.time.notice import ADD_COMMAND
 
 PAGE = f"{GEN}/estimated.md"
 

@@ -21,9 +21,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from generator.common.textrules import scrub
 from generator.render.env import Fmt
 from generator.render.sitedata import Row
-from generator.textrules import scrub
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

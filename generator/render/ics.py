@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vText
 
+from generator.common.textrules import scrub
 from generator.render.env import Fmt, render, slug
 from generator.render.pages import GEN, Page, base_context, fmt
 from generator.render.sitedata import Deadline, SiteData
-from generator.textrules import scrub
 
 PAGE = f"{GEN}/calendar.md"
 

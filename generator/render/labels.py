@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from generator.config import load_schema
+from generator.config.settings import load_schema
 
 
 def _resolve(node: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, Any]:

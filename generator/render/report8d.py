@@ -12,14 +12,14 @@ from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import SiteData
 
 if TYPE_CHECKING:
-    from generator.attachments import Published
+    from generator.load.attachments import Published
 
 
 def record_pages(
     site: SiteData, files: Mapping[str, Published], images: Mapping[str, str]
 ) -> Iterator[Page]:
     """``files``: attachment references that exist → where the site links them; ``images``:
-    those the page shows → their ``<img src>`` (``generator.attachments``)."""
+    those the page shows → their ``<img src>`` (``generator.site.attachments``)."""
     by_key: dict[str, list[str]] = defaultdict(list)
     for row in site.rows:
         key = row.record.get("problem_key")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from generator.diagnostics import Diagnostic
-from generator.textrules import scrub
+from generator.common.diagnostics import Diagnostic
+from generator.common.textrules import scrub
 
 
 def _n(count: int, noun: str) -> str:

@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator.config import RepoConfig
-from generator.model import Record
-from generator.recorded import LateRecorded
+from generator.common.model import LateRecorded, Record
+from generator.config.settings import RepoConfig
 from generator.render.history import Revision
 from generator.render.i18n import pick
-from generator.timeparse import try_instant
+from generator.time.parse import try_instant
 
 OPEN_STATES = ("pending", "due_soon", "overdue")
 CLOSED_STATUSES = ("closed", "cancelled")
@@ -117,10 +116,10 @@ class SiteData:
     referenced_by: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     reopened_as: dict[str, list[str]] = field(default_factory=dict)
     late: Mapping[str, list[LateRecorded]] = field(default_factory=dict)
-    """Completion times entered after the fact, by record id (``generator.recorded``)."""
+    """Completion times entered after the fact, by record id (``generator.change.recorded``)."""
     missing_year: int | None = None
     """The year whose official calendar should be in by ``as_of`` and is not
-    (``calfiles.missing_year``): the dashboard says so, once."""
+    (``calendars.missing_year``): the dashboard says so, once."""
 
     @property
     def tz(self) -> ZoneInfo:

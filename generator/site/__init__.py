@@ -1,1 +1,1 @@
-"""The site build: the engines Kesu runs and the steps both engines get (issue 15)."""
+"""Building the site: the engines (MkDocs, Zensical), what Kesu adds for both, output, hooks."""

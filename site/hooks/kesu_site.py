@@ -5,4 +5,4 @@
 ``mkdocs serve`` builds into a temporary folder Kesu does not see, so there this hook does it.
 """
 
-from generator.attachments import on_post_build, on_startup  # noqa: F401
+from generator.site.attachments import on_post_build, on_startup  # noqa: F401

@@ -1,0 +1,1 @@
+"""The command line: an explicit command table, each command a thin call into the stages."""

@@ -1,0 +1,127 @@
+"""The ``kesu`` command line. Thin: parse options, call a stage, print through a reporter.
+
+Exit codes: 0 all good, 1 the input has errors, 2 usage error (bad option or config) or a
+fault of the environment (shallow clone, read-only folder, full disk: ``generator.common.faults``),
+3 a bug in kesu.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from generator import __version__
+from generator.cli.options import EXIT_USAGE, Command, UsageError
+from generator.cli.table import COMMANDS
+from generator.config.settings import RepoConfig, load_config
+from generator.render.reporters import render_text
+
+
+def resolve_lang(arg: str | None, config: RepoConfig, config_sets_language: bool) -> str:
+    """--lang, then KESU_LANG, then kesu.yaml, then the locale (LANG=en_* → en), then zh."""
+    for candidate in (arg, os.environ.get("KESU_LANG")):
+        if candidate in ("zh", "en"):
+            return candidate
+    if config_sets_language:
+        return config.language
+    locale = (
+        os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    )
+    return "en" if locale.lower().startswith("en") else "zh"
+
+
+def build_parser(table: Mapping[str, Command] | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kesu",
+        description="Kesu 客诉: complaints and 8D as YAML records in Git.",
+    )
+    parser.add_argument("--version", action="version", version=f"kesu {__version__}")
+    parser.add_argument(
+        "-C", "--repo", type=Path, default=None, help="records repository (default: current folder)"
+    )
+    parser.add_argument("--lang", choices=["zh", "en"], help="message language")
+    parser.add_argument(
+        "--preset",
+        metavar="ID",
+        help="use this policy preset (000-004) instead of the one kesu.yaml names, "
+        "keeping kesu.yaml's overrides",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for entry in (table or COMMANDS).values():
+        entry.setup(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, table: Mapping[str, Command] | None = None) -> int:
+    """Run ``kesu``; ``table`` replaces the command table (:data:`generator.cli.table.COMMANDS`)."""
+    commands = table or COMMANDS
+    try:
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        sys.stderr.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    parser = build_parser(commands)
+    args = parser.parse_args(argv)
+    root = (args.repo or Path.cwd()).resolve()
+    config, diags = load_config(root)
+    raw_sets_lang = _config_sets_language(root)
+    lang = resolve_lang(args.lang, config, raw_sets_lang)
+    if args.preset:
+        config = dataclasses.replace(config, preset=args.preset, policy_file=None)
+    if diags:
+        sys.stderr.write(render_text(diags, 0, lang))
+        return EXIT_USAGE
+    try:
+        return commands[args.command].run(args, config, lang)
+    except UsageError as exc:
+        sys.stderr.write(f"kesu {args.command}: {exc.message(lang)}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last line of defence: never a bare traceback
+        return _failed(args.command, exc, lang)
+
+
+def _failed(command: str, exc: Exception, lang: str) -> int:
+    """Exit 2 with the message for a fault of the environment (a shallow clone, a read-only
+    folder, a full disk: ``generator.common.faults``), even one a command did not expect; exit 3
+    for anything else, which is a bug."""
+    from generator.common.diagnostics import (
+        BilingualError,  # imported here: it costs GitPython's import
+    )
+    from generator.common.faults import os_fault
+
+    told = os_fault(exc) if isinstance(exc, OSError) else exc
+    if isinstance(told, BilingualError):
+        sys.stderr.write(f"kesu {command}: {told.message(lang)}\n")
+        return EXIT_USAGE
+    if os.environ.get("KESU_DEBUG") == "1":
+        raise exc
+    sys.stderr.write(
+        f"kesu {command}: internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in kesu, not in your records. Please report it with the command "
+        "you ran; set KESU_DEBUG=1 to see the traceback.\n"
+        if lang == "en"
+        else f"kesu {command}：内部错误：{type(exc).__name__}: {exc}\n"
+        "这是 kesu 的缺陷，不是记录的问题。请连同所运行的命令一起报告；"
+        "设置 KESU_DEBUG=1 可查看调用栈。\n"
+    )
+    return 3
+
+
+def _config_sets_language(root: Path) -> bool:
+    path = root / "kesu.yaml"
+    try:
+        return path.is_file() and any(
+            line.startswith("language:") for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    except (OSError, UnicodeError):
+        return False
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

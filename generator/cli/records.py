@@ -1,0 +1,193 @@
+"""``kesu validate``, ``docs``, ``show`` and ``export``: commands on the records
+(listed in :mod:`generator.cli.table`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.cli.options import (
+    EXIT_INVALID,
+    EXIT_OK,
+    Command,
+    UsageError,
+    add_as_of,
+    add_format,
+    parse_as_of,
+)
+from generator.config.settings import RepoConfig
+from generator.render.reporters import REPORTERS
+
+if TYPE_CHECKING:
+    from generator.pipeline import Analysis
+
+
+def _setup_docs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "docs",
+        help="regenerate the reference pages built from the schemas",
+        description="Write docs/record-fields.md and docs/config-fields.md from the schemas. "
+        "With --check, change nothing and exit 1 when a page is out of date (used in CI).",
+    )
+    p.add_argument("--check", action="store_true", help="only report stale pages")
+
+
+def cmd_docs(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.render.docgen import write_or_check
+
+    stale = write_or_check(config.root, check=args.check)
+    for rel in stale:
+        verb = (
+            ("out of date" if lang == "en" else "需要更新")
+            if args.check
+            else ("written" if lang == "en" else "已生成")
+        )
+        sys.stdout.write(f"{rel.as_posix()}: {verb}\n")
+    if args.check and stale:
+        sys.stdout.write(
+            "Run `kesu docs` and commit the result.\n"
+            if lang == "en"
+            else "请运行 `kesu docs` 并提交结果。\n"
+        )
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _analyse_or_fail(config: RepoConfig, as_of_text: str | None, lang: str) -> Analysis | None:
+    """Run the pipeline; print the diagnostics that stop it and return None in that case."""
+    from generator.cli.options import parse_as_of
+    from generator.pipeline import analyse
+    from generator.render.reporters import render_text
+
+    as_of = parse_as_of(as_of_text, config)
+    analysis = analyse(config, as_of)
+    if analysis.policy is None:
+        errors = [d for d in analysis.diagnostics if d.severity == "error"]
+        sys.stderr.write(render_text(errors, 0, lang))
+        return None
+    return analysis
+
+
+def _setup_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "show",
+        help="print one record's grade with reasons and its deadline table",
+        description="Print a record's computed grade with the criteria and earlier records "
+        "behind it, and each deadline (start, due, done, state) as of --as-of.",
+    )
+    p.add_argument("id", help="record id, e.g. KS-2026-0042")
+    add_as_of(p)
+
+
+def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.compute.records import explain
+
+    analysis = _analyse_or_fail(config, args.as_of, lang)
+    if analysis is None:
+        return EXIT_INVALID
+    result = analysis.computed.get(args.id)
+    if result is None:
+        record = analysis.validation.records.by_id.get(args.id)
+        if record is None:
+            raise UsageError(
+                f"{config.records_dir}/ 中没有记录 {args.id}",
+                f"no record {args.id} in {config.records_dir}/",
+            )
+        mine = [d for d in analysis.diagnostics if d.file == record.path]
+        sys.stdout.write(
+            f"{args.id} is invalid; fix it first:\n"
+            if lang == "en"
+            else f"{args.id} 未通过校验，请先修正：\n"
+        )
+        from generator.render.reporters import render_text
+
+        sys.stdout.write(render_text(mine, 1, lang))
+        return EXIT_INVALID
+    sys.stdout.write(explain(result, lang))
+    return EXIT_OK
+
+
+def _setup_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "export",
+        help="print every record with its computed fields as JSON",
+        description="Emit every valid record's computed fields (grade and reasons, milestones "
+        "with due/done/state, overdue flags, penalties, required approvals) in the documented, "
+        "stable JSON shape (docs/export-format.md). Exit 1 when some records are invalid "
+        "(they are left out and listed on stderr).",
+    )
+    p.add_argument("--format", choices=["json"], default="json", help="output format")
+    p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    add_as_of(p)
+
+
+def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    import json
+
+    from generator.compute.records import export_json
+    from generator.render.reporters import render_text
+
+    analysis = _analyse_or_fail(config, args.as_of, lang)
+    if analysis is None or analysis.policy is None:
+        return EXIT_INVALID
+    from generator.change.recorded import late_recorded
+    from generator.common.faults import EXPORT_FILE, shallow_note, write_atomic, writing
+
+    valid = [r for r in analysis.validation.records.records if r.valid]
+    late = late_recorded(config.root, config.records_dir, valid, config.tz)
+    if note := shallow_note(config.root):  # late_entries[] covers the fetched history only
+        sys.stderr.write(f"kesu export: {note[lang == 'en']}\n")
+    reopens = {r.id: parent for r in valid if isinstance(parent := r.get("reopen_of"), str)}
+    doc = export_json(analysis.computed, analysis.policy, analysis.as_of, late, reopens)
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        with writing(args.output, EXPORT_FILE):
+            write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    errors = [d for d in analysis.diagnostics if d.severity == "error"]
+    if errors:
+        sys.stderr.write(render_text(errors, analysis.validation.files_checked, lang))
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _setup_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check records against the schema and each other",
+        description="Check record files (default: the whole records/ folder). "
+        "Exit 0 when all are valid, 1 when any is invalid, 2 on a usage error.",
+    )
+    p.add_argument("paths", nargs="*", type=Path, help="record files or folders")
+    add_format(p)
+    p.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="the time that decides whether next year's official calendar should be in "
+        "(default: now)",
+    )
+
+
+def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
+    from generator.pipeline import validate_with_policy
+
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        names = ", ".join(p.as_posix() for p in missing)
+        raise UsageError(f"没有这个文件或目录：{names}", f"no such file or folder: {names}")
+    result = validate_with_policy(config, args.paths, parse_as_of(args.as_of, config))
+    diags = sorted(result.diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+    sys.stdout.write(REPORTERS[args.format](diags, result.files_checked, lang))
+    return EXIT_INVALID if any(d.severity == "error" for d in diags) else EXIT_OK
+
+
+COMMANDS = (
+    Command("validate", _setup_validate, cmd_validate),
+    Command("docs", _setup_docs, cmd_docs),
+    Command("show", _setup_show, cmd_show),
+    Command("export", _setup_export, cmd_export),
+)

@@ -1,0 +1,1 @@
+"""Stage 3: grades, events, deadlines, completeness, penalties and recurrence, as facts."""

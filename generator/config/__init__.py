@@ -1,0 +1,1 @@
+"""The repository's configuration: kesu.yaml, and where rules are read from."""

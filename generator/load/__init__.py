@@ -1,0 +1,1 @@
+"""Stage 1: find record files and load them (hardened YAML, the parse cache)."""

@@ -1,0 +1,1 @@
+"""The hardened HTTP client and the chat notifications built on it."""

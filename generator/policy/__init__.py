@@ -1,0 +1,1 @@
+"""The policy language: model types, conditions (one parser, one evaluator), presets, loading."""

@@ -1,0 +1,1 @@
+"""Stage 2: schema, cross-record and stage checks, as diagnostics."""

@@ -1,0 +1,73 @@
+"""The stages are layers (pyproject.toml ``[tool.importlinter]``, docs/architecture.md): the
+import contracts hold on the tree, and they do fail when a loop is added."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [str(LINT), "--no-cache", "--config", str(root / "pyproject.toml")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def test_import_contracts_hold() -> None:
+    proc = _lint(REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 broken" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        # the policy language reading the compute stage (the loop issue 13 removed)
+        (
+            "policy/types.py",
+            "from generator.compute import grading",
+            "The policy language never reads the compute stage BROKEN",
+        ),
+        # compute reading the loader
+        (
+            "compute/grading.py",
+            "from generator.load import discover",
+            "Compute never loads, validates, renders or prints BROKEN",
+        ),
+        # render reaching into the command line
+        (
+            "render/pages.py",
+            "from generator.cli import main",
+            "Render never reaches into the command line BROKEN",
+        ),
+        # a leaf reaching up
+        (
+            "common/ids.py",
+            "from generator.change import base",
+            "generator.common is not allowed to import generator.change",
+        ),
+    ],
+)
+def test_a_new_loop_breaks_a_contract(tmp_path: Path, module: str, line: str, broken: str) -> None:
+    shutil.copytree(REPO / "generator", tmp_path / "generator")
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / "generator" / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    proc = _lint(tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert broken in proc.stdout
