@@ -27,6 +27,8 @@ from generator.config.settings import RepoConfig
 
 MARKER = ".kesu-build.json"
 GENERATED = "generated"
+HOME = "index.md"
+"""``site/index.md``: the home page ``kesu build`` writes (generator/site/homepage.py)."""
 _HERE = Path(__file__).resolve().parent.parent
 _ENGINE_FILES = ("site/mkdocs_hook.py", "site/mkdocs_incremental.py", "site/incremental.py")
 
@@ -40,7 +42,11 @@ def site_fingerprint(
     files = [config.root / "mkdocs.yml", *(_HERE / name for name in _ENGINE_FILES)]
     if docs.is_dir():
         files += sorted(
-            p for p in docs.rglob("*") if p.is_file() and GENERATED not in p.relative_to(docs).parts
+            p
+            for p in docs.rglob("*")
+            if p.is_file()
+            and GENERATED not in p.relative_to(docs).parts
+            and p.relative_to(docs).as_posix() != HOME  # written by kesu build, like generated/
         )
     for path in files:
         name = path.relative_to(config.root) if path.is_relative_to(config.root) else path.name
