@@ -30,7 +30,12 @@ GENERATED = "generated"
 HOME = "index.md"
 """``site/index.md``: the home page ``kesu build`` writes (generator/site/homepage.py)."""
 _HERE = Path(__file__).resolve().parent.parent
-_ENGINE_FILES = ("site/mkdocs_hook.py", "site/mkdocs_incremental.py", "site/incremental.py")
+_ENGINE_FILES = (
+    "site/mkdocs_hook.py",
+    "site/mkdocs_incremental.py",
+    "site/mkdocs_search.py",
+    "site/incremental.py",
+)
 
 
 def site_fingerprint(
