@@ -287,9 +287,9 @@ def assert_hook_changes_nothing(root: Path) -> None:
         a = (root / "with-hook" / rel).read_text(encoding="utf-8")
         b = (root / "without-hook" / rel).read_text(encoding="utf-8")
         assert a == b, rel
-    a = (root / "with-hook/search/search_index.json").read_bytes()
-    assert json.loads(a)["docs"]
-    assert a == (root / "without-hook/search/search_index.json").read_bytes()
+    index = (root / "with-hook/search/search_index.json").read_bytes()
+    assert json.loads(index)["docs"]
+    assert index == (root / "without-hook/search/search_index.json").read_bytes()
 
 
 SEARCH_CASES = [
