@@ -331,3 +331,22 @@ def test_an_8d_page_prints_the_same_sections(demo: Sites, browser: Any) -> None:
             assert words in text, (engine, words)
     assert len(set(sections["mkdocs"])) >= 8
     assert sections["mkdocs"] == sections["zensical"]
+
+
+def test_zensical_builds_into_a_folder_outside_the_repository(tmp_path: Path) -> None:
+    """Zensical only writes inside the project: Kesu builds there and moves the site out,
+    leaving nothing of the run behind; an unknown engine is a user error (exit 2)."""
+    from generator.config.settings import load_config
+    from generator.site.build import run_build
+    from tests.site_fixtures import site_repo
+
+    root = site_repo(tmp_path / "repo")
+    config, _ = load_config(root)
+    err = io.StringIO()
+    out = tmp_path / "elsewhere" / "site"
+    assert run_build(config, AS_OF, out, "zh", out=err, engine="zensical") == 0, err.getvalue()
+    assert (out / "index.html").is_file() and (out / "search.json").is_file()
+    assert (out / "generated/records/KS-2026-0001.html").is_file()
+    assert not list(root.glob(".kesu-engine-*"))
+    assert run_build(config, AS_OF, out, "zh", out=err, engine="sphinx") == 2
+    assert "unknown site engine 'sphinx'" in err.getvalue()

@@ -17,6 +17,7 @@ a cache a change commits is never used.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -51,20 +52,19 @@ class EngineRun:
     """``HOST:PORT``: preview with the engine's server instead of building."""
 
 
-def _derived_config(root: Path, site_dir: Path | None, hooks: bool) -> str:
-    lines = ["INHERIT: mkdocs.yml"]
-    if site_dir is not None:
-        lines.append(f"site_dir: {str(site_dir)!r}")
+def _derived_config(site_dir: Path, hooks: bool) -> str:
+    # JSON strings are YAML strings: a path with quotes or colons stays one value.
+    lines = ["INHERIT: mkdocs.yml", f"site_dir: {json.dumps(str(site_dir))}"]
     if not hooks:
         lines.append("hooks: []")
     return "\n".join(lines) + "\n"
 
 
 @contextmanager
-def _config_file(root: Path, site_dir: Path | None, hooks: bool) -> Iterator[Path]:
+def _config_file(root: Path, site_dir: Path, hooks: bool) -> Iterator[Path]:
     """A configuration next to ``mkdocs.yml`` that inherits it (removed afterwards)."""
     path = root / f"{DERIVED}{os.getpid()}-{secrets.token_hex(4)}.yml"
-    path.write_text(_derived_config(root, site_dir, hooks), encoding="utf-8")
+    path.write_text(_derived_config(site_dir, hooks), encoding="utf-8")
     try:
         yield path
     finally:
@@ -119,13 +119,12 @@ def run_engine(
             text=True,
             check=False,
         )
-    out: Path | None = None
-    if run.serve is None:
-        # Zensical refuses an output folder outside the project: build inside, then move.
-        out = run.site_dir
-        if run.engine == "zensical" and not _inside(out, root):
-            out = root / f"{DERIVED}{os.getpid()}-{secrets.token_hex(4)}-site"
-    moved = out is not None and out != run.site_dir
+    # Zensical refuses an output folder outside the project (and mkdocs.yml names none it
+    # could use: its default is the docs folder): it builds inside, then the site is moved.
+    out = run.site_dir
+    if run.engine == "zensical" and (run.serve is not None or not _inside(out, root)):
+        out = root / f"{DERIVED}{os.getpid()}-{secrets.token_hex(4)}-site"
+    moved = out != run.site_dir
     try:
         with _config_file(root, out, run.hooks) as cfg:
             proc = subprocess.run(
@@ -136,9 +135,9 @@ def run_engine(
                 text=True,
                 check=False,
             )
-        if moved and out is not None and proc.returncode == 0:
+        if moved and run.serve is None and proc.returncode == 0:
             _move_contents(out, run.site_dir)
         return proc
     finally:
-        if moved and out is not None:
+        if moved:
             shutil.rmtree(out, ignore_errors=True)
