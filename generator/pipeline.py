@@ -7,6 +7,7 @@ themselves, so the calendar, the policy and the config knobs are applied the sam
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from generator.common.diagnostics import Diagnostic
 from generator.config.settings import RepoConfig
+from generator.load.cache import Caches, Verdicts, content_key
 from generator.validate.records import ValidationResult, validate_repository
 
 if TYPE_CHECKING:
+    from generator.common.model import Record
     from generator.compute.grading import GradeResult
     from generator.compute.records import Computed
     from generator.policy.loader import Policy
@@ -41,6 +44,8 @@ class Analysis:
     computed: dict[str, Computed] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Validation diagnostics plus policy diagnostics (and policy-based record checks)."""
+    due_soon_days: int = 2
+    """From the configuration: how near a due counts as "due soon"."""
 
     @property
     def has_errors(self) -> bool:
@@ -68,56 +73,88 @@ def make_calendar(config: RepoConfig, official: OfficialCalendar | None = None) 
 
 
 def analyse(
-    config: RepoConfig, as_of: datetime, paths: Sequence[Path] = (), *, deadlines: bool = True
+    config: RepoConfig,
+    as_of: datetime,
+    paths: Sequence[Path] = (),
+    *,
+    deadlines: bool = True,
+    caches: Caches | None = None,
 ) -> Analysis:
     """Validate every record, load the policy, compute grades and deadlines for valid records.
 
     Invalid records are left out of the computation (their fields cannot be trusted) but stay
     in ``validation.records`` so pages can still list them as invalid. Without ``deadlines``
     only the grades are computed (all that the policy checks read) and ``computed`` is empty.
+    ``caches`` are the command's (``Caches.open``); the command saves them when it is done.
     """
-    return _analyse(config, as_of, paths, deadlines)
+    return _analyse(config, as_of, paths, deadlines, caches or Caches.off())
 
 
 def _analyse(
-    config: RepoConfig, as_of: datetime, paths: Sequence[Path], deadlines: bool
+    config: RepoConfig, as_of: datetime, paths: Sequence[Path], deadlines: bool, caches: Caches
 ) -> Analysis:
     from generator.compute.records import compute_all, compute_grades
     from generator.config.calendars import repository_calendar
     from generator.policy.loader import load_policy
 
-    validation = validate_repository(config, paths)
+    validation = validate_repository(config, paths, caches)
     policy, policy_diags = load_policy(config)
     official, calendar_diags = repository_calendar(config)
     diags = [*validation.diagnostics, *policy_diags, *calendar_diags]
+    soon = config.due_soon_days
     if policy is None or official is None:
-        return Analysis(validation, as_of, None, None, {}, diags)
+        return Analysis(validation, as_of, None, None, {}, diags, soon)
     calendar = make_calendar(config, official)
     valid = [r for r in validation.records.records if r.valid]
     if deadlines:
-        computed = compute_all(valid, policy, calendar, as_of, due_soon_days=config.due_soon_days)
+        computed = compute_all(valid, policy, calendar, as_of, due_soon_days=soon)
         grades = {rid: c.grade for rid, c in computed.items()}
     else:
         computed, grades = {}, compute_grades(valid, policy, config.tz)
-    diags.extend(_policy_checks(config, validation, policy, grades))
-    return Analysis(validation, as_of, policy, calendar, computed, diags)
+    diags.extend(_policy_checks(validation, policy, grades, caches.verdicts))
+    return Analysis(validation, as_of, policy, calendar, computed, diags, soon)
+
+
+def recompute(
+    analysis: Analysis,
+    *,
+    records: Sequence[Record] | None = None,
+    policy: Policy | None = None,
+    calendar: WorkCalendar | None = None,
+    due_soon_days: int | None = None,
+) -> dict[str, Computed]:
+    """The compute step of ``analyse`` again, with some of its inputs replaced.
+
+    ``kesu check`` computes the changed records at their base version (``records``) and every
+    record under the proposed rules (``policy``, ``calendar``) this way: by the same call as
+    the first pass, over the whole set, so nothing needs a second model of what compute reads.
+    Empty when the analysis has no policy or calendar.
+    """
+    from generator.compute.records import compute_all
+
+    policy = policy or analysis.policy
+    calendar = calendar or analysis.calendar
+    if policy is None or calendar is None:
+        return {}
+    if records is None:
+        records = [r for r in analysis.validation.records.records if r.valid]
+    soon = analysis.due_soon_days if due_soon_days is None else due_soon_days
+    return compute_all(records, policy, calendar, analysis.as_of, due_soon_days=soon)
 
 
 def _policy_checks(
-    config: RepoConfig,
     validation: ValidationResult,
     policy: Policy,
     grades: Mapping[str, GradeResult],
+    verdicts: Verdicts,
 ) -> list[Diagnostic]:
     """Record checks that need the policy: stage completeness, declared grades, milestone ids.
 
     A record whose bytes already passed the stage checks for the same policy and computed
     grade is not checked again (``cache.Verdicts``; see ``policychecks.stage_checks``).
     """
-    from generator.load.cache import Verdicts, content_key
     from generator.validate.stages import policy_record_checks, stage_checks
 
-    verdicts = Verdicts.for_root(config.root)
     policy_key = content_key(
         json.dumps(policy.raw, sort_keys=True, ensure_ascii=False, default=str)
     )
@@ -145,7 +182,10 @@ def _policy_checks(
 
 
 def validate_with_policy(
-    config: RepoConfig, paths: Sequence[Path] = (), as_of: datetime | None = None
+    config: RepoConfig,
+    paths: Sequence[Path] = (),
+    as_of: datetime | None = None,
+    caches: Caches | None = None,
 ) -> ValidationResult:
     """Everything ``kesu validate`` reports: schema, cross-record and policy checks, and one
     warning while the official calendar of this year (or, from 1 November, of the next) is
@@ -157,14 +197,10 @@ def validate_with_policy(
     from generator.config.calendars import missing_year, missing_year_diagnostic
 
     now = as_of if as_of is not None else datetime.now(config.tz)
-    analysis = analyse(config, now, paths, deadlines=False)
-    validation = analysis.validation
-    validation.diagnostics = analysis.diagnostics
+    analysis = analyse(config, now, paths, deadlines=False, caches=caches)
+    diagnostics = list(analysis.diagnostics)
     if analysis.calendar is not None:
         year = missing_year(analysis.calendar.official, now.astimezone(config.tz))
         if year is not None:
-            validation.diagnostics = [
-                *validation.diagnostics,
-                missing_year_diagnostic(config, year),
-            ]
-    return validation
+            diagnostics.append(missing_year_diagnostic(config, year))
+    return dataclasses.replace(analysis.validation, diagnostics=diagnostics)

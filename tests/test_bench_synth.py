@@ -21,7 +21,7 @@ import pytest
 
 from bench import run, synth
 from generator.config.settings import load_config
-from generator.load.cache import RecordCache, cached_load
+from generator.load.cache import RecordCache
 from generator.load.yamlload import load_yaml_file
 from generator.pipeline import validate_with_policy
 from tests.conftest import REPO
@@ -176,11 +176,11 @@ def test_cache_off_symlinks_and_unreadable_cache(
     (tmp_path / "cache" / "00.json").write_text("{not json", encoding="utf-8")
     assert RecordCache(tmp_path / "cache").load(target, "t").data is not None
     monkeypatch.setenv("KESU_CACHE", "0")
-    RecordCache._open.pop(tmp_path.resolve(), None)
-    loaded, digest = cached_load(target, "t", tmp_path)
+    off = RecordCache.open(tmp_path)
+    loaded, digest = off.load_hashed(target, "t")
     assert loaded.data is not None and digest is None
-    assert RecordCache._open[tmp_path.resolve()].folder is None
-    RecordCache._open.pop(tmp_path.resolve(), None)
+    assert off.folder is None
+    off.save()
     assert not (tmp_path / ".kesu-cache").exists()
 
 

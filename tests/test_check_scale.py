@@ -1,11 +1,7 @@
 """``kesu check`` at scale (issue 6): the work beyond validation stays proportional to the change.
 
-- The base-version computation covers only the records the changed ones depend on
-  (``checkscope.dependency_scope``); its results for the changed records must equal a pass over
-  every record. Proven on a synthetic set (``bench.synth``) under several policies, with
-  changes that move a record between recurrence groups, in time, and in and out of being an
-  occurrence; a control shows the dependencies are real (computing the changed records alone
-  gives other results).
+- The base-version computation is the pipeline's own compute call over the whole set
+  (``pipeline.recompute``; issue 13 removed the hand-kept model of what compute reads).
 - The base side lists the base tree and reads only the blobs of records that differ
   (counted through ``changes._read_blob``); the listing and the working-tree side name the
   same files, in the same order, as the GitPython walk and ``discover`` they replace.
@@ -13,12 +9,8 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import subprocess
-from collections import Counter
-from collections.abc import Callable
-from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -36,187 +28,13 @@ from generator.change.base import (
     tree_blobs,
     worktree,
 )
-from generator.change.scope import dependency_scope
-from generator.common.model import Record
-from generator.compute.records import Computed, compute_all
 from generator.config.settings import RepoConfig
 from generator.load.discover import discover, display_path
-from generator.load.yamlload import load_yaml_bytes
-from generator.pipeline import make_calendar
-from generator.policy.loader import Policy, load_policy
-from generator.time.workcal import WorkCalendar
 from tests.conftest import REPO
 from tests.test_check_gitrepo import PlayRepo, make_repo
 
 CONFIG = RepoConfig(root=REPO)
 AS_OF = synth.AS_OF.replace(tzinfo=CONFIG.tz)
-
-# ------------------------------------------------------------------ the computation's scope
-
-
-@cache
-def _records() -> tuple[Record, ...]:
-    data = synth.generate(400, seed=11)
-    out = []
-    for rel, text in data.records.items():
-        loaded = load_yaml_bytes(text.encode(), rel)
-        assert isinstance(loaded.data, dict)
-        out.append(Record(PurePosixPath(rel).stem, rel, loaded.data))
-    return tuple(out)
-
-
-def _policy(preset: str, basis: str | None = None) -> Policy:
-    overrides = {"grading": {"recurrence_basis": basis}} if basis else {}
-    policy, diags = load_policy(RepoConfig(root=REPO, preset=preset, policy_overrides=overrides))
-    assert policy is not None, diags
-    return policy
-
-
-def _changed(records: tuple[Record, ...]) -> dict[str, dict[str, Any]]:
-    """Base versions of six records, each changed the way a pull request might."""
-    by_key = Counter(r.data["problem_key"] for r in records)
-    (busy, _), (second, _) = by_key.most_common(2)
-    pool = [r for r in records if r.data["problem_key"] == busy]
-    reopened = {r.data["reopen_of"] for r in records if "reopen_of" in r.data}
-    reopen = next(r for r in records if "reopen_of" in r.data)
-    original = next(r for r in records if r.id in reopened)
-    closed = next(
-        r
-        for r in records
-        if r.data["status"] == "closed" and r.id not in reopened and r.data["problem_key"] != busy
-    )
-    lone = next(r for r in records if by_key[r.data["problem_key"]] == 1)
-    other_customer = next(r for r in records if r.data["customer"] != pool[-1].data["customer"])
-
-    def edit(record: Record, change: Callable[[dict[str, Any]], None]) -> None:
-        data = copy.deepcopy(dict(record.data))
-        change(data)
-        out[record.id] = data
-
-    out: dict[str, dict[str, Any]] = {}
-    # into a busy recurrence group, and out of it
-    edit(lone, lambda d: d.update(problem_key=busy))
-    edit(pool[len(pool) // 2], lambda d: d.update(problem_key=second))
-    # earlier in time: another window of the same key
-    edit(
-        pool[-1],
-        lambda d: d.update(
-            received_at="2024-02-01 09:00", customer=other_customer.data["customer"]
-        ),
-    )
-    # a reopening and its original: the grade is inherited, the original is not counted
-    edit(reopen, lambda d: d.update(problem_key=busy))
-    edit(original, lambda d: d.update(status="cancelled"))
-    # a closed record joins the busy key: later records of it suggest reopening it
-    edit(closed, lambda d: d.update(problem_key=busy))
-    assert len(out) == 6
-    return out
-
-
-def _base_set(records: tuple[Record, ...], base: dict[str, dict[str, Any]]) -> list[Record]:
-    return [Record(r.id, r.path, base[r.id]) if r.id in base else r for r in records]
-
-
-@cache
-def _calendar() -> WorkCalendar:
-    return make_calendar(CONFIG)  # one calendar: results compare their dues' calendar too
-
-
-def _results(records: list[Record], policy: Policy, ids: set[str]) -> dict[str, Computed]:
-    computed = compute_all(records, policy, _calendar(), AS_OF)
-    return {rid: computed[rid] for rid in sorted(ids)}
-
-
-@pytest.mark.parametrize(
-    ("preset", "basis"),
-    [
-        ("000", None),
-        ("000", "final"),
-        ("001", None),
-        ("002", None),
-        ("002", "final"),
-    ],
-)
-def test_scope_gives_the_changed_records_their_full_results(preset: str, basis: str | None) -> None:
-    records = _records()
-    base = _changed(records)
-    policy = _policy(preset, basis)
-    everything = _base_set(records, base)
-    seeds = set(base)
-
-    scope = dependency_scope(everything, seeds, policy, CONFIG.tz)
-
-    assert _results(scope, policy, seeds) == _results(everything, policy, seeds)
-    assert seeds <= {r.id for r in scope}
-    assert len(scope) < len(everything) // 2  # a scope, not the whole set again
-    ids = [r.id for r in scope]
-    assert ids == [r.id for r in everything if r.id in set(ids)]  # the original order
-
-
-def test_scope_control_the_changed_records_alone_give_other_results() -> None:
-    """Without their dependencies the changed records grade differently: the scope matters."""
-    records = _records()
-    base = _changed(records)
-    for preset in ("000", "002"):
-        policy = _policy(preset)
-        everything = _base_set(records, base)
-        alone = [r for r in everything if r.id in base]
-        assert _results(alone, policy, set(base)) != _results(everything, policy, set(base))
-
-
-def test_scope_follows_the_history_under_final_basis() -> None:
-    """With ``recurrence_basis: final`` an earlier record's basis grade has its own history,
-    so the scope reaches further back than with ``fact``."""
-    records = _records()
-    base = _changed(records)
-    everything = _base_set(records, base)
-    fact = dependency_scope(everything, set(base), _policy("000"), CONFIG.tz)
-    final = dependency_scope(everything, set(base), _policy("000", "final"), CONFIG.tz)
-    assert {r.id for r in fact} < {r.id for r in final}
-
-
-def test_scope_knows_which_closed_records_are_reopened_already() -> None:
-    """The reopen hint (preset 001) skips a closed record that some record reopens, whatever
-    that reopening's own key."""
-    records = list(_records())
-    by_id = {r.id: r for r in records}
-    reopening = next(
-        r
-        for r in records
-        if "reopen_of" in r.data and by_id[r.data["reopen_of"]].data["status"] == "closed"
-    )
-    original = by_id[reopening.data["reopen_of"]]
-    moved = Record(reopening.id, reopening.path, {**reopening.data, "problem_key": "其他/x/y"})
-    records[records.index(reopening)] = moved
-    later = max(
-        (r for r in records if r.data["status"] != "cancelled" and "reopen_of" not in r.data),
-        key=lambda r: str(r.data["received_at"]),
-    )
-    base = {later.id: {**later.data, "problem_key": original.data["problem_key"]}}
-    everything = _base_set(tuple(records), base)
-    policy = _policy("001")
-
-    scope = dependency_scope(everything, set(base), policy, CONFIG.tz)
-
-    assert moved in scope
-    full = _results(everything, policy, set(base))
-    assert _results(scope, policy, set(base)) == full
-    assert original.id not in full[later.id].reopen_suggested
-    without = [r for r in scope if r is not moved]
-    assert original.id in _results(without, policy, set(base))[later.id].reopen_suggested
-
-
-def test_scope_takes_every_record_of_a_duplicated_id() -> None:
-    """compute_all times an id by its last record and grades it by its first."""
-    records = list(_records())
-    twin = Record(records[5].id, "records/elsewhere.yaml", records[200].data)
-    everything = [*records, twin]
-    policy = _policy("000")
-    scope = dependency_scope(everything, {records[5].id}, policy, CONFIG.tz)
-    assert twin in scope
-    assert records[5] in scope
-    assert _results(scope, policy, {records[5].id}) == _results(everything, policy, {records[5].id})
-
 
 # ------------------------------------------------------------------ the base side
 

@@ -16,6 +16,7 @@ from generator.compute.records import compute_all
 from generator.config.settings import RepoConfig
 from generator.pipeline import make_calendar
 from generator.policy.loader import load_policy
+from generator.render.explain import explanation
 from tests.conftest import CASES, load_record
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -41,7 +42,7 @@ def compute(extra: dict[str, object]) -> dict[str, Any]:
     return {
         "overdue": result.overdue,
         "next_due": result.next_due,
-        **{m.id: (m.state, m.late_by, m.explanation_zh) for m in result.milestones},
+        **{m.id: (m.state, m.late_by, explanation(m, "zh")) for m in result.milestones},
     }
 
 

@@ -143,3 +143,11 @@ def test_recurrence_chain(records: dict[str, Any]) -> None:
     assert all(data.get("problem_key") and data.get("defect_code") for data in records.values())
     keys = Counter(data["problem_key"] for data in records.values())
     assert max(keys.values()) >= 3, "one problem key shared by three or more records"
+
+
+def test_editor_schemas_are_the_shipped_ones() -> None:
+    """``schema/`` (what editors and the records' modelines read) holds exactly the schemas
+    the package ships in ``generator/schema/`` (what kesu validates with)."""
+    shipped = {p.name: p.read_bytes() for p in (ROOT / "generator" / "schema").glob("*.json")}
+    editors = {p.name: p.read_bytes() for p in (ROOT / "schema").glob("*.json")}
+    assert shipped and editors == shipped

@@ -71,3 +71,27 @@ def test_a_new_loop_breaks_a_contract(tmp_path: Path, module: str, line: str, br
     proc = _lint(tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert broken in proc.stdout
+
+
+def test_the_map_names_every_package_and_module() -> None:
+    """docs/architecture.md's package table names every package and module under generator/:
+    a module added without a line there fails here."""
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = text[text.index("## The packages") : text.index("### The import contracts")]
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[3]
+        for line in table.splitlines()
+        if line.startswith("| `")
+    }
+    missing = []
+    for package in sorted(
+        p for p in (REPO / "generator").iterdir() if (p / "__init__.py").is_file()
+    ):
+        row = rows.get(package.name + "/")
+        if row is None:
+            missing.append(package.name + "/")
+            continue
+        for module in sorted(package.glob("*.py")):
+            if module.stem != "__init__" and f"`{module.stem}`" not in row:
+                missing.append(f"{package.name}/{module.name}")
+    assert not missing, f"not in docs/architecture.md's package table: {missing}"

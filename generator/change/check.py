@@ -29,11 +29,11 @@ from generator.change.rules import (
     check_new,
     check_transition,
 )
-from generator.change.scope import dependency_scope
 from generator.common.diagnostics import Diagnostic, Severity
 from generator.common.ids import same_key
 from generator.common.model import Record
 from generator.config.settings import RepoConfig
+from generator.load.cache import Caches
 from generator.load.discover import RECORD_SUFFIX
 from generator.policy.types import LIFECYCLE, ChangeControl
 from generator.validate.crosscheck import Emitter
@@ -236,20 +236,14 @@ def cache_tracked(root: Path) -> list[Diagnostic]:
     ]
 
 
-def _base_dues(
-    analysis: Analysis,
-    changes: list[RecordChange],
-    as_of: datetime,
-) -> dict[str, Computed]:
-    """The computation with every changed record at its base version, for those records.
-
-    Only the records their results depend on are computed (``checkscope``): a
-    second pass over the whole repository would cost as much as the first.
-    """
-    from generator.compute.records import compute_all
+def _base_dues(analysis: Analysis, changes: list[RecordChange]) -> dict[str, Computed]:
+    """The computation with every changed record at its base version, for those records: the
+    whole set computed again by the pipeline's own call (``pipeline.recompute``), so the
+    results are what the first pass would have given the base versions."""
+    from generator.pipeline import recompute
 
     old = {c.new.display: c.old for c in changes if c.old is not None and not c.clash}
-    if not old or analysis.policy is None or analysis.calendar is None:
+    if not old:
         return {}
     records = [
         Record(r.id, r.path, old[r.path], True) if r.path in old else r
@@ -257,8 +251,7 @@ def _base_dues(
         if r.valid or r.path in old
     ]
     seeds = {r.id for r in records if r.path in old}
-    scope = dependency_scope(records, seeds, analysis.policy, analysis.calendar.tz)
-    computed = compute_all(scope, analysis.policy, analysis.calendar, as_of)
+    computed = recompute(analysis, records=records)
     return {rid: c for rid, c in computed.items() if rid in seeds}
 
 
@@ -301,14 +294,18 @@ def _needs(policy: Policy, change: RecordChange, computed: Computed | None) -> l
 
 
 def run_check(
-    config: RepoConfig, base: str, as_of: datetime, preset: str | None = None
+    config: RepoConfig,
+    base: str,
+    as_of: datetime,
+    preset: str | None = None,
+    caches: Caches | None = None,
 ) -> CheckResult:
     """Check the working tree against ``base``, judged by ``base``'s rules.
 
     ``config`` is the working tree's ``kesu.yaml`` (what the change proposes); the judge is
     the base revision's ``kesu.yaml`` and policy file, read from Git (design decision 12).
     ``preset`` (``kesu --preset``) replaces the preset of both. Raises ChangeError for a bad
-    repository or reference.
+    repository or reference. ``caches`` are the command's (it saves them).
     """
     from generator.pipeline import analyse
 
@@ -317,28 +314,31 @@ def run_check(
     if judge_diags:
         # The base's own rules do not load: nothing can be judged by them.
         return CheckResult(judge_diags, 0, base, snapshot.commit)
-    analysis = analyse(judge, as_of)
-    result = _check_change(judge, snapshot, analysis, base, as_of)
+    analysis = analyse(judge, as_of, caches=caches)
+    change = _check_change(judge, snapshot, analysis, base, as_of)
     rules = _rule_changes(judge, config, snapshot, analysis, as_of)
-    result.diagnostics += rules.diagnostics
-    result.diagnostics.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
-    result.rule_files = rules.files
-    result.moved = rules.moved
-    result.not_evaluated = rules.not_evaluated
-    _suggest(result, analysis)
-    return result
+    suggestions, noted = _suggest(change.changed, analysis)
+    diagnostics = [*change.diagnostics, *rules.diagnostics, *noted]
+    return replace(
+        change,
+        diagnostics=sorted(diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code)),
+        rule_files=rules.files,
+        moved=rules.moved,
+        not_evaluated=rules.not_evaluated,
+        suggestions=suggestions,
+    )
 
 
-def _suggest(result: CheckResult, analysis: Analysis) -> None:
-    """Recurrence suggestions for the records the change adds or edits, as warnings."""
+def _suggest(changed: list[str], analysis: Analysis) -> tuple[list[Suggestion], list[Diagnostic]]:
+    """Recurrence suggestions for the records the change adds or edits, and their warnings."""
     from generator.render.recurrence import as_diagnostic, for_records
 
-    result.suggestions = for_records(analysis, result.changed)
+    suggestions = for_records(analysis, changed)
     by_id = analysis.validation.records.by_id
-    for s in result.suggestions:
-        path = by_id[s.record].path
-        result.diagnostics.append(as_diagnostic(s, path, analysis.validation.texts.get(path)))
-    result.diagnostics.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+    texts = analysis.validation.texts
+    return suggestions, [
+        as_diagnostic(s, by_id[s.record].path, texts.get(by_id[s.record].path)) for s in suggestions
+    ]
 
 
 def judge_config(
@@ -412,7 +412,7 @@ def _rule_changes(
     diags = rule_findings(files, register, role, names)
     moves: list[Moved] = []
     if any(f.kind in EVALUATED for f in files):
-        after, found = _computed_with(proposed, analysis, as_of)
+        after, found = _computed_with(proposed, analysis)
         diags += found
         if after is not None:
             moves = moved(analysis.computed, after)
@@ -421,13 +421,12 @@ def _rule_changes(
 
 
 def _computed_with(
-    proposed: RepoConfig, analysis: Analysis, as_of: datetime
+    proposed: RepoConfig, analysis: Analysis
 ) -> tuple[dict[str, Computed] | None, list[Diagnostic]]:
     """Every valid record computed with the proposed rules (by the judging engine)."""
-    from generator.compute.records import compute_all
     from generator.config.calendars import repository_calendar
     from generator.config.rulesource import WorkTreeRules
-    from generator.pipeline import make_calendar
+    from generator.pipeline import make_calendar, recompute
     from generator.policy.loader import load_policy, policy_from_preset_file
 
     rules = WorkTreeRules(proposed.root)
@@ -443,9 +442,10 @@ def _computed_with(
         return None, [
             replace(d, code=f"proposed-{d.code}", severity=Severity.ERROR) for d in calendar_diags
         ]
-    valid = [r for r in analysis.validation.records.records if r.valid]
     calendar = make_calendar(proposed, official)
-    return compute_all(valid, policy, calendar, as_of, due_soon_days=proposed.due_soon_days), []
+    return recompute(
+        analysis, policy=policy, calendar=calendar, due_soon_days=proposed.due_soon_days
+    ), []
 
 
 def _check_change(
@@ -458,7 +458,7 @@ def _check_change(
     diags = list(analysis.diagnostics)
     diags += structural(snapshot, changes, removed, wt, config.id_prefix, config.id_digits)
     diags += cache_tracked(config.root)
-    old_computed = _base_dues(analysis, changes, as_of)
+    old_computed = _base_dues(analysis, changes)
     needs: list[ApprovalNeed] = []
     for change in changes:
         new = change.new.data

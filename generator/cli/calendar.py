@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from generator.change.effects import Moved
 from generator.cli.options import EXIT_INVALID, EXIT_OK, Command, UsageError, add_as_of, parse_as_of
 from generator.config.settings import RepoConfig
+from generator.load.cache import Caches
 
 if TYPE_CHECKING:
     from generator.time.workcal import OfficialCalendar
@@ -217,7 +218,9 @@ def _moves(
     from generator.pipeline import analyse, make_calendar
     from generator.render.reporters import render_text
 
-    analysis = analyse(config, as_of)
+    caches = Caches.open(config.root)
+    analysis = analyse(config, as_of, caches=caches)
+    caches.save()
     if analysis.policy is None:
         errors = [d for d in analysis.diagnostics if d.severity == "error"]
         sys.stderr.write(render_text(errors, 0, lang))

@@ -23,6 +23,7 @@ from generator.cli.options import (
     parse_as_of,
 )
 from generator.config.settings import RepoConfig
+from generator.load.cache import Caches
 from generator.render.reporters import REPORTERS, github_notice, render_text
 
 
@@ -75,10 +76,12 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.common.diagnostics import ChangeError
     from generator.render.recurrence import as_json
 
+    caches = Caches.open(config.root)
     try:
-        result = run_check(config, args.base, _as_of(args, config), preset=args.preset)
+        result = run_check(config, args.base, _as_of(args, config), args.preset, caches)
     except ChangeError as exc:
         raise UsageError(exc.message(lang)) from exc
+    caches.save()
     out = REPORTERS[args.format](result.diagnostics, result.files_checked, lang)
     if args.format == "json":
         doc: dict[str, Any] = json.loads(out)
@@ -210,7 +213,9 @@ def _new_suggestions(config: RepoConfig, rel: str, as_of: datetime, lang: str) -
     from generator.pipeline import analyse
     from generator.render.recurrence import for_records, hint, message
 
-    found = for_records(analyse(config, as_of, deadlines=False), [rel])
+    caches = Caches.open(config.root)
+    found = for_records(analyse(config, as_of, deadlines=False, caches=caches), [rel])
+    caches.save()
     for s in found:
         sys.stdout.write(f"{'note' if lang == 'en' else '提示'}: {message(s, lang)}\n")
         sys.stdout.write(f"  {hint(s, lang)}\n")
@@ -445,7 +450,9 @@ def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> tuple[list[Any],
     from generator.net.notify import OverdueItem
     from generator.pipeline import analyse
 
-    analysis = analyse(config, as_of)
+    caches = Caches.open(config.root)
+    analysis = analyse(config, as_of, caches=caches)
+    caches.save()
     calendar = analysis.calendar
     missing = missing_year(calendar.official, as_of) if calendar is not None else None
     by_id = analysis.validation.records.by_id

@@ -19,6 +19,7 @@ from generator.cli.options import (
     parse_as_of,
 )
 from generator.config.settings import RepoConfig
+from generator.load.cache import Caches
 from generator.render.reporters import REPORTERS
 
 if TYPE_CHECKING:
@@ -63,7 +64,9 @@ def _analyse_or_fail(config: RepoConfig, as_of_text: str | None, lang: str) -> A
     from generator.render.reporters import render_text
 
     as_of = parse_as_of(as_of_text, config)
-    analysis = analyse(config, as_of)
+    caches = Caches.open(config.root)
+    analysis = analyse(config, as_of, caches=caches)
+    caches.save()
     if analysis.policy is None:
         errors = [d for d in analysis.diagnostics if d.severity == "error"]
         sys.stderr.write(render_text(errors, 0, lang))
@@ -83,7 +86,7 @@ def _setup_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.compute.records import explain
+    from generator.render.show import explain
 
     analysis = _analyse_or_fail(config, args.as_of, lang)
     if analysis is None:
@@ -127,7 +130,7 @@ def _setup_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     import json
 
-    from generator.compute.records import export_json
+    from generator.render.jsonexport import export_json
     from generator.render.reporters import render_text
 
     analysis = _analyse_or_fail(config, args.as_of, lang)
@@ -179,7 +182,9 @@ def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int
     if missing:
         names = ", ".join(p.as_posix() for p in missing)
         raise UsageError(f"没有这个文件或目录：{names}", f"no such file or folder: {names}")
-    result = validate_with_policy(config, args.paths, parse_as_of(args.as_of, config))
+    caches = Caches.open(config.root)
+    result = validate_with_policy(config, args.paths, parse_as_of(args.as_of, config), caches)
+    caches.save()
     diags = sorted(result.diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
     sys.stdout.write(REPORTERS[args.format](diags, result.files_checked, lang))
     return EXIT_INVALID if any(d.severity == "error" for d in diags) else EXIT_OK

@@ -34,7 +34,7 @@ from generator.policy.conditions import (
     recurrences,
 )
 from generator.policy.recordpaths import key_readers, read_key
-from generator.policy.types import Criterion, Grade
+from generator.policy.types import Criterion, Grade, Text
 
 if TYPE_CHECKING:
     from generator.policy.types import Policy
@@ -45,16 +45,26 @@ MAX_EVIDENCE = 20
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """Why a record has its grade: one criterion that holds (or ``declared``, ``reopen``, or
-    the default grade)."""
+    """Why a record has its grade, as facts: one criterion that holds (or ``declared``,
+    ``reopen``, or the default grade). ``generator.render.reasons`` says it in words."""
 
     criterion: str
     """The criterion id, ``declared``, ``reopen``, or empty for the default grade."""
-    text_zh: str
-    text_en: str
+    text: Text | None = None
+    """The criterion's own text (policy data); None for ``declared``, ``reopen``, default."""
     records: tuple[str, ...] = ()
     """Earlier records that caused an escalation (or the original of a reopening): what the
     criterion's evidence (:class:`generator.policy.conditions.Why`) names."""
+    grade: str = ""
+    """``reopen``: the grade kept from the original; ``declared``: the grade declared."""
+    grade_name: Text | None = None
+    """``reopen``: that grade's name."""
+    computed: str = ""
+    """``declared``: the grade computed before the declaration."""
+    by: str | None = None
+    """``declared``: who declared it."""
+    why: str = ""
+    """``declared``: the reason given, as written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,10 +205,7 @@ def _latest(
     return tuple(named[-MAX_EVIDENCE:])
 
 
-_NO_CRITERION = ("不满足更严重级别的任何条件", "No criterion of a more severe grade holds")
-
-
-_DEFAULT = (Reason("", *_NO_CRITERION),)
+_DEFAULT = (Reason(""),)
 
 
 _Plain = Mapping[str, tuple[Reason]]
@@ -207,7 +214,7 @@ for every record, so made once per policy: :func:`plain_reasons`)."""
 
 
 def plain_reasons(policy: Policy) -> _Plain:
-    return {c.id: (Reason(c.id, c.text.zh, c.text.en),) for g in policy.grades for c in g.criteria}
+    return {c.id: (Reason(c.id, c.text),) for g in policy.grades for c in g.criteria}
 
 
 def _reason(c: Criterion, why: Why, plain: _Plain) -> Reason:
@@ -216,12 +223,7 @@ def _reason(c: Criterion, why: Why, plain: _Plain) -> Reason:
     records = earlier_records(why) if c.when.recurrent else ()
     if not records:
         return plain[c.id][0]
-    return Reason(
-        c.id,
-        f"{c.text.zh}（同键较早记录：{'、'.join(records)}）",
-        f"{c.text.en} (earlier records with the same key: {', '.join(records)})",
-        records,
-    )
+    return Reason(c.id, c.text, records)
 
 
 def ranks(
@@ -282,14 +284,7 @@ def _grade_one(
             g = policy.grades[inherited]
             rank, reasons = (
                 inherited,
-                (
-                    Reason(
-                        "reopen",
-                        f"重开自 {original}，沿用其级别 {g.id} {g.name.zh}",
-                        f"Reopens {original}; keeps its grade {g.id} {g.name.en}",
-                        (original,),
-                    ),
-                ),
+                (Reason("reopen", records=(original,), grade=g.id, grade_name=g.name),),
             )
     computed, final = policy.grades[rank].id, rank
     declared = record.get("grade_declared.grade")
@@ -308,13 +303,13 @@ def _grade_one(
         if d is not None and status == "stricter":
             final = d
             why, by = record.get("grade_declared.reason"), record.get("grade_declared.by")
-            who = f"（{by}）" if isinstance(by, str) else ""
-            who_en = f" ({by})" if isinstance(by, str) else ""
             reasons = (
                 Reason(
                     "declared",
-                    f"声明为更严格的级别 {declared}（计算为 {computed}）{who}：{why}",
-                    f"Declared stricter grade {declared} (computed {computed}){who_en}: {why}",
+                    grade=declared,
+                    computed=computed,
+                    by=by if isinstance(by, str) else None,
+                    why=f"{why}",
                 ),
                 *(r for r in reasons if r.criterion),
             )

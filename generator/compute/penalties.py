@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from generator.common.model import Record
 from generator.policy.conditions import Context
-from generator.policy.types import PenaltyRule
+from generator.policy.types import PenaltyRule, Text
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -40,8 +40,11 @@ class Penalty:
     amount: float
     currency: str
     provisional: bool
-    text_zh: str
-    text_en: str
+    rule_text: Text
+    """The rule's own text (policy data); ``generator.render.reasons`` says the whole item."""
+    names: tuple[Text, ...]
+    """The names of ``milestones``, in the same order."""
+    grade: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +71,10 @@ def _item(
     if amount is None or not dues:
         return None
     who = record.get(rule.charge_to)
-    ids, zh, en, provisional = [], [], [], False
+    ids, names, provisional = [], [], False
     for m in missed:  # one loop: nearly every late record has an item
         ids.append(m.id)
-        zh.append(f"{m.id} {m.name_zh}")
-        en.append(f"{m.id} {m.name_en}")
+        names.append(Text(m.name_zh, m.name_en))
         provisional = provisional or m.state == "overdue"
     first = min(dues)
     first = first if first.tzinfo is tz else first.astimezone(tz)
@@ -85,8 +87,9 @@ def _item(
         amount,
         policy.currency,
         provisional,
-        f"{rule.text.zh}：{'、'.join(zh)}（级别 {grade}，{amount:g} {policy.currency}）",
-        f"{rule.text.en}: {', '.join(en)} (grade {grade}, {amount:g} {policy.currency})",
+        rule.text,
+        tuple(names),
+        grade,
     )
 
 

@@ -1,9 +1,9 @@
 """Stage 3: compute each record's grade, deadlines, cancellation, penalties and approvals.
 
 Pure: the records, the policy, the working calendar and ``as_of`` are arguments; nothing is
-read or written. ``to_json``/``export_json`` give the stable shape ``kesu export --format json``
-prints (``schema_version`` 1, times ISO 8601 with offset); ``explain`` is the text of
-``kesu show``.
+read or written, and no word is written here: the export shape is
+:mod:`generator.render.jsonexport`, ``kesu show``'s text :mod:`generator.render.show`, the
+milestones' explanations :mod:`generator.render.explain`.
 
 The result types (``Computed``, ``ApprovalStatus``, ``MilestoneResult``, ``GradeResult``,
 ``Reason``, ``Penalty``) are frozen slots dataclasses: values, never changed once built.
@@ -15,10 +15,10 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from generator.common import collector
 from generator.common.model import Record
-from generator.common.textrules import scrub
 from generator.compute.deadlines import (
     NOT_CANCELLED,
     Calendar,
@@ -27,7 +27,6 @@ from generator.compute.deadlines import (
     Resolver,
     cancellation_state,
     milestone_results,
-    span,
 )
 from generator.compute.grading import MAX_EVIDENCE, GradeResult, Reason, grade_all, is_occurrence
 from generator.compute.penalties import Penalty, PenaltyTotal, penalties_for, penalty_totals
@@ -38,7 +37,6 @@ from generator.time.parse import try_instant
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from generator.common.model import LateRecorded
     from generator.policy.types import Policy
 
 __all__ = [
@@ -50,13 +48,9 @@ __all__ = [
     "PenaltyTotal",
     "Reason",
     "compute_all",
-    "explain",
-    "export_json",
     "next_reopen_id",
     "penalty_totals",
-    "to_json",
 ]
-SCHEMA_VERSION = 1
 _OPEN = ("pending", "due_soon", "overdue")
 
 
@@ -223,6 +217,17 @@ def compute_all(
     duplicated id wins). ``due_soon_days`` comes from the repository config."""
     if as_of.tzinfo is None:
         raise ValueError("as_of needs a time zone")
+    with collector.only_new_objects():
+        return _compute_all(records, policy, calendar, as_of, due_soon_days)
+
+
+def _compute_all(
+    records: Sequence[Record],
+    policy: Policy,
+    calendar: Calendar,
+    as_of: datetime,
+    due_soon_days: int,
+) -> dict[str, Computed]:
     tz = calendar.tz
     plan, pending = MilestonePlan(policy), _Undecided(policy)
     received = received_at(records, tz)
@@ -281,9 +286,10 @@ def compute_grades(
 ) -> dict[str, GradeResult]:
     """Only the grades, exactly as ``compute_all`` gives them (``kesu validate`` needs no
     deadlines: a third of the computation saved)."""
-    received = received_at(records, tz)
-    grades = grade_all(processing_order(records, received), policy, tz, received)
-    return {rid: grades[rid] for rid in sorted(grades)}
+    with collector.only_new_objects():
+        received = received_at(records, tz)
+        grades = grade_all(processing_order(records, received), policy, tz, received)
+        return {rid: grades[rid] for rid in sorted(grades)}
 
 
 def next_reopen_id(policy: Policy, original: str, existing: Iterable[str]) -> str | None:
@@ -307,289 +313,4 @@ def next_reopen_id(policy: Policy, original: str, existing: Iterable[str]) -> st
 # ------------------------------------------------------------------ JSON export
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at is not None else None
-
-
-def _pair(zh: str, en: str) -> dict[str, str] | None:
-    return {"zh": zh, "en": en} if zh or en else None
-
-
-def to_json(
-    c: Computed, reopen_of: str | None = None, reopened_as: Sequence[str] = ()
-) -> dict[str, Any]:
-    """One record's computed fields in the documented export shape; ``reopen_of`` and
-    ``reopened_as`` link a reopening and its original both ways."""
-    g = c.grade
-    return {
-        "id": c.record_id,
-        "grade": {
-            "id": g.grade,
-            "name": {"zh": g.name_zh, "en": g.name_en},
-            "fact_grade": g.fact_grade,
-            "computed_grade": g.computed_grade,
-            "declared": g.declared,
-            "declared_status": g.declared_status,
-            "reasons": [
-                {
-                    "criterion": r.criterion,
-                    "text": {"zh": r.text_zh, "en": r.text_en},
-                    "records": list(r.records),
-                }
-                for r in g.reasons
-            ],
-        },
-        "not_a_complaint": _pair(c.not_a_complaint_zh, c.not_a_complaint_en),
-        "cancelled": c.cancelled,
-        "cancel_reason": _pair(c.cancel_reason_zh, c.cancel_reason_en),
-        "cancel_at": _iso(c.cancel_at),
-        "restarted_at": _iso(c.restarted_at),
-        "overdue": c.overdue,
-        "next_due": c.next_due.id if c.next_due else None,
-        "milestones": [
-            {
-                "id": m.id,
-                "name": {"zh": m.name_zh, "en": m.name_en},
-                "variant": m.variant,
-                "start_event": m.start_event,
-                "start_at": _iso(m.start_at),
-                "due_at": _iso(m.due_at),
-                "original_due_at": _iso(m.original_due_at),
-                "due_source": m.due_source,
-                "done_at": _iso(m.done_at),
-                "state": m.state,
-                "overdue": m.overdue,
-                "late_by_seconds": int(m.late_by.total_seconds())
-                if m.late_by is not None
-                else None,
-                "estimated": m.estimated,
-                "explanation": {"zh": m.explanation_zh, "en": m.explanation_en},
-            }
-            for m in c.milestones
-        ],
-        "penalties": [
-            {
-                "rule": p.rule,
-                "milestones": list(p.milestones),
-                "charged_to": p.charged_to,
-                "month": p.month,
-                "amount": p.amount,
-                "currency": p.currency,
-                "provisional": p.provisional,
-                "text": {"zh": p.text_zh, "en": p.text_en},
-            }
-            for p in c.penalties
-        ],
-        "required_approvals": [
-            {
-                "id": a.id,
-                "role": a.role,
-                "subject": a.subject,
-                "stage": a.stage,
-                "text": {"zh": a.text_zh, "en": a.text_en},
-                "decision": a.decision,
-                "by": a.by,
-                "at": a.at,
-            }
-            for a in c.required_approvals
-        ],
-        "reopen_suggested": list(c.reopen_suggested),
-        "reopen_of": reopen_of,
-        "reopened_as": list(reopened_as),
-    }
-
-
-def export_json(
-    results: Mapping[str, Computed],
-    policy: Policy,
-    as_of: datetime,
-    late: Sequence[LateRecorded] = (),
-    reopens: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """The whole ``kesu export --format json`` document (``schema_version`` 1).
-
-    ``reopens``: each reopening's id → the id it reopens (``reopen_of``), from the records.
-
-    Times are ISO 8601 with the repository zone's offset (working-day deadlines keep their
-    exact end-of-day instant, ``…T23:59:59.999999+08:00``); texts are ``{zh, en}``; records
-    are ordered by id. Fields are only ever added within a schema version::
-
-        schema_version, as_of, policy {id, name}
-        records[]: id
-          grade {id, name, fact_grade, computed_grade, declared, declared_status
-                 (none|stricter|same|looser|unknown), reasons[] {criterion, text, records[]}}
-          not_a_complaint (text|null), cancelled, cancel_reason (text|null),
-          cancel_at, restarted_at, overdue, next_due (milestone id|null)
-          milestones[] {id, name, variant, start_event, start_at, due_at, original_due_at,
-                        due_source (policy|customer|extension), done_at,
-                        state (pending|due_soon|overdue|done_on_time|done_late|
-                               not_applicable|cancelled),
-                        overdue, late_by_seconds, estimated, explanation}
-          penalties[] {rule, milestones[], charged_to, month (YYYY-MM), amount, currency,
-                       provisional, text}
-          required_approvals[] {id, role, subject, stage, text, decision, by, at}
-          reopen_suggested[], reopen_of (id|null), reopened_as[]
-        penalty_totals[] {charged_to, month, amount, currency, count, records[]}
-        late_entries[] {record, field, value, recorded_at, recorded_commit, base_at}
-    """
-    totals = penalty_totals(p for c in results.values() for p in c.penalties)
-    links = {rid: parent for rid, parent in (reopens or {}).items() if rid in results}
-    children: dict[str, list[str]] = {}
-    for rid in sorted(links, key=_reopen_order):
-        children.setdefault(links[rid], []).append(rid)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "as_of": as_of.isoformat(),
-        "policy": {"id": policy.id, "name": {"zh": policy.name.zh, "en": policy.name.en}},
-        "records": [
-            to_json(results[rid], links.get(rid), children.get(rid, ())) for rid in sorted(results)
-        ],
-        "penalty_totals": [
-            {
-                "charged_to": t.charged_to,
-                "month": t.month,
-                "amount": t.amount,
-                "currency": t.currency,
-                "count": t.count,
-                "records": list(t.records),
-            }
-            for t in totals
-        ],
-        "late_entries": [
-            {
-                "record": e.record,
-                "field": e.field,
-                "value": e.value,
-                "recorded_at": e.recorded_at.astimezone(as_of.tzinfo).isoformat(),
-                "recorded_commit": e.recorded_commit,
-                "base_at": e.base_at.astimezone(as_of.tzinfo).isoformat(),
-            }
-            for e in late
-            if e.record in results
-        ],
-    }
-
-
-def _reopen_order(rid: str) -> tuple[str, int]:
-    """``KS-2026-0007-2`` before ``KS-2026-0007-10``."""
-    head, _, n = rid.rpartition("-")
-    return (head, int(n)) if n.isdigit() else (rid, 0)
-
-
 # ------------------------------------------------------------------ kesu show
-
-_STATES = {
-    "pending": ("待办", "pending"),
-    "due_soon": ("即将到期", "due soon"),
-    "overdue": ("已逾期", "overdue"),
-    "done_on_time": ("按时完成", "done on time"),
-    "done_late": ("延迟完成", "done late"),
-    "not_applicable": ("不适用", "not applicable"),
-    "cancelled": ("已取消", "cancelled"),
-    "missed": ("结案时未完成", "not done at closure"),
-}
-
-
-def explain(c: Computed, lang: str = "zh") -> str:
-    """A short, plain-text account of one record for the terminal."""
-    en = lang == "en"
-    g = c.grade
-    name = g.name_en if en else g.name_zh
-    lines = [
-        f"{c.record_id}  "
-        + (
-            f"grade {g.grade} {name} (by facts: {g.fact_grade})"
-            if en
-            else f"级别 {g.grade} {name}（按事实：{g.fact_grade}）"
-        )
-    ]
-    if g.declared_status in ("looser", "unknown"):
-        why = "更宽松" if g.declared_status == "looser" else "不是本策略的级别"
-        lines.append(
-            f"  ! declared grade {g.declared} ignored ({g.declared_status})"
-            if en
-            else f"  ! 声明级别 {g.declared} 未采用（{why}）"
-        )
-    lines.append("Reasons:" if en else "原因：")
-    lines += [f"  - [{r.criterion or '-'}] {r.text_en if en else r.text_zh}" for r in g.reasons]
-    for flag_zh, flag_en in (
-        (c.not_a_complaint_zh, c.not_a_complaint_en),
-        (c.cancel_reason_zh, c.cancel_reason_en),
-    ):
-        if flag_zh:
-            lines.append(f"  * {flag_en if en else flag_zh}")
-    if c.reopen_suggested:
-        ids = ", ".join(c.reopen_suggested)
-        lines.append(
-            f"  * same problem after closure of {ids}: reopen it"
-            if en
-            else f"  * {ids} 结案后同一问题再发生：应重开"
-        )
-    head = (
-        ("Milestone", "Start", "Due", "Done", "State")
-        if en
-        else ("节点", "起算", "期限", "完成", "状态")
-    )
-    rows = [head]
-    for m in c.milestones:
-        state = _STATES[m.state][1 if en else 0]
-        if m.late_by is not None:
-            state += f" {span(m.late_by)[1 if en else 0]}"
-        if m.estimated:
-            state += " (estimate)" if en else "（估算）"
-        if m.due_source != "policy":
-            source = {
-                "customer": ("客户期限", "customer deadline"),
-                "extension": ("已延期", "extended"),
-            }.get(m.due_source, (m.due_source,) * 2)
-            was = _t(m.original_due_at)
-            state += f" [{source[1]}; policy due {was}]" if en else f"［{source[0]}；原期限 {was}］"
-        rows.append(
-            (
-                f"{m.id} {m.name_en if en else m.name_zh}",
-                _t(m.start_at),
-                _t(m.due_at),
-                _t(m.done_at),
-                state,
-            )
-        )
-    widths = [max(_width(r[i]) for r in rows) for i in range(4)]
-    lines.append("Deadlines:" if en else "时限：")
-    lines += [
-        "  "
-        + "  ".join(
-            cell + " " * (widths[i] - _width(cell)) if i < 4 else cell for i, cell in enumerate(r)
-        ).rstrip()
-        for r in rows
-    ]
-    for a in c.required_approvals:
-        state = a.decision or ("missing" if en else "未审批")
-        lines.append(
-            f"Approval {a.role}/{a.subject} before {a.stage}: {state}"
-            if en
-            else f"审批 {a.role}/{a.subject}（{a.stage} 前）：{state}"
-        )
-    for p in c.penalties:
-        who = p.charged_to or ("?" if en else "未指定")
-        lines.append(
-            f"Penalty {p.amount:g} {p.currency} → {who} ({p.month})"
-            if en
-            else f"罚款 {p.amount:g} {p.currency} → {who}（{p.month}）"
-        )
-    # Policy names and record values reach the terminal: no control or bidi character does.
-    return scrub("\n".join(lines)) + "\n"
-
-
-def _t(at: datetime | None) -> str:
-    """Times are already in the repository's zone (the calendar's)."""
-    return "—" if at is None else f"{at:%Y-%m-%d %H:%M}"
-
-
-def _width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    return sum(
-        2
-        if "\u2e80" <= ch <= "\ua4cf" or "\uac00" <= ch <= "\ud7a3" or "\uff00" <= ch <= "\uff60"
-        else 1
-        for ch in text
-    )

@@ -22,8 +22,6 @@ records) against about 0.15 ms to read a cached entry (``docs/performance.md``).
 
 from __future__ import annotations
 
-import atexit
-import gc
 import hashlib
 import json
 import os
@@ -31,14 +29,15 @@ import re
 import stat
 import sys
 from collections.abc import Callable
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
+from generator.common import collector
 from generator.load.cachedir import CACHE_DIR, CacheDir, open_cache
 from generator.load.yamlload import MAX_BYTES, Loaded, load_yaml_bytes, load_yaml_file
 
-__all__ = ["CACHE_DIR", "RecordCache", "Verdicts", "cached_load", "content_key"]
+__all__ = ["CACHE_DIR", "Caches", "RecordCache", "Verdicts", "content_key"]
 _MAX_CACHE_FILE = 1 << 28
 """A shard or verdict file larger than this is not read (10,000 records: about 2 MB)."""
 _HERE = Path(__file__).resolve().parent.parent
@@ -107,9 +106,7 @@ def _read(path: Path) -> bytes | None:
 
 
 class RecordCache:
-    """One repository's cache; ``for_root`` keeps one per root for the process."""
-
-    _open: ClassVar[dict[Path, RecordCache]] = {}
+    """One repository's parse cache for one command (``Caches.open``)."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
@@ -120,14 +117,8 @@ class RecordCache:
         self._used: set[str] = set()
 
     @classmethod
-    def for_root(cls, root: Path) -> RecordCache:
-        # Called once per record: the resolved root is remembered per absolute path given.
-        key = _resolved(str(root.absolute()))
-        if key not in cls._open:
-            cache = cls._open[key] = cls(_salted_folder(key, "records", _salt))
-            if cache.folder is not None:
-                atexit.register(cache.save)
-        return cls._open[key]
+    def open(cls, root: Path) -> RecordCache:
+        return cls(_salted_folder(root.resolve(), "records", _salt))
 
     # ------------------------------------------------------------- lookups
 
@@ -138,13 +129,8 @@ class RecordCache:
             if self.folder is not None:
                 try:
                     text = _read_text(self.folder, f"{name}.json", "utf-8")
-                    enabled = gc.isenabled()
-                    gc.disable()  # a shard is many small containers: no collections meanwhile
-                    try:
+                    with collector.only_new_objects():  # a shard is many small containers
                         data = json.loads(text)
-                    finally:
-                        if enabled:
-                            gc.enable()
                     if isinstance(data, dict):
                         self._shards[name] = data
                 except (OSError, ValueError):
@@ -243,19 +229,8 @@ def _write(folder: Path, name: str, data: bytes) -> None:
     store[0].write(store[1], name, data)
 
 
-@lru_cache(maxsize=64)
-def _resolved(root: str) -> Path:
-    return Path(root).resolve()
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def cached_load(path: Path, display: str, root: Path) -> tuple[Loaded, str | None]:
-    """The hook for ``generator.load.discover``: ``load_yaml_file`` through the repository's cache,
-    with the content hash of what was loaded (see ``RecordCache.load_hashed``)."""
-    return RecordCache.for_root(root).load_hashed(path, display)
 
 
 # ----------------------------------------------------------------- verdicts
@@ -303,8 +278,6 @@ class Verdicts:
     time, so every message is produced by the real check, with its line.
     """
 
-    _open: ClassVar[dict[Path, Verdicts]] = {}
-
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self._known: dict[str, set[str]] = {}
@@ -312,13 +285,8 @@ class Verdicts:
         self._used: dict[str, set[str]] = {}
 
     @classmethod
-    def for_root(cls, root: Path) -> Verdicts:
-        key = _resolved(str(root.absolute()))
-        if key not in cls._open:
-            verdicts = cls._open[key] = cls(_salted_folder(key, "verdicts", _code_salt))
-            if verdicts.folder is not None:
-                atexit.register(verdicts.save)
-        return cls._open[key]
+    def open(cls, root: Path) -> Verdicts:
+        return cls(_salted_folder(root.resolve(), "verdicts", _code_salt))
 
     def _set(self, check: str) -> set[str]:
         if check not in self._known:
@@ -375,3 +343,27 @@ def content_key(*parts: str) -> str:
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()
+
+
+@dataclass(slots=True)
+class Caches:
+    """A command's caches: made at its start (``open``), passed to the stages that read them,
+    written by the command's own last step (``save``), never at exit behind its back. A
+    command that stops on an error simply does not save."""
+
+    records: RecordCache
+    verdicts: Verdicts
+
+    @classmethod
+    def open(cls, root: Path) -> Caches:
+        """The repository's caches (none when ``KESU_CACHE=0`` or the place is refused)."""
+        return cls(RecordCache.open(root), Verdicts.open(root))
+
+    @classmethod
+    def off(cls) -> Caches:
+        """No cache: every record is parsed and checked in full, nothing is written."""
+        return cls(RecordCache(None), Verdicts(None))
+
+    def save(self) -> None:
+        self.records.save()
+        self.verdicts.save()

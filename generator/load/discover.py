@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.common.diagnostics import Diagnostic
-from generator.load.cache import cached_load
+from generator.load.cache import RecordCache
+from generator.load.yamlload import load_yaml_file
 
 RECORD_SUFFIX = ".yaml"
 # Files a records folder may hold besides records; anything else is refused so a stray
@@ -142,11 +143,17 @@ def _classify(p: Path, root: Path, found: list[Path], diags: list[Diagnostic]) -
         found.append(p)
 
 
-def load_files(files: Iterable[Path], root: Path) -> list[LoadedFile]:
+def load_files(
+    files: Iterable[Path], root: Path, cache: RecordCache | None = None
+) -> list[LoadedFile]:
+    """Each file loaded (through ``cache`` when given: ``cache.RecordCache.load_hashed``)."""
     out: list[LoadedFile] = []
     for path in files:
         display = display_path(path, root)
-        loaded, digest = cached_load(path, display, root)
+        if cache is None:
+            loaded, digest = load_yaml_file(path, display), None
+        else:
+            loaded, digest = cache.load_hashed(path, display)
         data = loaded.data if isinstance(loaded.data, dict) else None
         out.append(
             LoadedFile(

@@ -14,9 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from generator.common.model import LateRecorded, Record
+from generator.compute.deadlines import MilestoneResult
+from generator.compute.grading import Reason as GradingReason
 from generator.config.settings import RepoConfig
+from generator.render.explain import explanation
 from generator.render.history import Revision
 from generator.render.i18n import pick
+from generator.render.reasons import reason_text
 from generator.time.parse import try_instant
 
 OPEN_STATES = ("pending", "due_soon", "overdue")
@@ -146,7 +150,7 @@ def _deadline(record_id: str, m: Any, lang: str, tz: ZoneInfo) -> Deadline:
         state=str(getattr(m, "state", "pending")),
         late_by=late if isinstance(late, timedelta) else None,
         estimated=bool(getattr(m, "estimated", False)),
-        explanation=pick(getattr(m, "explanation_zh", ""), getattr(m, "explanation_en", ""), lang),
+        explanation=explanation(m, lang) if isinstance(m, MilestoneResult) else "",
     )
 
 
@@ -156,7 +160,7 @@ def _reasons(grade: Any, lang: str) -> tuple[Reason, ...]:
         out.append(
             Reason(
                 criterion=str(getattr(r, "criterion", "")),
-                text=pick(getattr(r, "text_zh", ""), getattr(r, "text_en", ""), lang),
+                text=reason_text(r, lang) if isinstance(r, GradingReason) else "",
                 records=tuple(str(x) for x in (getattr(r, "records", ()) or ())),
             )
         )

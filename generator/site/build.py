@@ -32,6 +32,7 @@ from generator.change.recorded import by_record, late_recorded
 from generator.common.faults import shallow_note, write_atomic, writing
 from generator.config.settings import RepoConfig
 from generator.load import attachments
+from generator.load.cache import Caches
 from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.escape import site_name
@@ -77,7 +78,13 @@ def build_time(tz: ZoneInfo, root: Path | None = None) -> datetime:
 
 
 def compute_site(
-    config: RepoConfig, as_of: datetime, lang: str, *, strict: bool, out: TextIO
+    config: RepoConfig,
+    as_of: datetime,
+    lang: str,
+    *,
+    strict: bool,
+    out: TextIO,
+    caches: Caches | None = None,
 ) -> SiteData | None:
     """Load, validate and compute; ``None`` (after printing why) when the build must stop.
 
@@ -86,7 +93,7 @@ def compute_site(
     """
     from generator.pipeline import analyse
 
-    analysis = analyse(config, as_of)
+    analysis = analyse(config, as_of, caches=caches)
     diags = analysis.diagnostics
     if diags:
         out.write(render_text(diags, analysis.validation.files_checked, lang))
@@ -190,9 +197,12 @@ class Generated:
 
 
 def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool) -> Generated:
-    """Load, validate, compute and write the Markdown pages, in this process."""
+    """Load, validate, compute and write the Markdown pages, in this process (the caches
+    are saved here, once the records are computed: a forked child runs no exit handlers)."""
     report = io.StringIO()
-    site = compute_site(config, as_of, lang, strict=strict, out=report)
+    caches = Caches.open(config.root)
+    site = compute_site(config, as_of, lang, strict=strict, out=report, caches=caches)
+    caches.save()
     if site is None:
         return Generated(False, report.getvalue())
     with writing(build_paths(config).generated, GENERATED_HINT):  # a read-only checkout, full disk

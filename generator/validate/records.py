@@ -14,7 +14,7 @@ from generator.common.diagnostics import Diagnostic
 from generator.common.model import Record, RecordSet
 from generator.config.settings import RepoConfig, load_schema
 from generator.load import attachments
-from generator.load.cache import Verdicts, content_key
+from generator.load.cache import Caches, Verdicts, content_key
 from generator.load.discover import LoadedFile, discover, load_files
 from generator.time.parse import is_datetime_text
 from generator.validate.crosscheck import check_identity, check_record
@@ -87,7 +87,9 @@ def _schema_diagnostics(lf: LoadedFile) -> list[Diagnostic]:
     return list(schema_diagnostics(complaint_validator(), lf.data, lf.display, lf.text))
 
 
-def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diagnostic]:
+def validate_files(
+    files: Sequence[LoadedFile], config: RepoConfig, verdicts: Verdicts | None = None
+) -> list[Diagnostic]:
     """Schema and cross-record checks for ``files``, which must be the whole record set.
 
     A record whose bytes already passed the schema and the record-local checks under the
@@ -96,7 +98,7 @@ def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diag
     """
     fast_ok = fast_complaint_check()
     attachments.clear_cache()  # which folders are links: looked up once per validation
-    verdicts = Verdicts.for_root(config.root)
+    verdicts = verdicts or Verdicts(None)
     key = content_key(config.tz.key)
     diags: list[Diagnostic] = []
     schema_ok: list[tuple[LoadedFile, bool]] = []
@@ -123,11 +125,14 @@ def validate_files(files: Sequence[LoadedFile], config: RepoConfig) -> list[Diag
     return diags
 
 
-def validate_repository(config: RepoConfig, paths: Sequence[Path] = ()) -> ValidationResult:
+def validate_repository(
+    config: RepoConfig, paths: Sequence[Path] = (), caches: Caches | None = None
+) -> ValidationResult:
     """Load and check every record; report on ``paths`` only when given.
 
     The whole records folder is always loaded, because links, reopenings and id uniqueness
-    are about the set, not one file.
+    are about the set, not one file. ``caches`` (the command's, ``Caches.open``) skip what
+    unchanged records already passed; without them everything is parsed and checked.
     """
     root_files, disc = discover([config.records_path], config.root)
     extra: list[Path] = []
@@ -138,8 +143,8 @@ def validate_repository(config: RepoConfig, paths: Sequence[Path] = ()) -> Valid
         resolved = {f.resolve() for f in root_files}
         extra = [p for p in sel if p.resolve() not in resolved]
         named = {f.resolve().as_posix() for f in sel}
-    loaded = load_files([*root_files, *extra], config.root)
-    diags = disc + validate_files(loaded, config)
+    loaded = load_files([*root_files, *extra], config.root, caches.records if caches else None)
+    diags = disc + validate_files(loaded, config, caches.verdicts if caches else None)
     reported = {lf.display for lf in loaded if not named or lf.path.resolve().as_posix() in named}
     reported |= {d.file for d in disc}
     diags = [d for d in diags if d.file in reported]
