@@ -215,13 +215,27 @@ def _diag(claim: Claim, code: str, zh: str, en: str, hint_zh: str, hint_en: str)
     )
 
 
+_WHERE = {
+    "github": (
+        "在 PR 的 Files changed → Review changes 中",
+        "under Files changed → Review changes",
+    ),
+    "gitlab": ("在合并请求页面用 Approve 按钮", "with the merge request's Approve button"),
+    "gitea": ("在 PR 的 Files changed → Review 中", "under Files changed → Review"),
+}
+"""Where each forge's web page takes a review (the hint of ``approval-unreviewed``)."""
+
+
 def verify(
-    claims: Sequence[Claim], pull: PullRequest, people: Sequence[Person]
+    claims: Sequence[Claim], pull: PullRequest, people: Sequence[Person], forge: str = "github"
 ) -> tuple[list[Diagnostic], list[str]]:
     """Diagnostics for claims no review backs, and one line per verified claim.
 
     ``people`` must be the base revision's: the change under review cannot name its judges.
+    ``forge`` words the hints (``github``, ``gitlab``, ``gitea``); the reviews of every forge
+    come in GitHub's terms (:mod:`generator.forge`).
     """
+    where_zh, where_en = _WHERE[forge]
     by_name = {p.name: p for p in people}
     standing = latest_states(pull.reviews)
     diags: list[Diagnostic] = []
@@ -269,9 +283,8 @@ def verify(
                     "approval-unreviewed",
                     f"{what}：PR #{pull.number} 上没有 @{person.login} 的{verb_zh}评审{now}",
                     f"{what_en}: PR #{pull.number} has no {want} review by @{person.login}{now_en}",
-                    f"请 @{person.login} 在 PR 的 Files changed → Review changes 中提交{verb_zh}。",
-                    f"Ask @{person.login} to submit a review ({want}) under Files changed → "
-                    "Review changes.",
+                    f"请 @{person.login} {where_zh}提交{verb_zh}。",
+                    f"Ask @{person.login} to submit a review ({want}) {where_en}.",
                 )
             )
             continue

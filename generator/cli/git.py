@@ -23,6 +23,7 @@ from generator.cli.options import (
     parse_as_of,
 )
 from generator.config.settings import RepoConfig
+from generator.forge import FORGES
 from generator.load.cache import Caches
 from generator.render.reporters import REPORTERS, github_notice, render_text
 
@@ -278,6 +279,13 @@ def _setup_init(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "'kesu @ git+https://git.example.com/tools/kesu@v0.2.0' (default: this clone's "
         "origin remote at its current commit)",
     )
+    p.add_argument(
+        "--forge",
+        choices=FORGES,
+        default="github",
+        help="whose CI to write: github (.github/workflows), gitlab (.gitlab-ci.yml) or gitea "
+        "(.gitea/workflows, also for Forgejo); default github",
+    )
 
 
 def cmd_init(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
@@ -291,6 +299,7 @@ def cmd_init(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             title=args.title,
             with_git=not args.no_git,
             kesu_spec=args.kesu_spec,
+            forge=args.forge,
         )
     except InitError as exc:
         raise UsageError(exc.message(lang)) from exc
@@ -320,10 +329,74 @@ def _setup_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="whose rules and people judge the change (default: origin/<the pull request's "
         "base branch> from GITHUB_EVENT_PATH or $GITHUB_BASE_REF)",
     )
+    p.add_argument(
+        "--forge",
+        choices=FORGES,
+        help="where the pull request lives (default: gitlab in GitLab CI, gitea in Gitea or "
+        "Forgejo Actions, else github). gitlab reads CI_API_V4_URL, CI_PROJECT_ID, "
+        "CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_TARGET_BRANCH_NAME and the token in "
+        "KESU_GITLAB_TOKEN; gitea reads the GITHUB_* variables Gitea Actions sets and "
+        "GITEA_TOKEN or GITHUB_TOKEN",
+    )
     p.add_argument("--pr", type=int, metavar="N", help="default: from GITHUB_EVENT_PATH")
     p.add_argument("--repository", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
     p.add_argument("--api-url", metavar="URL", help="default: $GITHUB_API_URL or api.github.com")
     add_format(p)
+
+
+def _forge(args: argparse.Namespace) -> str:
+    if args.forge:
+        return str(args.forge)
+    if os.environ.get("GITLAB_CI") == "true":
+        return "gitlab"
+    if os.environ.get("GITEA_ACTIONS") == "true" or os.environ.get("FORGEJO_ACTIONS") == "true":
+        return "gitea"
+    return "github"
+
+
+def _target(forge: str, args: argparse.Namespace) -> tuple[int | None, str | None, str | None, str]:
+    """(pull request number, repository, token, API URL) from the options and the CI's
+    variables."""
+    env = os.environ
+    if forge == "gitlab":
+        iid = env.get("CI_MERGE_REQUEST_IID", "")
+        return (
+            args.pr or (int(iid) if iid.isdigit() else None),
+            args.repository or env.get("CI_PROJECT_ID"),
+            env.get("KESU_GITLAB_TOKEN") or env.get("GITLAB_TOKEN"),
+            args.api_url or env.get("CI_API_V4_URL") or "",
+        )
+    number = args.pr or _event_pr()
+    repository = args.repository or env.get("GITHUB_REPOSITORY")
+    if forge == "gitea":
+        server = env.get("GITHUB_SERVER_URL", "").rstrip("/")
+        api = args.api_url or env.get("GITHUB_API_URL") or (f"{server}/api/v1" if server else "")
+        token = env.get("GITEA_TOKEN") or env.get("GITHUB_TOKEN")
+        return number, repository, token, api
+    api = args.api_url or env.get("GITHUB_API_URL") or "https://api.github.com"
+    return number, repository, env.get("GITHUB_TOKEN") or env.get("GH_TOKEN"), api
+
+
+_NEEDS = {
+    "github": (
+        "需要 --pr、--repository 与环境变量 GITHUB_TOKEN（GitHub Actions 中自动提供）",
+        "needs --pr, --repository and GITHUB_TOKEN (set automatically in GitHub Actions)",
+    ),
+    "gitlab": (
+        "需要 --pr、--repository、--api-url（GitLab CI 的合并请求流水线中自动取 "
+        "CI_MERGE_REQUEST_IID、CI_PROJECT_ID、CI_API_V4_URL）与环境变量 KESU_GITLAB_TOKEN"
+        "（有 read_api 权限的项目访问令牌，设为隐藏的 CI/CD 变量）",
+        "needs --pr, --repository, --api-url (in a GitLab merge request pipeline: "
+        "CI_MERGE_REQUEST_IID, CI_PROJECT_ID, CI_API_V4_URL) and KESU_GITLAB_TOKEN (a project "
+        "access token with read_api, as a masked CI/CD variable)",
+    ),
+    "gitea": (
+        "需要 --pr、--repository、--api-url 与环境变量 GITEA_TOKEN 或 GITHUB_TOKEN"
+        "（Gitea / Forgejo Actions 中自动提供）",
+        "needs --pr, --repository, --api-url and GITEA_TOKEN or GITHUB_TOKEN (set "
+        "automatically in Gitea / Forgejo Actions)",
+    ),
+}
 
 
 def _event() -> dict[str, Any]:
@@ -367,7 +440,9 @@ def cmd_verify_approvals(args: argparse.Namespace, config: RepoConfig, lang: str
     from generator.config.rulesource import WorkTreeRules
     from generator.load.discover import discover
 
-    base = args.base or _event_base()
+    forge = _forge(args)
+    target = os.environ.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") if forge == "gitlab" else None
+    base = args.base or (f"origin/{target}" if target else _event_base())
     if not base:
         raise UsageError(
             "需要 --base（如 origin/main）；在 GitHub Actions 的 pull_request 事件中默认取 PR 的"
@@ -403,21 +478,23 @@ def cmd_verify_approvals(args: argparse.Namespace, config: RepoConfig, lang: str
             else "本次改动没有新增审批，无需核对。\n"
         )
         return EXIT_OK
-    number = args.pr or _event_pr()
-    repository = args.repository or os.environ.get("GITHUB_REPOSITORY")
-    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
-    api = args.api_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com"
-    if not (number and repository and token):
-        raise UsageError(
-            "needs --pr, --repository and GITHUB_TOKEN (set automatically in GitHub Actions)"
-            if lang == "en"
-            else "需要 --pr、--repository 与环境变量 GITHUB_TOKEN（GitHub Actions 中自动提供）"
-        )
+    number, repository, token, api = _target(forge, args)
+    if not (number and repository and token and api):
+        raise UsageError(*_NEEDS[forge])
     try:
-        pull = fetch_pull(api, repository, number, token)
+        if forge == "gitlab":
+            from generator.forge.gitlab import fetch_merge_request
+
+            pull = fetch_merge_request(api, repository, number, token)
+        elif forge == "gitea":
+            from generator.forge.gitea import fetch_pull as fetch_gitea
+
+            pull = fetch_gitea(api, repository, number, token)
+        else:
+            pull = fetch_pull(api, repository, number, token)
     except ReviewsError as exc:
         raise UsageError(exc.message(lang)) from exc
-    diags, proven = verify(claims, pull, judge.people)
+    diags, proven = verify(claims, pull, judge.people, forge)
     diags = [*register.diagnostics, *diags]
     _print_notes([*skipped_notes(pull, lang), *proven], args.format, "kesu approvals")
     checked = len({c.file.display for c in claims})
@@ -470,6 +547,8 @@ def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> tuple[list[Any],
 
 def _run_url() -> str:
     env = os.environ
+    if env.get("CI_PIPELINE_URL"):  # GitLab CI
+        return env["CI_PIPELINE_URL"]
     parts = [env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
     return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""
 

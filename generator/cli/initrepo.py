@@ -39,6 +39,7 @@ COPY: tuple[str, ...] = (
     ".ci/install-kesu",
     ".ci/commit-status",
     ".ci/preview-tree",
+    ".ci/commit-status-gitea",
     "mkdocs.yml",
     "README.md",
     "LICENSE",
@@ -126,6 +127,51 @@ class Started:
     root: Path
     copied: int
     git: bool
+    forge: str = "github"
+
+
+FORGE_DIRS = {"gitlab": ".gitlab", "gitea": ".gitea"}
+"""Where each forge reads CODEOWNERS and templates (GitHub: ``.github``)."""
+GITEA_UNCHANGED = ("main.yml", "daily.yml", "weekly.yml")
+"""GitHub workflows Gitea / Forgejo Actions run as they are (docs/forge-gitea.md); the pull
+request and approvals workflows are replaced by ``.ci/gitea/pull-request.yml``."""
+
+
+def _forge_files(source: Path, target: Path, forge: str) -> int:
+    """The CI configuration of ``forge``: ``.github`` for GitHub (copied with the rest);
+    ``.gitlab-ci.yml`` and ``.gitlab/`` for GitLab; ``.gitea/workflows`` for Gitea / Forgejo.
+    CODEOWNERS and the templates move to the forge's folder."""
+    if forge == "github":
+        copy_tree(source / ".github", target / ".github", ignore=_ignore(source), symlinks=False)
+        return sum(1 for p in (target / ".github").rglob("*") if p.is_file())
+    folder = target / FORGE_DIRS[forge]
+    folder.mkdir()
+    copied = 0
+    for item in sorted((source / ".github").iterdir()):
+        if item.name == "CODEOWNERS":
+            text = item.read_text(encoding="utf-8").replace("/.github/", f"/{folder.name}/")
+            if forge == "gitlab":
+                text = text.replace(
+                    "/.ci/ ", "/.gitlab-ci.yml              @example-org/kesu-admins\n/.ci/ ", 1
+                )
+            (folder / item.name).write_text(text, encoding="utf-8", newline="\n")
+            copied += 1
+        elif item.name == "pull_request_template.md" and forge == "gitlab":
+            (folder / "merge_request_templates").mkdir()
+            shutil.copy2(item, folder / "merge_request_templates" / "Default.md")
+            copied += 1
+        elif item.is_file() and item.name != "actionlint.yaml":  # actionlint reads .github only
+            shutil.copy2(item, folder / item.name)
+            copied += 1
+    if forge == "gitlab":
+        shutil.copy2(source / ".gitlab-ci.yml", target / ".gitlab-ci.yml")
+        return copied + 1
+    workflows = folder / "workflows"
+    workflows.mkdir()
+    for name in GITEA_UNCHANGED:
+        shutil.copy2(source / ".github" / "workflows" / name, workflows / name)
+    shutil.copy2(source / ".ci" / "gitea" / "pull-request.yml", workflows / "pull-request.yml")
+    return copied + len(GITEA_UNCHANGED) + 1
 
 
 def config_text(preset: str, id_prefix: str, title: str) -> str:
@@ -235,8 +281,10 @@ def start(
     source: Path = SOURCE,
     entries: Sequence[str] = COPY,
     kesu_spec: str | None = None,
+    forge: str = "github",
 ) -> Started:
-    """Create the repository at ``target``; raises InitError on anything it will not do."""
+    """Create the repository at ``target``; raises InitError on anything it will not do.
+    ``forge``: github, gitlab or gitea (Forgejo too): whose CI configuration is written."""
     source = source.resolve()
     if preset not in preset_ids():
         raise InitError(
@@ -253,6 +301,9 @@ def start(
     target.mkdir(parents=True, exist_ok=True)
     copied = 0
     for name in entries:
+        if name == ".github":
+            copied += _forge_files(source, target, forge)
+            continue
         src = source / name
         if src.is_dir():
             copy_tree(src, target / name, ignore=_ignore(source), symlinks=False)
@@ -272,27 +323,53 @@ def start(
     copied += _ignore_cache(target / ".gitignore")
     if with_git:
         git.Repo.init(target, initial_branch="main")
-    return Started(target, copied + 1, with_git)
+    return Started(target, copied + 1, with_git, forge)
+
+
+_FORGE_WORDS = {
+    "github": (
+        "GitHub",
+        ".github",
+        "docs/pull-request-workflow.md",
+        "分支保护",
+        "branch protection",
+    ),
+    "gitlab": (
+        "GitLab",
+        ".gitlab",
+        "docs/forge-gitlab.md",
+        "受保护分支、合并请求设置与 CI/CD 配置文件",
+        "protected branches, merge request settings and the CI/CD configuration file",
+    ),
+    "gitea": (
+        "Gitea / Forgejo",
+        ".gitea",
+        "docs/forge-gitea.md",
+        "分支保护与所需状态检查",
+        "branch protection and the required status checks",
+    ),
+}
 
 
 def next_steps(started: Started, lang: str) -> str:
     root = started.root
+    name, folder, page, what_zh, what_en = _FORGE_WORDS[started.forge]
     if lang == "en":
         return (
             f"Started a records repository in {root}.\n"
             "Next:\n"
-            "  1. edit kesu.yaml (people, roles and GitHub logins) and .github/CODEOWNERS\n"
+            f"  1. edit kesu.yaml (people, roles and {name} logins) and {folder}/CODEOWNERS\n"
             "     (teams);\n"
             "  2. git add -A && git commit -m 'Start complaint records' and push to a private "
             "repository;\n"
-            "  3. set branch protection as docs/pull-request-workflow.md describes;\n"
+            f"  3. set {what_en} as {page} describes;\n"
             "  4. kesu new  (creates the first record)\n"
         )
     return (
         f"已在 {root} 创建记录仓库。\n"
         "接下来：\n"
-        "  1. 编辑 kesu.yaml（人员、角色与 GitHub 账号）和 .github/CODEOWNERS（团队）；\n"
+        f"  1. 编辑 kesu.yaml（人员、角色与 {name} 账号）和 {folder}/CODEOWNERS（团队）；\n"
         "  2. git add -A && git commit -m 'Start complaint records'，推送到私有仓库；\n"
-        "  3. 按 docs/pull-request-workflow.md 设置分支保护；\n"
+        f"  3. 按 {page} 设置{what_zh}；\n"
         "  4. kesu new  （新建第一条记录）\n"
     )

@@ -49,22 +49,24 @@ class Reason:
     ``reopen``, or the default grade). ``generator.render.reasons`` says it in words."""
 
     criterion: str
-    """The criterion id, ``declared``, ``reopen``, or empty for the default grade."""
+    """The criterion id, ``declared``, ``reopen``, ``imported``, or empty for the default
+    grade."""
     text: Text | None = None
     """The criterion's own text (policy data); None for ``declared``, ``reopen``, default."""
     records: tuple[str, ...] = ()
     """Earlier records that caused an escalation (or the original of a reopening): what the
     criterion's evidence (:class:`generator.policy.conditions.Why`) names."""
     grade: str = ""
-    """``reopen``: the grade kept from the original; ``declared``: the grade declared."""
+    """``reopen``: the grade kept from the original; ``declared``: the grade declared;
+    ``imported``: the grade the old ledger recorded."""
     grade_name: Text | None = None
-    """``reopen``: that grade's name."""
+    """``reopen``, ``imported``: that grade's name."""
     computed: str = ""
     """``declared``: the grade computed before the declaration."""
     by: str | None = None
     """``declared``: who declared it."""
     why: str = ""
-    """``declared``: the reason given, as written."""
+    """``declared``: the reason given, as written; ``imported``: the ledger it came from."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +279,8 @@ def _grade_one(
     plain: _Plain,
 ) -> GradeResult:
     """``original``: the record this one reopens (``reopen_of``), if any."""
+    if (recorded := _recorded(record, policy)) is not None:
+        return recorded
     fact, rank, reasons = ranks(record, policy.grades, lookup, plain)
     if policy.reopen_inherits_grade and original is not None and original in done:
         inherited = policy.rank(done[original].grade)
@@ -324,6 +328,22 @@ def _grade_one(
         status,
         reasons,
     )
+
+
+def _recorded(record: Record, policy: Policy) -> GradeResult | None:
+    """Imported history keeps the grade its old ledger recorded (``imported.grade``): that is
+    its grade, and its basis grade when later records count it (**reading**: the ledger's
+    grade stands for the facts it was given from, which the import does not carry)."""
+    grade = record.get("imported.grade")
+    if not isinstance(grade, str) or record.get("imported.source") is None:
+        return None
+    rank = policy.rank(grade)
+    if rank is None:
+        return None  # not a grade of this policy: graded from its facts (validate.stages says so)
+    g = policy.grades[rank]
+    source = record.get("imported.source")
+    reason = Reason("imported", grade=g.id, grade_name=g.name, why=str(source))
+    return GradeResult(g.id, g.name.zh, g.name.en, g.id, g.id, None, "none", (reason,))
 
 
 def is_occurrence(record: Record, policy: Policy) -> bool:

@@ -22,6 +22,11 @@ def reason_text(r: Reason, lang: str) -> str:
         if en:
             return f"Reopens {original}; keeps its grade {r.grade} {name}"
         return f"重开自 {original}，沿用其级别 {r.grade} {name}"
+    if r.criterion == "imported" and r.text is None:
+        name = r.grade_name.get(lang) if r.grade_name is not None else ""
+        if en:
+            return f"Imported history: the grade {r.grade} {name} its old ledger ({r.why}) recorded"
+        return f"导入的历史记录：原台账（{r.why}）记录的级别 {r.grade} {name}"
     if r.text is None:
         return "No criterion of a more severe grade holds" if en else "不满足更严重级别的任何条件"
     text = r.text.get(lang)

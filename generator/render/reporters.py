@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 
@@ -104,8 +105,43 @@ def render_github(diags: Sequence[Diagnostic], checked: int, lang: str) -> str:
     return scrub("\n".join(lines)) + "\n"
 
 
+_CODE_QUALITY_SEVERITY = {"error": "major", "warning": "minor"}
+"""Kesu's severities on GitLab's scale (info, minor, major, critical, blocker)."""
+
+
+def render_gitlab(diags: Sequence[Diagnostic], checked: int, lang: str) -> str:
+    """GitLab's Code Quality report (``artifacts: reports: codequality``): a JSON array of
+    issues with description, check_name, fingerprint, severity and location (path and
+    ``lines.begin``), as https://docs.gitlab.com/ci/testing/code_quality/ documents it. The
+    merge request widget lists them, and the diff marks their lines. Nothing else is printed:
+    the report is the whole output (the summary goes to ``--summary``)."""
+    issues = []
+    seen: dict[str, int] = {}
+    for d in diags:
+        body = (f"{d.field}: " if d.field else "") + d.message(lang)
+        if d.hint(lang):
+            body += " — " + d.hint(lang)
+        key = "\x1f".join([d.file, d.code, d.field or "", d.message_en])
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        # the same finding twice in a file (two lines) keeps two fingerprints
+        seen[digest] = seen.get(digest, 0) + 1
+        if seen[digest] > 1:
+            digest = hashlib.sha256(f"{key}\x1f{seen[digest]}".encode()).hexdigest()[:32]
+        issues.append(
+            {
+                "description": scrub(body),
+                "check_name": f"kesu/{d.code}",
+                "fingerprint": digest,
+                "severity": _CODE_QUALITY_SEVERITY.get(str(d.severity), "info"),
+                "location": {"path": d.file, "lines": {"begin": d.line or 1}},
+            }
+        )
+    return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
+
+
 REPORTERS: dict[str, Callable[[Sequence[Diagnostic], int, str], str]] = {
     "text": render_text,
     "json": render_json,
     "github": render_github,
+    "gitlab": render_gitlab,
 }

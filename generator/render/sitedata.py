@@ -92,6 +92,11 @@ class Row:
         return self.status not in CLOSED_STATUSES
 
     @property
+    def imported(self) -> bool:
+        """History imported from an old ledger (``imported``): marked wherever it is listed."""
+        return isinstance(self.record.data.get("imported"), Mapping)
+
+    @property
     def year(self) -> int:
         return self.received_at.year if self.received_at else 0
 

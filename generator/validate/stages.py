@@ -77,6 +77,22 @@ def policy_record_checks(
         # (the computed grade stands) and shown, but not an error.
         other = grade.declared in preset_ids_of("grades")
         out.append(replace(diag, severity=Severity.WARNING) if other else diag)
+    recorded = record.get("imported.grade")
+    if isinstance(recorded, str) and policy.rank(recorded) is None:
+        # Kept from the old ledger: after a preset switch it may name another policy's grade.
+        # The record is then graded from its facts, which is shown, not refused.
+        diag = _diag(
+            record,
+            text,
+            "imported-grade-unknown",
+            ["imported", "grade"],
+            f"策略中没有导入时记录的级别 {recorded}：此记录按其定级事实计算级别",
+            f"The policy has no grade {recorded} (recorded at import): the record is graded "
+            "from its facts",
+            f"可选级别：{', '.join(grades)}；把 imported.grade 改为其中之一（须经批准）。",
+            f"Grades: {', '.join(grades)}; change imported.grade to one of them (approved).",
+        )
+        out.append(replace(diag, severity=Severity.WARNING))
     known = list(dict.fromkeys([*(m.id for m in policy.milestones), *_event_milestones(policy)]))
     # Ids of another shipped preset are history kept across a preset switch, not typos.
     elsewhere = preset_ids_of("milestones")
