@@ -65,6 +65,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     mp = pytest.MonkeyPatch()
     _fresh_cache(mp, tmp_path_factory)
+    # Finished customer report files, shared by this session's site builds: the same records
+    # make the same PDFs, and laying one out takes about a second (generator.report.store).
+    # Fresh for every session, so a run never reads what an earlier one left.
+    mp.setenv("KESU_REPORT_CACHE_DIR", str(tmp_path_factory.mktemp("kesu-report-store")))
     yield
     mp.undo()
 
@@ -105,9 +109,11 @@ def copy_case(src: Path, dst: Path) -> Path:
 
 
 def copy_demo(dst: Path) -> Path:
-    """The demo records and attachments in ``dst``, outside Git: the checkout is only read."""
+    """The demo records, attachments and ``kesu.yaml`` in ``dst``, outside Git: the checkout
+    is only read."""
     for name in ("records", "attachments"):
         shutil.copytree(REPO / name, dst / name, dirs_exist_ok=True)
+    shutil.copy2(REPO / "kesu.yaml", dst / "kesu.yaml")
     return dst
 
 
@@ -192,3 +198,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line("Tests write only into temp folders (CONTRIBUTING.md):")
         for entry in left:
             terminalreporter.write_line(f"  {entry}")
+
+
+def git_at(root: Path, *args: str, when: str) -> None:
+    """``git ARGS`` in ``root`` with author and committer dates ``when`` (ISO 8601): a
+    history with known dates for tests of what Kesu reads from Git."""
+    env = dict(os.environ, GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com")
+    env.update(GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)

@@ -57,8 +57,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pinned_build(tmp_path_factory.mktemp("browser"))
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def launch() -> Iterator[Any]:
+    """Debian chromium through Playwright, for a module's ``browser`` fixture."""
     from playwright.sync_api import sync_playwright
 
     exe = shutil.which("chromium")
@@ -68,6 +68,11 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=exe, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from launch()
 
 
 class Offline:
@@ -180,6 +185,49 @@ def test_8d_page_prints_to_a4_pdf_with_chinese_text(site: Path, offline: Offline
         assert words in text, words
 
 
+PRINT_WRAPS = """() => {
+  // Lines a cell's text takes (rects whose tops differ by more than a few pixels).
+  const lines = el => { const r = document.createRange(); r.selectNodeContents(el);
+    const tops = Array.from(r.getClientRects()).filter(x => x.width > 0).map(x => x.top)
+      .sort((a, b) => a - b);
+    let n = 0, last = -1e9; for (const t of tops) { if (t - last > 6) { n++; last = t; } }
+    return n; };
+  const out = [];
+  for (const th of document.querySelectorAll('.md-typeset th'))
+    if (lines(th) > 1) out.push('header ' + th.innerText);
+  for (const td of document.querySelectorAll('.md-typeset td')) {
+    const t = td.innerText.trim();  // a short word: a name, a status, a department, a date
+    if (t.length >= 2 && t.length <= 6 && !t.includes(' ') && lines(td) > 1) out.push('cell ' + t);
+  }
+  const right = document.querySelector('.md-content').getBoundingClientRect().right;
+  for (const t of document.querySelectorAll('.md-typeset table'))
+    if (t.getBoundingClientRect().right > right + 1) out.push('wider than the page: ' + t.className);
+  return out;
+}"""
+
+
+def test_8d_pages_print_without_narrow_columns(demo_site: Path, browser: Any) -> None:
+    """Issue 14: printed on A4 (186 mm between the margins, 703 CSS pixels), no column is
+    narrower than its header word, no short word wraps (one character a line), no table is
+    wider than the page, and photos are shown at a readable size, not as thumbnails."""
+    site = demo_site
+    o = Offline(browser, width=703, height=1000)
+    try:
+        for path in sorted((site / "generated" / "records").glob("*.html")):
+            page = o.open(site, f"generated/records/{path.name}")
+            page.emulate_media(media="print")
+            assert page.evaluate(PRINT_WRAPS) == [], path.name
+        page = o.open(site, "generated/records/KS-2026-0001.html")
+        page.emulate_media(media="print")
+        widths = page.evaluate(
+            "Array.from(document.querySelectorAll('.kesu-photos img'))"
+            ".map(i => i.getBoundingClientRect().width)"
+        )
+        assert widths and min(widths) >= 300  # about 80 mm or more, not a 14rem thumbnail
+    finally:
+        o.close()
+
+
 def test_every_page_type_loads_offline(site: Path, offline: Offline) -> None:
     for rel in (
         "index.html",
@@ -227,15 +275,30 @@ def test_materials_snippets_run_from_the_file(site: Path, offline: Offline) -> N
     ).endswith("assets/javascripts/kesu-search-worker.js")
 
 
-def test_screenshots(tmp_path: Path, browser: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+DEMO_AS_OF = datetime(2026, 6, 5, 17, 30, tzinfo=TZ)
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo records' site (without the customer reports: tests/test_customer_report_site.py
+    builds those)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
+    mp.setenv("KESU_REPORTS", "0")
+    try:
+        tmp = tmp_path_factory.mktemp("demo-site")
+        root = site_repo(tmp / "demo", REPO / "records")
+        if (REPO / "attachments").is_dir():
+            shutil.copytree(REPO / "attachments", root / "attachments")
+        return built_site(root, tmp / "public", as_of=DEMO_AS_OF)
+    finally:
+        mp.undo()
+
+
+def test_screenshots(tmp_path: Path, browser: Any, demo_site: Path) -> None:
     """The README's screenshots of the demo site, taken in a temp folder: every page renders
     offline without a script error. ``KESU_SCREENSHOTS=1`` writes them to docs/screenshots/."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_EPOCH)
-    as_of = datetime(2026, 6, 5, 17, 30, tzinfo=TZ)
-    root = site_repo(tmp_path / "demo", REPO / "records")
-    if (REPO / "attachments").is_dir():
-        shutil.copytree(REPO / "attachments", root / "attachments")
-    out = built_site(root, tmp_path / "public", as_of=as_of)
+    as_of, out = DEMO_AS_OF, demo_site
     update = os.environ.get("KESU_SCREENSHOTS") == "1"
     target = REPO / "docs" / "screenshots" if update else tmp_path / "screenshots"
     target.mkdir(parents=True, exist_ok=True)

@@ -78,3 +78,26 @@ def test_readme_config_example_is_valid(tmp_path: Path) -> None:
     assert pdiags == [] and policy is not None
     final = next(m for m in policy.milestones if m.id == "final_report")
     assert next(v for v in final.variants if v.id == "grades_1_2").duration.amount == 7
+
+
+def test_every_local_link_in_the_docs_exists() -> None:
+    """Issue 18: docs/policies.md was linked from two pages and did not exist. Every relative
+    link (Markdown ``](path)`` or a backticked ``docs/….md``) in the README and docs/ names a
+    file of the repository."""
+    pages = [REPO / "README.md", REPO / "CONTRIBUTING.md", *sorted((REPO / "docs").glob("*.md"))]
+    schema_text = (REPO / "schema" / "config.schema.json").read_text(encoding="utf-8")
+    missing = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (page.parent / target).exists():
+                missing.append(f"{page.name}: {target}")
+        for target in re.findall(r"(?<![\w/])(docs/[\w.-]+\.md)", text):
+            if not (REPO / target).exists():
+                missing.append(f"{page.name}: {target}")
+    for target in re.findall(r"(?<![\w/])(docs/[\w.-]+\.md)", schema_text):
+        if not (REPO / target).exists():
+            missing.append(f"config.schema.json: {target}")
+    assert missing == []

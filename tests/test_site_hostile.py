@@ -102,6 +102,16 @@ def hostile_record() -> tuple[dict[str, Any], list[str]]:
             "approved_at": "2025-01-15",
         }
     ]
+    data["corrections"] = [
+        {
+            "field": "received_at",
+            "from": "x",
+            "to": "x",
+            "reason": "x",
+            "date": "2025-01-15",
+            "by": "x",
+        }
+    ]
     data["d0_emergency"]["escalation_reason"] = "x"
     data["d1_team"]["leader"]["role"] = "x"
     data["d3_containment"]["not_applicable_reason"] = "x"

@@ -10,6 +10,7 @@ data; the CLI prints it through the shared reporters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -83,6 +84,15 @@ class ApprovalNeed:
         return f"{zh_verb} {self.rid} 需要 {who} 审批（{self.subject}）— {state}"
 
 
+@dataclass(frozen=True, slots=True)
+class Resend:
+    record: str
+    fields: tuple[str, ...]
+    """Top-level fields whose customer-visible content changed."""
+    last_sent: tuple[str, str, str]
+    """The latest ``sent`` entry: (date, to, revision)."""
+
+
 @dataclass(slots=True)
 class CheckResult:
     diagnostics: list[Diagnostic]
@@ -101,6 +111,9 @@ class CheckResult:
     suggestions: list[Suggestion] = field(default_factory=list)
     """Earlier records that are probably the same problem as a changed record under another
     problem key (``recurrence``): warnings, never grade changes."""
+    resend: list[Resend] = field(default_factory=list)
+    """Records whose 8D was already sent to the customer (``sent``) and whose
+    customer-visible fields this change edits."""
 
     @property
     def ok(self) -> bool:
@@ -131,6 +144,40 @@ def _same_record(new: dict[str, Any] | None, old: dict[str, Any], rid: str) -> b
         and new.get("received_at") == old["received_at"]
         and company == (old.get("customer") or {}).get("company")
     )
+
+
+def pair_id_corrections(
+    snapshot: BaseSnapshot, changes: list[RecordChange], removed: list[str]
+) -> tuple[list[RecordChange], list[str]]:
+    """A record that left its base file for a file named by a documented id correction
+    (``corrections``: field id, from the old id, to the new) is that record, changed: the
+    rules compare it with its base version (``check_immutable`` then asks for the
+    correction's approval) instead of reporting a deletion and a rename."""
+    if not removed:
+        return changes, removed
+    by_stem = {c.new.stem: i for i, c in enumerate(changes) if c.old is None and c.new.data}
+    left = []
+    for display in removed:
+        rid = _stem(display)
+        old = snapshot.data(display) or {}
+        hit = None
+        for stem, i in by_stem.items():
+            data = changes[i].new.data or {}
+            if data.get("id") == stem and any(
+                isinstance(e, Mapping)
+                and e.get("field") == "id"
+                and e.get("from") == rid
+                and e.get("to") == stem
+                for e in data.get("corrections") or ()
+            ):
+                hit = i
+                break
+        if hit is None:
+            left.append(display)
+            continue
+        changes[hit] = replace(changes[hit], old=old)
+        del by_stem[changes[hit].new.stem]
+    return changes, left
 
 
 def structural(
@@ -453,13 +500,17 @@ def _check_change(
 ) -> CheckResult:
     """The rules on the change, after validation and the computation (``analysis``)."""
     files = worktree(config.records_path, config.root, analysis.validation.texts)
-    changes, removed = compare_worktree(snapshot, files)
+    changes, removed = pair_id_corrections(snapshot, *compare_worktree(snapshot, files))
     wt = [f.display for f in files]
     diags = list(analysis.diagnostics)
     diags += structural(snapshot, changes, removed, wt, config.id_prefix, config.id_digits)
     diags += cache_tracked(config.root)
+    from generator.report.checks import validation_checks
+
+    diags += validation_checks(config, analysis.validation)
     old_computed = _base_dues(analysis, changes)
     needs: list[ApprovalNeed] = []
+    resend: list[Resend] = []
     for change in changes:
         new = change.new.data
         if new is None:
@@ -488,7 +539,7 @@ def _check_change(
             grade = computed.grade.grade if computed is not None else None
             by_rule = check_transition(analysis.policy, old, new, emit, grade)
             if by_rule or not check_closed(old, new, emit, snapshot.ref):
-                check_immutable(old, new, emit)
+                check_immutable(old, new, emit, control.corrections)
                 check_history(old, new, emit)
                 check_extensions(
                     old,
@@ -497,6 +548,9 @@ def _check_change(
                     config.tz,
                     (_dues(old_computed.get(change.new.stem)), _dues(computed)),
                 )
+        if change.old is not None and (found := _resend(change.new.stem, change.old, new)):
+            resend.append(found)
+            emit.out.append(_resend_warning(change.new.display, found))
         if analysis.policy is not None:
             needs += _needs(analysis.policy, change, computed)
         diags += emit.out
@@ -509,6 +563,39 @@ def _check_change(
         sorted(c.new.display for c in changes),
         removed,
         needs,
+        resend=resend,
+    )
+
+
+def _resend(rid: str, old: dict[str, Any], new: dict[str, Any]) -> Resend | None:
+    """A change to what the customer already received: the base version has a ``sent``
+    entry and a customer-visible field differs."""
+    sent = [s for s in old.get("sent") or () if isinstance(s, dict)]
+    if not sent:
+        return None
+    from generator.report.audience import visible_changes
+
+    fields = visible_changes(old, new)
+    if not fields:
+        return None
+    last = max(sent, key=lambda s: str(s.get("date", "")))
+    when = (str(last.get("date", "")), str(last.get("to", "")), str(last.get("revision", "")))
+    return Resend(rid, tuple(fields), when)
+
+
+def _resend_warning(display: str, r: Resend) -> Diagnostic:
+    names = ", ".join(r.fields)
+    date, to, rev = r.last_sent
+    return Diagnostic(
+        display,
+        "report-sent-changed",
+        f"8D 报告已于 {date} 发给 {to}（修订 {rev}），本次修改了客户可见的字段：{names}",
+        f"the 8D report was sent to {to} on {date} (revision {rev}); this change edits "
+        f"customer-visible fields: {names}",
+        hint_zh="合并后用 kesu report 生成新版并重新发送，再追加一条 sent 记录。",
+        hint_en="After merging, write the new version with kesu report, send it again and "
+        "add a sent entry.",
+        severity=Severity.WARNING,
     )
 
 
@@ -536,6 +623,22 @@ def summary_markdown(result: CheckResult, lang: str) -> str:
     if result.removed:
         gone = ", ".join(f"`{_stem(p)}`" for p in result.removed)
         lines.append(f"Records removed: {gone}" if en else f"被删除的记录：{gone}")
+    if result.resend:
+        lines += [
+            "",
+            "### Already sent to the customer" if en else "### 已发给客户的 8D 报告",
+            "",
+            "| record | sent | to | revision | customer-visible fields changed |"
+            if en
+            else "| 记录 | 发送日期 | 收件人 | 修订 | 改动的客户可见字段 |",
+            "|---|---|---|---|---|",
+        ]
+        for r in result.resend:
+            date, to, rev = r.last_sent
+            names = ", ".join(f"`{f}`" for f in r.fields)
+            lines.append(
+                f"| `{r.record}` | {_cell(date)} | {_cell(to)} | `{_cell(rev)}` | {names} |"
+            )
     if result.needs:
         lines += ["", "### Approvals this pull request needs" if en else "### 本 PR 需要的审批", ""]
         lines += [f"- {n.text(lang)}" for n in result.needs]

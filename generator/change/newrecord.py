@@ -237,6 +237,8 @@ def ask_fields(
             answer = ask(f"{label}{shown}: ").strip() or default
             if options and answer.isdigit() and 1 <= int(answer) <= len(options):
                 answer = options[int(answer) - 1][0]
+            elif options:
+                answer = _by_name(options, answer)
             if options and answer not in {c for c, _ in options}:
                 say(f"请选择 1–{len(options)} 或输入代码。")
                 continue
@@ -248,6 +250,43 @@ def ask_fields(
             value = answer
         out[key] = value or ""
     return out
+
+
+def _by_name(options: tuple[tuple[str, str], ...], answer: str) -> str:
+    """The code of the option whose Chinese name is ``answer`` or starts with it (外部 →
+    external), when exactly one does; otherwise ``answer`` unchanged."""
+    if not answer or answer in {c for c, _ in options}:
+        return answer
+    hits = [c for c, zh in options if zh == answer or zh.split("（")[0] == answer]
+    hits = hits or [c for c, zh in options if zh.startswith(answer)]
+    return hits[0] if len(hits) == 1 else answer
+
+
+RECEIVED_PROMPT = "接收时间（客户提出问题的时间，YYYY-MM-DD HH:MM；直接回车 = 现在 {now}）: "
+
+
+def ask_received(
+    now: datetime,
+    parse: Callable[[str], datetime],
+    ask: Callable[[str], str],
+    say: Callable[[str], None],
+) -> datetime:
+    """Prompt for the receipt time (default ``now``): a complaint phoned in yesterday and
+    registered today has yesterday's clock. ``parse`` raises ``ValueError`` with a message for
+    text that is not a time; a time after ``now`` is refused."""
+    while True:
+        answer = ask(RECEIVED_PROMPT.format(now=f"{now:%Y-%m-%d %H:%M}")).strip()
+        if not answer:
+            return now
+        try:
+            when = parse(answer)
+        except ValueError as exc:
+            say(str(exc))
+            continue
+        if when > now:
+            say("接收时间不能晚于现在：请检查日期与年份。")
+            continue
+        return when
 
 
 def missing_flags(given: dict[str, str | None]) -> list[str]:

@@ -58,20 +58,91 @@ def _get(data: Mapping[str, Any], path: Sequence[str | int]) -> Any:
     return node
 
 
-def check_immutable(old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitter) -> None:
-    """Id, received time and customer never change after the first merge."""
+CORRECTABLE = frozenset({("id",), ("received_at",), ("customer", "company")})
+"""Immutable fields a documented, approved correction may change (``corrections``)."""
+
+
+def added_corrections(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any]
+) -> list[Mapping[str, Any]]:
+    """``corrections`` entries ``new`` has that ``old`` does not."""
+    before = list((old or {}).get("corrections") or [])
+    out = []
+    for entry in new.get("corrections") or []:
+        if entry in before:
+            before.remove(entry)
+        elif isinstance(entry, Mapping):
+            out.append(entry)
+    return out
+
+
+def documented_correction(
+    old: Mapping[str, Any], new: Mapping[str, Any], path: tuple[str, ...]
+) -> Mapping[str, Any] | None:
+    """The correction this change adds for ``path``, from its base value to its new one."""
+    if path not in CORRECTABLE:
+        return None
+    was, now = _get(old, path), _get(new, path)
+    for entry in added_corrections(old, new):
+        if (
+            entry.get("field") == ".".join(path)
+            and str(entry.get("from")) == str(was)
+            and str(entry.get("to")) == str(now)
+            and str(entry.get("reason") or "").strip()
+        ):
+            return entry
+    return None
+
+
+def check_immutable(
+    old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitter, role: str = "quality_manager"
+) -> None:
+    """Id, received time and customer never change after the first merge, except by a
+    correction: a ``corrections`` entry (field, from, to, reason, date, by) this change adds,
+    with an ``approvals`` entry ``subject: correction`` by ``role`` (the base's policy,
+    ``change_control.corrections``)."""
+    approved = _approved(added_approvals(old, new), role, "correction")
     for path, zh, en in IMMUTABLE:
         was, now = _get(old, path), _get(new, path)
-        if was != now and (was is not None or path == ("imported",)):
-            emit(
-                "change-immutable",
-                list(path),
-                f"合并后不能修改{zh}：基准版本为 {was!r}，现在是 {now!r}",
-                f"The {en} cannot change after the first merge: it was {was!r}, now {now!r}",
-                "改回原值；登记错误请在 notes 中说明。确属另一起客诉时新建一条记录。",
-                "Restore the original value and explain the mistake in notes; a different "
-                "complaint is a new record.",
+        if not (was != now and (was is not None or path == ("imported",))):
+            continue
+        dotted = ".".join(path)
+        if documented_correction(old, new, path) is not None:
+            if not approved:
+                emit(
+                    "correction-unapproved",
+                    ["corrections"],
+                    f"更正{zh}（{was!r} → {now!r}）须经批准",
+                    f"The correction of the {en} ({was!r} → {now!r}) needs approval",
+                    f"在 approvals 中追加：role: {role}、subject: correction、name、date、"
+                    "decision: approved，并请此人在 PR 上 Approve。",
+                    f"Append to approvals: role: {role}, subject: correction, name, date, "
+                    "decision: approved, and ask that person to approve the pull request.",
+                )
+            continue
+        if path in CORRECTABLE:
+            hint_zh = (
+                f"登记错误时写一条更正：corrections 中追加 field: {dotted}、from: {was}、"
+                f"to: {now}、reason、date、by，并由 {role} 审批（approvals 中 subject: "
+                "correction）；否则改回原值。确属另一起客诉时新建一条记录。"
             )
+            hint_en = (
+                f"For a registration mistake append a correction: corrections with field: "
+                f"{dotted}, from: {was}, to: {now}, reason, date, by, approved by {role} "
+                "(an approvals entry with subject: correction); otherwise restore the original "
+                "value. A different complaint is a new record."
+            )
+        else:
+            hint_zh = "改回原值。"
+            hint_en = "Restore the original value."
+        emit(
+            "change-immutable",
+            list(path),
+            f"合并后不能修改{zh}：基准版本为 {was!r}，现在是 {now!r}",
+            f"The {en} cannot change after the first merge: it was {was!r}, now {now!r}",
+            hint_zh,
+            hint_en,
+        )
 
 
 def _without(data: Mapping[str, Any], paths: Sequence[Sequence[str]]) -> dict[str, Any]:
@@ -166,7 +237,7 @@ def _append_only(
 
 
 def check_history(old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitter) -> None:
-    """Approvals and extensions are append-only once merged."""
+    """Approvals, extensions and corrections are append-only once merged."""
     _append_only(
         "approvals",
         old.get("approvals"),
@@ -182,6 +253,14 @@ def check_history(old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitter)
         emit,
         ("延期", "extension"),
         ("milestone", "new_due", "approved_by"),
+    )
+    _append_only(
+        "corrections",
+        old.get("corrections"),
+        new.get("corrections"),
+        emit,
+        ("更正", "correction"),
+        ("field", "from", "to"),
     )
 
 

@@ -7,7 +7,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -126,7 +126,8 @@ def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="create a record with the next free id",
         description="Create records/<next id>.yaml: the number follows the highest on the base "
         "branch (default origin/HEAD, origin/main, else HEAD) and in the working tree; "
-        "received_at is now in the configured zone. Asks for the fields in a terminal; "
+        "received_at is asked in a terminal (default now, in the configured zone). Asks for "
+        "the fields in a terminal; "
         "otherwise give them as options. Never overwrites a file.",
     )
     for name in ("title", "customer", "product", "description"):
@@ -168,8 +169,28 @@ def _refusals(lang: str) -> Iterator[None]:
         ) from exc
 
 
+def _received_parser(config: RepoConfig) -> Callable[[str], datetime]:
+    from generator.time.parse import parse_instant
+
+    def parse(text: str) -> datetime:
+        try:
+            return parse_instant(text, config.tz)
+        except ValueError:
+            raise ValueError(
+                f"看不懂的时间：{text!r}。请写 YYYY-MM-DD HH:MM，如 2026-11-02 14:30。"
+            ) from None
+
+    return parse
+
+
 def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.change.newrecord import NewFields, ask_fields, create, missing_flags
+    from generator.change.newrecord import (
+        NewFields,
+        ask_fields,
+        ask_received,
+        create,
+        missing_flags,
+    )
 
     if args.reopen:
         return _reopen(args, config, lang)
@@ -185,6 +206,8 @@ def cmd_new(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         )
     fields = NewFields(**{k: v for k, v in given.items() if v})
     received = _as_of(argparse.Namespace(as_of=args.received_at), config)
+    if args.received_at is None and sys.stdin.isatty():
+        received = ask_received(received, _received_parser(config), input, _say)
     with _refusals(lang):
         made = create(config, fields, received, args.base)
     rel = made.path.relative_to(config.root).as_posix()
@@ -521,11 +544,17 @@ def _setup_notify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_as_of(p)
 
 
-def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> tuple[list[Any], int | None]:
-    """The overdue items, and the year whose official calendar is missing (if one is)."""
+def _overdue(
+    config: RepoConfig, as_of: datetime, lang: str
+) -> tuple[list[Any], int | None, list[Any]]:
+    """The overdue items, the year whose official calendar is missing (if one is), and the
+    stalled records (``compute.stalled``)."""
+    from generator.compute.stalled import StallInput, find_stalled, last_change
     from generator.config.calendars import missing_year
-    from generator.net.notify import OverdueItem
+    from generator.net.notify import OverdueItem, StalledItem
     from generator.pipeline import analyse
+    from generator.render.history import record_histories
+    from generator.render.labels import enum_label
 
     caches = Caches.open(config.root)
     analysis = analyse(config, as_of, caches=caches)
@@ -534,6 +563,8 @@ def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> tuple[list[Any],
     missing = missing_year(calendar.official, as_of) if calendar is not None else None
     by_id = analysis.validation.records.by_id
     items = []
+    stall: list[StallInput] = []
+    history = record_histories(config.root, config.records_dir)
     for rid, computed in analysis.computed.items():
         record = by_id.get(rid)
         title = str(record.get("title")) if record else rid
@@ -542,7 +573,28 @@ def _overdue(config: RepoConfig, as_of: datetime, lang: str) -> tuple[list[Any],
             if m.state == "overdue" and m.due_at is not None:
                 name = m.name_en if lang == "en" else m.name_zh
                 items.append(OverdueItem(rid, title, name, m.due_at, owner))
-    return items, missing
+        status = str(record.get("status")) if record else ""
+        if record is None or status in ("closed", "cancelled") or computed.cancelled:
+            continue
+        has_due = any(
+            m.state in ("pending", "due_soon", "overdue") and m.due_at is not None
+            for m in computed.milestones
+        )
+        commits = (rev.date for rev in history.get(rid, ()))
+        stall.append(
+            StallInput(rid, status, has_due, last_change(record.data, commits, as_of, config.tz))
+        )
+    stalled = [
+        StalledItem(
+            s.record_id,
+            str(by_id[s.record_id].get("title")),
+            enum_label("status", s.status, lang),
+            s.days,
+            by_id[s.record_id].get("responsibility.owner"),
+        )
+        for s in find_stalled(stall, as_of, config.stalled_days, config.stalled_days_by_status)
+    ]
+    return items, missing, stalled
 
 
 def _run_url() -> str:
@@ -571,16 +623,18 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             else "请在 kesu.yaml 设置 notifications.kind，或用 --kind"
         )
     as_of = _as_of(args, config)
-    items, missing = _overdue(config, as_of, lang)
-    if not items and missing is None:
-        sys.stdout.write("Nothing is overdue.\n" if lang == "en" else "没有逾期项目，不发送。\n")
+    items, missing, stalled = _overdue(config, as_of, lang)
+    if not items and missing is None and not stalled:
+        sys.stdout.write(
+            "Nothing is overdue or stalled.\n" if lang == "en" else "没有逾期或停滞项目，不发送。\n"
+        )
         return EXIT_OK
     if args.site_url and link_target(args.site_url) is None:
         raise UsageError(
             f"--site-url 须为 http(s) 地址：{args.site_url!r}",
             f"--site-url must be an http(s) URL: {args.site_url!r}",
         )
-    text = message(items, as_of, lang, args.site_url or _run_url(), kind, missing)
+    text = message(items, as_of, lang, args.site_url or _run_url(), kind, missing, stalled)
     title = "Overdue complaints" if lang == "en" else "逾期客诉"
     url = os.environ.get(URL_ENV, "")
     try:
@@ -605,9 +659,9 @@ def cmd_notify(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     except NotifyError as exc:
         raise UsageError(exc.message(lang)) from exc
     sys.stdout.write(
-        f"Posted {len(items)} overdue item(s).\n"
+        f"Posted {len(items)} overdue item(s) and {len(stalled)} stalled record(s).\n"
         if lang == "en"
-        else f"已发送 {len(items)} 个逾期项目。\n"
+        else f"已发送 {len(items)} 个逾期项目、{len(stalled)} 条停滞记录。\n"
     )
     return EXIT_OK
 

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from generator import __version__
 from generator.cli.options import EXIT_USAGE, Command, UsageError
@@ -32,6 +33,78 @@ def resolve_lang(arg: str | None, config: RepoConfig, config_sets_language: bool
         os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
     )
     return "en" if locale.lower().startswith("en") else "zh"
+
+
+COMMAND_HELP_ZH: dict[str, str] = {
+    "validate": "按结构（schema）与记录之间的规则检查记录",
+    "docs": "由 schema 重新生成字段参考页",
+    "show": "显示一条记录的级别及理由、各节点期限",
+    "export": "以 JSON 输出全部记录及计算结果",
+    "build": "构建网站：Markdown 写入 site/generated/，再运行 MkDocs --strict",
+    "serve": "生成 Markdown 后用 mkdocs serve 预览网站",
+    "check": "检查记录，并检查相对基准版本的改动（合并请求）",
+    "new": "以下一个空闲编号新建记录",
+    "init": "以本仓库为模板建立公司自己的记录仓库",
+    "verify-approvals": "核对合并请求新增的审批与 GitHub 上的评审（GitHub API）",
+    "notify": "把逾期与停滞清单发到企业微信 / 钉钉 / 飞书机器人（默认关闭）",
+    "calendar": "从国务院通知加入一年的官方放假安排",
+}
+"""The commands' one-line help in Chinese (``kesu --help`` in the default language)."""
+_OPTION_HELP_ZH = {
+    "help": "显示本帮助并退出",
+    "version": "显示版本并退出",
+    "repo": "记录仓库（默认：当前文件夹）",
+    "lang": "消息语言（zh 中文，en 英文）",
+    "preset": "改用此策略预设（000–004），保留 kesu.yaml 的 policy_overrides",
+}
+
+
+class _ZhFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+def _zh_titles(parser: argparse.ArgumentParser, positional: str) -> None:
+    parser.formatter_class = _ZhFormatter
+    for group in parser._action_groups:
+        if group.title in ("options", "optional arguments"):
+            group.title = "选项"
+        elif group.title == "positional arguments":
+            group.title = positional
+
+
+def localize(parser: argparse.ArgumentParser, lang: str) -> None:
+    """``kesu --help`` in Chinese unless the language is English: the usage line, the
+    section titles, the top-level options and every command's one-line help (each
+    command's own page keeps its English option texts)."""
+    if lang == "en":
+        return
+    parser.description = "Kesu 客诉：以 Git 中的 YAML 记录管理客户投诉与 8D。"
+    parser.epilog = "每个命令的详细选项：kesu 命令 --help（英文）。English: kesu --lang en --help"
+    _zh_titles(parser, "命令")
+    for action in parser._actions:
+        if action.dest in _OPTION_HELP_ZH:
+            action.help = _OPTION_HELP_ZH[action.dest]
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                choice.help = COMMAND_HELP_ZH.get(choice.dest, choice.help)
+            for sub in action.choices.values():
+                _zh_titles(sub, "参数")
+                for sub_action in sub._actions:
+                    if sub_action.dest == "help":
+                        sub_action.help = _OPTION_HELP_ZH["help"]
+
+
+def _language_first(argv: Sequence[str] | None) -> str:
+    """The language before the options are parsed (for ``--help``): --lang, -C's kesu.yaml,
+    KESU_LANG and the locale, as ``resolve_lang``."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("-C", "--repo", type=Path, default=None)
+    pre.add_argument("--lang", choices=["zh", "en"])
+    known, _ = pre.parse_known_args(argv)
+    root = (known.repo or Path.cwd()).resolve()
+    config, _diags = load_config(root)
+    return resolve_lang(known.lang, config, _config_sets_language(root))
 
 
 def build_parser(table: Mapping[str, Command] | None = None) -> argparse.ArgumentParser:
@@ -65,6 +138,9 @@ def main(argv: Sequence[str] | None = None, table: Mapping[str, Command] | None 
     except (AttributeError, ValueError):
         pass
     parser = build_parser(commands)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in given):
+        localize(parser, _language_first(given))
     args = parser.parse_args(argv)
     root = (args.repo or Path.cwd()).resolve()
     config, diags = load_config(root)

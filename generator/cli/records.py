@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,12 +86,24 @@ def _setup_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     add_as_of(p)
 
 
+def _record_id(given: str, known: Mapping[str, object]) -> str:
+    """The record id ``given`` names: itself, or the one equal to it by value ignoring case
+    and zero padding (``ks-2026-25`` → ``KS-2026-0025``)."""
+    from generator.common.ids import same_key
+
+    if given in known:
+        return given
+    want = same_key(given.strip().upper())
+    return next((rid for rid in known if same_key(rid) == want), given)
+
+
 def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.render.show import explain
 
     analysis = _analyse_or_fail(config, args.as_of, lang)
     if analysis is None:
         return EXIT_INVALID
+    args.id = _record_id(args.id, analysis.validation.records.by_id)
     result = analysis.computed.get(args.id)
     if result is None:
         record = analysis.validation.records.by_id.get(args.id)
@@ -182,10 +195,13 @@ def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int
     if missing:
         names = ", ".join(p.as_posix() for p in missing)
         raise UsageError(f"没有这个文件或目录：{names}", f"no such file or folder: {names}")
+    from generator.report.checks import validation_checks
+
     caches = Caches.open(config.root)
     result = validate_with_policy(config, args.paths, parse_as_of(args.as_of, config), caches)
     caches.save()
-    diags = sorted(result.diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+    found = [*result.diagnostics, *validation_checks(config, result)]
+    diags = sorted(found, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
     sys.stdout.write(REPORTERS[args.format](diags, result.files_checked, lang))
     return EXIT_INVALID if any(d.severity == "error" for d in diags) else EXIT_OK
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from generator.cli.options import EXIT_OK, Command, add_as_of, parse_as_of
@@ -58,8 +59,10 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
 
 def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.site.build import run_build
+    from generator.site.outdir import output_folder
 
-    return run_build(
+    started = time.monotonic()
+    code = run_build(
         config,
         parse_as_of(args.as_of, config),
         args.out,
@@ -69,6 +72,19 @@ def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         incremental=args.incremental,
         engine=args.engine,
     )
+    if code == 0:
+        target = output_folder(config.root, args.out, config.records_dir)
+        sys.stdout.write(done_line(target, time.monotonic() - started, lang) + "\n")
+    return code
+
+
+def done_line(target: Path, seconds: float, lang: str) -> str:
+    """The build's one last line: pages written, time taken, the page to open."""
+    pages = sum(1 for _ in target.rglob("*.html"))
+    index = target / "index.html"
+    if lang == "en":
+        return f"kesu build: {pages} pages written in {seconds:.1f} s; open {index}"
+    return f"kesu build：已生成 {pages} 个页面，用时 {seconds:.1f} 秒；打开 {index}"
 
 
 def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

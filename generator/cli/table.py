@@ -6,11 +6,11 @@ its stage under ``generator/cli/``, add it to that module's ``COMMANDS``, and it
 
 from __future__ import annotations
 
-from generator.cli import calendar, git, importing, records, site
+from generator.cli import calendar, git, importing, records, report, site
 from generator.cli.options import Command
 
 COMMANDS: dict[str, Command] = {
     entry.name: entry
-    for module in (records, site, git, calendar, importing)
+    for module in (records, report, site, git, calendar, importing)
     for entry in module.COMMANDS
 }

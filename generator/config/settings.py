@@ -62,10 +62,23 @@ class RepoConfig:
     due_soon_days: int = 2
     site_engine: str = "mkdocs"
     """The site engine ``kesu build`` runs: ``mkdocs`` or ``zensical`` (generator/site/)."""
+    defect_codes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Defect code → (Chinese name, English name), shown beside the code (``site.defect_codes``)."""
+    stalled_days: int = 14
+    """An open record with no open milestone due and no change for this long is stalled."""
+    stalled_days_by_status: Mapping[str, int] = field(default_factory=dict)
+    reminder_hours: int = 24
+    """Calendar reminders (VALARM) this many hours before a deadline; 0: none."""
+    site_url: str | None = None
+    """Where the site is served (``site.url``); None when it is published as a zip."""
+    chart_font: str | None = None
+    """The CJK font file the charts use; None: the usual places (``render.charts``)."""
     notifications_enabled: bool = False
     notifications_kind: str | None = None
     id_digits: int = 4
     """The width of an id's sequence number: ``KS-2026-0025`` (numbers past 9999 grow)."""
+    report: Mapping[str, Any] = field(default_factory=dict)
+    """The ``report`` settings as written (``generator.report.make`` reads them)."""
     rules: RuleSource | None = field(default=None, compare=False)
     """Where ``kesu.yaml`` and the policy file were read: the working tree (None) or a Git
     revision (``kesu check`` judges a change by the base branch's rules)."""
@@ -216,9 +229,19 @@ def _parse(
             mask_contacts=site.get("mask_contacts", True),
             due_soon_days=site.get("due_soon_days", 2),
             site_engine=site.get("engine", defaults.site_engine),
+            defect_codes={
+                code: (names["zh"], names.get("en", names["zh"]))
+                for code, names in site.get("defect_codes", {}).items()
+            },
+            stalled_days=site.get("stalled_days", defaults.stalled_days),
+            stalled_days_by_status=dict(site.get("stalled_days_by_status", {})),
+            reminder_hours=site.get("reminder_hours", defaults.reminder_hours),
+            site_url=site.get("url"),
+            chart_font=site.get("chart_font"),
             notifications_enabled=notes.get("enabled", False),
             notifications_kind=notes.get("kind"),
             id_digits=data.get("id_digits", defaults.id_digits),
+            report=data.get("report", {}),
             rules=rules,
         ),
         [],

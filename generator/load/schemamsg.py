@@ -13,6 +13,7 @@ from jsonschema.exceptions import ValidationError
 
 from generator.common import textrules
 from generator.common.diagnostics import Diagnostic
+from generator.common.enumnames import enum_names
 from generator.load.yamlload import located
 from generator.time.parse import is_datetime_text
 
@@ -214,14 +215,29 @@ def _describe(err: ValidationError) -> tuple[str, str, str, str, list[str | int]
                 '日期、编号等请加引号，如 "2026-01-05 09:30"。',
                 "Quote dates and ids.",
             )
-        return (f"类型错误：应为{zh}", f"Wrong type: expected {en}", hint_zh, hint_en, path)
+        if "boolean" in want and isinstance(inst, str):
+            hint_zh, hint_en = (
+                f"{inst!r} 是文本：YAML 1.2 只把 true 和 false 当作真假值（yes、no、是、否、on "
+                "都是文本）。请写 true 或 false。",
+                f"{inst!r} is text: YAML 1.2 takes only true and false as booleans (yes, no, "
+                "on are text). Write true or false.",
+            )
+        gap = " " if zh[:1].isascii() else ""  # 应为 true 或 false, 应为整数
+        return (f"类型错误：应为{gap}{zh}", f"Wrong type: expected {en}", hint_zh, hint_en, path)
     if kw == "enum":
+        names = (
+            enum_names(str(err.schema.get("description", "")), val)
+            if isinstance(err.schema, dict)
+            else {}
+        )
         opts = ", ".join(str(v) for v in val)
-        close = difflib.get_close_matches(str(inst), [str(v) for v in val], n=1)
+        opts_zh = "、".join(f"{v}（{names[str(v)]}）" if str(v) in names else str(v) for v in val)
+        by_name = [code for code, name in names.items() if name == str(inst)]
+        close = by_name or difflib.get_close_matches(str(inst), [str(v) for v in val], n=1)
         return (
             f"取值 {inst!r} 不在允许范围内",
             f"Value {inst!r} is not allowed",
-            f"可选值：{opts}" + (f"；是否想写 {close[0]}？" if close else ""),
+            f"可选值：{opts_zh}" + (f"；是否想写 {close[0]}？" if close else ""),
             f"Allowed: {opts}" + (f"; did you mean {close[0]}?" if close else ""),
             path,
         )

@@ -100,6 +100,18 @@ class OverdueItem:
     owner: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StalledItem:
+    """An open record with no milestone due and no change for ``days`` (``compute.stalled``)."""
+
+    rid: str
+    title: str
+    status: str
+    """The status's name in the message language."""
+    days: int
+    owner: str | None = None
+
+
 def _late(item: OverdueItem, as_of: datetime, lang: str) -> str:
     hours = max(0, int((as_of - item.due).total_seconds() // 3600))
     if hours >= 24:
@@ -114,10 +126,11 @@ def message(
     site_url: str = "",
     kind: str = "wecom",
     missing_year: int | None = None,
+    stalled: Sequence[StalledItem] = (),
 ) -> str:
     """Markdown text for ``kind``'s robot, most overdue first, cut to fit every robot's limit;
     first, when ``missing_year`` is given, that its official calendar is not in
-    (``calendars.missing_year``).
+    (``calendars.missing_year``); then the ``stalled`` records, longest unchanged first.
 
     Record text is made inert (:func:`inert`); a ``site_url`` that is not an http(s) URL is
     left out.
@@ -132,6 +145,8 @@ def message(
         line = "- {rid} {title}: {ms} due {due}, {late} late{owner}"
         more, owner_fmt = "- … and {n} more", " ({o})"
         link = f"\n[Open the ledger]({target})" if target else ""
+        stalled_head = f"**Stalled complaints: {len(stalled)}** (no milestone due, no change)"
+        stalled_line = "- {rid} {title}: {status}, {days} days without change{owner}"
     else:
         head = f"**逾期客诉 {len(ordered)} 项**（截至 {as_of:%Y-%m-%d %H:%M}）"
         if not ordered and missing_year:
@@ -140,9 +155,11 @@ def message(
         line = "- {rid} {title}：{ms} 应于 {due} 完成，已逾期 {late}{owner}"
         more, owner_fmt = "- …… 另有 {n} 项", "（{o}）"
         link = f"\n[打开台账]({target})" if target else ""
+        stalled_head = f"**停滞客诉 {len(stalled)} 条**（没有到期节点，也没有改动）"
+        stalled_line = "- {rid} {title}：{status}，{days} 天无改动{owner}"
     lines = [head, calendar] if missing_year else [head]
-    for n, item in enumerate(ordered):
-        text = line.format(
+    texts = [
+        line.format(
             rid=inert(item.rid, kind, 40),
             title=inert(item.title, kind, 40),
             ms=inert(item.milestone, kind, 40),
@@ -150,7 +167,22 @@ def message(
             late=_late(item, as_of, lang),
             owner=owner_fmt.format(o=inert(item.owner, kind, 20)) if item.owner else "",
         )
-        tail = more.format(n=len(ordered) - n)
+        for item in ordered
+    ]
+    if stalled:
+        texts.append(stalled_head)
+        texts += [
+            stalled_line.format(
+                rid=inert(s.rid, kind, 40),
+                title=inert(s.title, kind, 40),
+                status=inert(s.status, kind, 20),
+                days=s.days,
+                owner=owner_fmt.format(o=inert(s.owner, kind, 20)) if s.owner else "",
+            )
+            for s in stalled
+        ]
+    for n, text in enumerate(texts):
+        tail = more.format(n=len(texts) - n)
         if len("\n".join([*lines, text, tail]).encode()) + len(link.encode()) > MAX_BYTES:
             lines.append(tail)
             break

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from generator.render import charts, periods
@@ -69,13 +70,16 @@ def penalty_rows(site: SiteData, period: Period | None) -> list[tuple[str, str, 
 def _pareto_svgs(site: SiteData, rows: Sequence[Row], f: Fmt, stem: str) -> dict[str, bytes]:
     defects = Counter(r.defect_code or "–" for r in rows)
     causes = six_m(rows)
-    ylab, cum = f.t("complaints"), f.t("cumulative") + " %"
+    cum = f.t("cumulative") + " %"
+    names = [f"{code} {f.defect(code)}".strip() for code in defects]
     return {
-        f"{stem}-defect.svg": charts.pareto(list(defects), list(defects.values()), ylab, cum),
+        f"{stem}-defect.svg": charts.pareto(
+            names, list(defects.values()), f.t("complaint_records"), cum
+        ),
         f"{stem}-6m.svg": charts.pareto(
             [f.enum("d4_root_cause.occurrence[].category", k) for k in causes],
             list(causes.values()),
-            ylab,
+            f.t("cause_count"),
             cum,
         ),
     }
@@ -115,7 +119,17 @@ def _section(
     return ctx, [Page(f"{charts_dir}/{name}", data) for name, data in svgs.items()]
 
 
+def chart_font(site: SiteData) -> str | None:
+    """``site.chart_font`` as a path (relative to the repository root), or None."""
+    name = site.config.chart_font
+    if not name:
+        return None
+    path = Path(name)
+    return str(path if path.is_absolute() else site.config.root / path)
+
+
 def analysis_pages(site: SiteData) -> list[Page]:
+    charts.use_font(chart_font(site))
     tz = site.tz
     received = [r.received_at for r in site.rows if r.received_at]
     first = min(received, default=site.as_of)
@@ -150,7 +164,7 @@ def analysis_pages(site: SiteData) -> list[Page]:
         [m.key for m in months],
         [m.received for m in months],
         [None if m.on_time[1] == 0 else 100 * m.on_time[0] / m.on_time[1] for m in months],
-        f.t("complaints"),
+        f.t("complaint_records"),
         f.t("on_time_rate") + " %",
     )
     pages += extra

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from statistics import mean
 
+from generator.compute.counts import due_between, snapshot
 from generator.render import periods
 from generator.render.env import render
 from generator.render.estimated import PAGE as ESTIMATED
+from generator.render.glance import stalled_at
 from generator.render.pages import GEN, Page, base_context
 from generator.render.sitedata import Deadline, SiteData
 from generator.time.notice import ADD_COMMAND
@@ -19,18 +21,16 @@ def dashboard_pages(site: SiteData) -> list[Page]:
     week = periods.iso_week(now, tz)
     this_month = periods.month(now, tz)
     this_year = periods.year(now, tz)
-    open_rows = [r for r in site.rows if r.is_open]
+    snap = snapshot(site.rows, now)
+    open_rows = [site.by_id[i] for i in snap.open_records]
     overdue: list[Deadline] = sorted(
-        (d for r in open_rows for d in r.overdue), key=lambda d: d.due_at or now
+        (d for r in open_rows for d in r.deadlines if d.overdue_at(now)),
+        key=lambda d: (d.due_at or now, d.record_id),
     )
+    due_ids = set(due_between(site.rows, now, week.start, week.end))
     due_week = sorted(
-        (
-            d
-            for r in open_rows
-            for d in r.deadlines
-            if d.is_open and d.state != "overdue" and week.contains(d.due_at)
-        ),
-        key=lambda d: d.due_at or now,
+        (d for r in open_rows for d in r.deadlines if (r.id, d.id) in due_ids),
+        key=lambda d: (d.due_at or now, d.record_id),
     )
     closed_month = [
         r
@@ -50,14 +50,16 @@ def dashboard_pages(site: SiteData) -> list[Page]:
     ]
     recent = sorted(site.rows, key=lambda r: r.received_at or now, reverse=True)[:10]
     ctx = base_context(site, HOME) | {
-        "open_count": len(open_rows),
-        "overdue_rows": len({d.record_id for d in overdue}),
+        "open_count": len(snap.open_records),
+        "overdue_rows": len(snap.overdue_records),
+        "overdue_milestones": len(snap.overdue_milestones),
         "overdue": overdue,
         "due_week": due_week,
         "closed_month": len(closed_month),
         "on_time": (ok, total),
         "mean_close": f"{mean(days):.1f}" if days else "–",
         "recent": recent,
+        "stalled": stalled_at(site, now),
         "week": week,
         "week_page": f"{GEN}/weekly/{week.key}.md",
         "year": this_year.key,

@@ -80,6 +80,7 @@ def _walk(
 
 def render_fields(schema_name: str, heading_zh: str, heading_en: str) -> str:
     root = load_schema(schema_name)
+    audience = schema_name == "complaint"  # x-kesu-audience: docs/customer-report.md
     lines = [
         f"# {heading_zh} / {heading_en}",
         "",
@@ -92,13 +93,22 @@ def render_fields(schema_name: str, heading_zh: str, heading_en: str) -> str:
         "| 字段 Field | 必填 Req. | 类型 Type | 说明 | Description |",
         "|---|---|---|---|---|",
     ]
+    if audience:
+        lines[-2:] = [
+            "| 字段 Field | 必填 Req. | 类型 Type | 受众 Audience | 说明 | Description |",
+            "|---|---|---|---|---|---|",
+        ]
     for path, node, required, _depth in _walk(root, root, "", 0):
         zh = f"**{node.get('title', '')}**：{node.get('description', '')}"
         en = f"**{node.get('x-title-en', '')}**: {node.get('x-description-en', '')}"
         cells = [f"`{path}`", "✔" if required else "", _type_of(node, root), zh, en]
+        if audience:
+            cells.insert(3, str(node.get("x-kesu-audience", "")))
         lines.append(
             "| "
-            + " | ".join(c.replace("|", "\\|") if i > 2 else c for i, c in enumerate(cells))
+            + " | ".join(
+                c.replace("|", "\\|") if i > 2 + audience else c for i, c in enumerate(cells)
+            )
             + " |"
         )
     return "\n".join(lines) + "\n"

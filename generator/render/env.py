@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -16,6 +18,7 @@ from markupsafe import Markup
 from generator.common.textrules import is_one_clean_line
 from generator.render import i18n, labels
 from generator.render.escape import front_matter_title, html_text, mask_email, mask_phone
+from generator.render.i18n import pick
 
 
 def _finalize(value: object) -> object:
@@ -52,8 +55,17 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
+_READABLE = re.compile(r"[^\W_][\w()（）-]{0,39}")
+"""Letters (Chinese included), digits, ``_``, ``-`` and parentheses: safe as a file name and
+a URL path segment on every system, so the name itself is the page's name."""
+
+
 def slug(kind: str, name: str) -> str:
-    """A file-name-safe, stable name for a customer or department page."""
+    """A file-name-safe, stable name for a customer, department or owner page: the name
+    itself when it is made of letters and digits (``customer-华东汽车电子有限公司``), else a
+    hash of it (names with spaces, slashes or punctuation)."""
+    if _READABLE.fullmatch(name):
+        return f"{kind}-{name}"
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]  # noqa: S324 - not security
     return f"{kind}-{digest}"
 
@@ -80,6 +92,8 @@ class Fmt:
     tz: ZoneInfo
     page: str
     mask_contacts: bool = True
+    defects: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Defect code → (Chinese, English) name (``site.defect_codes`` in ``kesu.yaml``)."""
 
     def t(self, key: str, **kw: object) -> str:
         return i18n.t(key, self.lang, **kw)
@@ -89,6 +103,11 @@ class Fmt:
 
     def enum(self, path: str, value: object) -> str:
         return labels.enum_label(path, value, self.lang)
+
+    def defect(self, code: str) -> str:
+        """The defect code's name in the page's language, or "" when the config names none."""
+        names = self.defects.get(code)
+        return pick(names[0], names[1], self.lang) if names else ""
 
     def state(self, state: str) -> str:
         return i18n.state_label(state, self.lang)
@@ -131,10 +150,15 @@ class Fmt:
             return f"{hours:.1f} h" if self.lang == "en" else f"{hours:.1f} 小时"
         return f"{hours / 24:.1f} {i18n.t('days', self.lang)}"
 
-    def days_late(self, due: datetime | None, now: datetime) -> int:
-        if due is None:
-            return 0
-        return max(0, int((now - due).total_seconds() // 86400))
+    def late_seconds(self, due: datetime | None, now: datetime) -> int:
+        return 0 if due is None else max(0, int((now - due).total_seconds()))
+
+    def late_by(self, due: datetime | None, now: datetime) -> str:
+        """How late: whole days from one day on, else hours (never "0 days" for 9 hours)."""
+        secs = self.late_seconds(due, now)
+        if secs >= 86400:
+            return self.t("late_days", n=secs // 86400)
+        return self.t("late_hours", n=max(1, secs // 3600) if secs else 0)
 
     def contact(self, kind: str, value: object) -> Markup:
         text = "" if value is None else str(value)

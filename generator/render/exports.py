@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
@@ -32,6 +33,15 @@ def _text(value: object) -> tuple[str, bool]:
     """A cell's text, and whether a spreadsheet would take it for a formula."""
     text = scrub(str(value))
     return text, text.lstrip(" ").startswith(_FORMULA_START)
+
+
+def text_cell(cell: Any, value: object) -> None:
+    """Put ``value`` into an openpyxl cell as text that is never a formula (keeps its style)."""
+    text, formula_like = _text(value)
+    cell.value = text
+    cell.data_type = "s"
+    if formula_like:
+        cell.quotePrefix = True
 
 
 def _columns(f: Fmt) -> list[tuple[str, int]]:
@@ -53,6 +63,7 @@ def _columns(f: Fmt) -> list[tuple[str, int]]:
         (f.t("days_open"), 8),
         (f.label("d8_closure.closed_at"), 17),
         (f.label("defect_code"), 14),
+        (f.t("defect_name"), 16),
         (f.label("d4_root_cause"), 40),
     ]
 
@@ -73,7 +84,7 @@ def _values(row: Row, f: Fmt) -> list[object]:
         row.product,
         row.part_number,
         f.enum("category", row.category),
-        row.grade,
+        int(row.grade) if row.grade.isdigit() else row.grade,
         f.enum("status", row.status),
         row.department,
         row.owner,
@@ -83,6 +94,7 @@ def _values(row: Row, f: Fmt) -> list[object]:
         row.days_open,
         row.closed_at,
         row.defect_code,
+        f.defect(row.defect_code) if row.defect_code else "",
         _root_cause(row),
     ]
 
@@ -126,7 +138,22 @@ def ledger_xlsx(rows: Sequence[Row], f: Fmt, title: str, as_of: datetime) -> byt
         if row.overdue:
             ws.cell(row=r, column=14).font = red
     ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(1, len(rows) + 1)}"
+    last = f"{get_column_letter(len(cols))}{max(1, len(rows) + 1)}"
+    ws.auto_filter.ref = f"A1:{last}"
+    # Printing: A4 landscape, every column on one page width, the header on every page,
+    # the title and page numbers in the margins.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_area = f"A1:{last}"
+    ws.print_options.gridLines = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddHeader.center.text = _text(title)[0].replace("&", "&&")
+    ws.oddFooter.center.text = "&P / &N"
     stamp = _naive(as_of, f)
     wb.properties.created = stamp
     wb.properties.modified = stamp

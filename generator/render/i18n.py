@@ -16,18 +16,52 @@ _UI: dict[str, tuple[str, str]] = {
     "policy": ("处理规则", "Policy"),
     "calendar": ("日历订阅", "Calendar feeds"),
     "open": ("未结案", "Open"),
+    "open_records": ("未结案记录", "Open records"),
+    "overdue_records": ("超期记录", "Overdue records"),
+    "overdue_milestones": ("超期节点", "Overdue milestones"),
+    "stalled_records": ("停滞记录", "Stalled records"),
+    "stalled_note": (
+        "未结案、没有未完成的到期节点、且多日没有任何改动（Git 提交或记录中的时间）的记录；"
+        "天数在 kesu.yaml 的 site.stalled_days（按状态：site.stalled_days_by_status）中设置。",
+        "Open records with no open milestone due and no change (a Git commit or a time in the "
+        "record) for days; the days are set in kesu.yaml, site.stalled_days (per status: "
+        "site.stalled_days_by_status).",
+    ),
+    "agenda": ("会议议程：每条未结案客诉", "Meeting agenda: every open complaint"),
+    "agenda_note": (
+        "本周进展来自 Git（状态变化）与记录中的完成时间；下一步是最先到期的未完成节点或措施。"
+        "“结转”表示同一下一步在之前几周的周报中已经是下一步。",
+        "This week's progress comes from Git (status moves) and the completion times in the "
+        "record; the next step is the open milestone or action due first. Rolled over: the "
+        "same next step was already the next step on that many earlier weekly pages.",
+    ),
+    "agenda_happened": ("本周进展", "This week"),
+    "agenda_next": ("下一步", "Next step"),
+    "agenda_rolled": ("结转", "Rolled over"),
+    "agenda_rolled_weeks": ("已结转 {n} 周", "rolled over {n} week(s)"),
+    "agenda_nothing": ("本周无进展", "no progress this week"),
+    "agenda_moved": ("状态：{was} → {now}", "status: {was} → {now}"),
+    "agenda_entered": ("录入仓库（{now}）", "entered the repository ({now})"),
+    "agenda_milestone_done": ("完成节点：{name}", "milestone done: {name}"),
+    "agenda_action_done": ("完成措施 {id}：{text}", "action {id} done: {text}"),
+    "last_change": ("最后改动", "Last change"),
+    "days_unchanged": ("无改动天数", "Days unchanged"),
+    "stalled_limit": ("超过 {n} 天无改动即为停滞", "stalled after {n} days without change"),
+    "has_overdue": ("有超期节点", "Has overdue milestones"),
     "overdue": ("已超期", "Overdue"),
-    "due_this_week": ("本周到期", "Due this week"),
-    "closed_this_month": ("本月结案", "Closed this month"),
+    "due_this_week": ("本周到期节点", "Milestones due this week"),
+    "closed_this_month": ("本月结案记录", "Records closed this month"),
     "on_time_rate": ("按时率", "On-time rate"),
     "mean_close": ("平均结案天数", "Mean days to close"),
     "days": ("天", "days"),
-    "days_late": ("超期天数", "Days late"),
+    "days_late": ("超期时长", "Late by"),
+    "late_days": ("{n} 天", "{n} d"),
+    "late_hours": ("{n} 小时", "{n} h"),
     "days_open": ("已开天数", "Days open"),
     "next_due": ("下一期限", "Next deadline"),
     "grade": ("级别", "Grade"),
     "owner": ("责任人", "Owner"),
-    "overdue_list": ("超期清单", "Overdue items"),
+    "overdue_list": ("超期节点清单", "Overdue milestones"),
     "recent": ("最近接收", "Recently received"),
     "none": ("无", "None"),
     "yes": ("是", "yes"),
@@ -38,6 +72,14 @@ _UI: dict[str, tuple[str, str]] = {
     "all_years": ("各年度台账", "Ledger by year"),
     "download": ("下载", "Download"),
     "filter": ("筛选…", "Filter…"),
+    "filter_hint": (
+        "输入一个或多个词（空格分隔），只显示全部包含这些词的行",
+        "One or more words (space-separated): only rows containing every word are shown",
+    ),
+    "filter_words": ("筛选", "Filter"),
+    "filter_all": ("全部", "All"),
+    "all_open": ("全部未结案", "All open"),
+    "unfiltered": ("未筛选：全部记录", "Not filtered: every record"),
     "shown": ("显示", "Shown"),
     "milestone": ("节点", "Milestone"),
     "due": ("期限", "Due"),
@@ -74,6 +116,8 @@ _UI: dict[str, tuple[str, str]] = {
         "entered them was based on: they were written down afterwards; the table shows the "
         "commit that first recorded them on the main branch.",
     ),
+    "corrected_from": ("（已更正，原为 {was}）", "(corrected, was {was})"),
+    "approved_by": ("批准", "Approved by"),
     "recorded_on": ("录入于", "Recorded on"),
     "field": ("字段", "Field"),
     "no_history": (
@@ -86,15 +130,21 @@ _UI: dict[str, tuple[str, str]] = {
     "related": ("关联记录", "Related records"),
     "linked_from": ("被以下记录引用", "Referenced by"),
     "reopened_as": ("重开为", "Reopened as"),
+    "same_problem_key": ("问题键相同", "same problem key"),
     "built_from": ("构建自提交", "Built from commit"),
+    "customer_report": ("客户版 8D 报告", "Customer 8D report"),
+    "report_profile": ("格式", "profile"),
+    "sent_reports": ("已发送给客户", "Sent to the customer"),
     "built_at": ("构建时间", "Built at"),
     "as_of": ("统计时点", "As of"),
-    "new": ("本周新增", "New this week"),
-    "closed": ("本周结案", "Closed this week"),
-    "rolled_over": ("往周延续未结案", "Still open from earlier weeks"),
-    "due_next_week": ("下周到期", "Due next week"),
+    "new": ("本周新增记录", "Records new this week"),
+    "closed": ("本周结案记录", "Records closed this week"),
+    "received_records": ("接收记录", "Records received"),
+    "closed_records": ("结案记录", "Records closed"),
+    "rolled_over": ("往周延续未结案记录", "Records still open from earlier weeks"),
+    "due_next_week": ("下周到期节点", "Milestones due next week"),
     "passed_this_week": ("本周到期的节点", "Deadlines that fell this week"),
-    "by_department_grade": ("未结案：按部门与级别", "Open: by department and grade"),
+    "by_department_grade": ("未结案记录：按部门与级别", "Open records: by department and grade"),
     "count": ("数量", "Count"),
     "total": ("合计", "Total"),
     "week": ("周", "Week"),
@@ -110,6 +160,9 @@ _UI: dict[str, tuple[str, str]] = {
     "quarters": ("各季度", "Quarters"),
     "cumulative": ("累计占比", "Cumulative share"),
     "complaints": ("客诉", "Complaints"),
+    "defect_name": ("不良名称", "Defect name"),
+    "complaint_records": ("客诉记录", "Complaint records"),
+    "cause_count": ("原因条数", "Causes"),
     "amount": ("金额", "Amount"),
     "items": ("项", "items"),
     "records": ("记录", "Records"),
@@ -119,10 +172,37 @@ _UI: dict[str, tuple[str, str]] = {
     "readings": ("解读（可在策略文件中修改）", "Readings (changeable in the policy file)"),
     "otherwise": ("不满足以上任何级别条件时", "when no criterion of a stricter grade holds"),
     "all_feed": ("全部未完成期限", "All open deadlines"),
-    "feed_hint": (
-        "在 Outlook 或手机日历中“从 URL 订阅”，或下载后导入。",
-        "Subscribe from Outlook or a phone calendar (add from URL), or download and import.",
+    "feed_intro": (
+        "每个文件列出未完成节点的期限（本网站构建时的状态），每个期限提前 {hours} 小时提醒，"
+        "事件中附 8D 页面的链接。",
+        "Each file lists the open milestones' deadlines (as of this site's build), with a "
+        "reminder {hours} hours before each and the link to its 8D page.",
     ),
+    "feed_zip": (
+        "网站以 zip 包发布（默认）：导入文件。",
+        "The site is a zip (the default): import the files.",
+    ),
+    "feed_zip_how": (
+        "下载 .ics，在 Outlook 中“文件 → 打开和导出 → 导入/导出 → 导入 iCalendar”，手机上用"
+        "日历应用打开该文件。导入的日历不会自动更新：每次拿到新的网站包后重新导入（同一节点的"
+        "事件按 UID 更新，不会重复）。要订阅，请把网站部署到内网服务器，并在 kesu.yaml 写 "
+        "site.url。",
+        "Download the .ics; in Outlook use File → Open & Export → Import/Export → Import an "
+        "iCalendar file; on a phone open the file with the calendar app. An imported calendar "
+        "does not update itself: import again from each new site archive (events of the same "
+        "milestone are updated by their UID, not duplicated). To subscribe, serve the site on "
+        "an intranet server and set site.url in kesu.yaml.",
+    ),
+    "feed_served": ("网站部署在服务器上：订阅地址。", "The site is served: subscribe by URL."),
+    "feed_served_how": (
+        "复制下表的订阅地址，在 Outlook 中“添加日历 → 从 Internet”，在 iPhone 上“设置 → 日历 → "
+        "账户 → 添加已订阅的日历”，日历随网站的每次构建更新。",
+        "Copy the URL below; in Outlook use Add calendar → From Internet, on an iPhone "
+        "Settings → Calendar → Accounts → Add Subscribed Calendar; the calendar follows each "
+        "build of the site.",
+    ),
+    "feed_url": ("订阅地址", "Subscription URL"),
+    "milestone_count": ("未完成节点", "Open milestones"),
     "unassigned": ("（未指定）", "(unassigned)"),
     "status_open_overdue": ("超期", "overdue"),
     "print_hint": ("打印本页即得 A4 8D 报告。", "Print this page for an A4 8D report."),

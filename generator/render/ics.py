@@ -1,7 +1,11 @@
 """Calendar feeds (.ics) of open deadlines: one for all, one per owner.
 
-Engineers subscribe from Outlook or a phone; each open milestone is an event at its due time
-with a reminder a day before. UIDs are stable (record + milestone), and the stamp is the
+Engineers subscribe from Outlook or a phone (a served site) or import the files (a zip); each
+open milestone is an event ending at its due time, in the configured zone with its
+``VTIMEZONE`` (RFC 5545 3.6.5: every TZID a file uses is defined in it; icalendar's
+``add_missing_timezones``), a ``VALARM`` reminder ``site.reminder_hours`` before (none for
+what is already overdue), and the 8D page's link (``URL`` when ``site.url`` is set, and the
+page's path in the description). UIDs are stable (record + milestone), and the stamp is the
 build's "as of" instant, so an unchanged record set gives unchanged files.
 
 Every text property is a ``vText``, which escapes ``\\ ; ,`` and line breaks (an ``X-`` property
@@ -15,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from urllib.parse import quote, urljoin
 
 from icalendar import Alarm, Calendar, Event, vText
 
@@ -36,6 +41,9 @@ def _calendar(name: str, items: Sequence[Deadline], site: SiteData, f: Fmt) -> b
     cal.add("version", "2.0")
     cal.add("x-wr-calname", _text(name))
     cal.add("x-wr-timezone", _text(site.config.timezone))
+    cal.add("method", "PUBLISH")
+    hours = site.config.reminder_hours
+    base = site.config.site_url
     for d in items:
         row = site.by_id[d.record_id]
         due = d.due_at or site.as_of
@@ -46,6 +54,8 @@ def _calendar(name: str, items: Sequence[Deadline], site: SiteData, f: Fmt) -> b
         ev.add("dtend", due)
         state = f.state(d.state)
         ev.add("summary", _text(f"[{d.record_id}] {d.name} ({state})"))
+        page = f"{GEN}/records/{d.record_id}.html"
+        link = urljoin(base if base.endswith("/") else base + "/", page) if base else ""
         ev.add(
             "description",
             _text(
@@ -56,18 +66,22 @@ def _calendar(name: str, items: Sequence[Deadline], site: SiteData, f: Fmt) -> b
                         f"{f.label('customer')}: {row.customer}",
                         f"{f.t('owner')}: {row.owner}",
                         d.explanation,
+                        f"8D: {link or page}",
                     )
                     if x
                 )
             ),
         )
-        if d.state != "overdue":
+        if link:
+            ev.add("url", link)
+        if d.state != "overdue" and hours > 0:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", _text(f"[{d.record_id}] {d.name}"))
-            alarm.add("trigger", timedelta(days=-1))
+            alarm.add("trigger", timedelta(hours=-hours))
             ev.add_component(alarm)
         cal.add_component(ev)
+    cal.add_missing_timezones()
     data: bytes = cal.to_ical()
     return data
 
@@ -99,8 +113,14 @@ def calendar_pages(site: SiteData) -> list[Page]:
         items = by_owner[owner]
         pages.append(Page(path, _calendar(f"{site.config.site_title} · {owner}", items, site, f)))
         feeds.append((owner, path, len(items), items[0].due_at))
+    base = site.config.site_url or ""
+    root = base if base.endswith("/") else base + "/"
     ctx = base_context(site, PAGE) | {
-        "feeds": feeds,
+        "feeds": [
+            (o, p, n, first, urljoin(root, quote(p)) if base else "") for o, p, n, first in feeds
+        ],
+        "all_url": urljoin(root, f"{GEN}/calendar/all.ics") if base else "",
+        "reminder_hours": site.config.reminder_hours,
         "all_count": len(open_items),
         "all_path": f"{GEN}/calendar/all.ics",
     }

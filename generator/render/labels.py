@@ -6,11 +6,11 @@ Enum values get their Chinese label from the field's description, which lists th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from generator.common.enumnames import enum_names
 from generator.config.settings import load_schema
 
 
@@ -61,18 +61,7 @@ def label(path: str, lang: str) -> str:
 @cache
 def _enum_labels(path: str) -> dict[str, str]:
     node = schema_fields().get(path, {})
-    desc = str(node.get("description", ""))
-    out: dict[str, str] = {}
-    for value in node.get("enum", []):
-        m = re.search(rf"(?<![A-Za-z_]){re.escape(str(value))}\s+([^；;，,。（(\s]+)", desc)
-        if m:
-            out[str(value)] = m.group(1)
-            continue
-        # "人 man、机 machine": the label stands before the value.
-        m = re.search(rf"([^\s、；;，,。]+)\s+{re.escape(str(value))}(?![A-Za-z_])", desc)
-        if m:
-            out[str(value)] = m.group(1)
-    return out
+    return enum_names(str(node.get("description", "")), node.get("enum", []))
 
 
 # Values the schema lists without a Chinese label (action status has none in its description).

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from generator.compute.counts import snapshot
+from generator.render import labels
 from generator.render.env import render
 from generator.render.exports import ledger_csv, ledger_xlsx
 from generator.render.pages import GEN, Page, base_context, fmt
-from generator.render.sitedata import Row, SiteData
+from generator.render.sitedata import CLOSED_STATUSES, Row, SiteData
 
 INDEX = f"{GEN}/ledger/index.md"
 
@@ -34,6 +36,11 @@ def ledger_pages(site: SiteData) -> list[Page]:
         by_year[row.year].append(row)
     pages: list[Page] = []
     years: list[YearEntry] = []
+    statuses = labels.enum_values("status")
+    status_order = [labels.enum_label("status", s, site.lang) for s in statuses]
+    open_statuses = [
+        labels.enum_label("status", s, site.lang) for s in statuses if s not in CLOSED_STATUSES
+    ]
     for year in sorted(by_year, reverse=True):
         rows = by_year[year]
         page = year_page(year)
@@ -47,6 +54,8 @@ def ledger_pages(site: SiteData) -> list[Page]:
                     **base_context(site, page),
                     year=year,
                     rows=rows,
+                    status_order=status_order,
+                    open_statuses=open_statuses,
                     xlsx=xlsx,
                     csv=csv,
                 ),
@@ -54,6 +63,7 @@ def ledger_pages(site: SiteData) -> list[Page]:
         )
         pages.append(Page(xlsx, ledger_xlsx(rows, f, str(year), site.as_of)))
         pages.append(Page(csv, ledger_csv(rows, f)))
+        snap = snapshot(rows, site.as_of)
         years.append(
             YearEntry(
                 year,
@@ -61,8 +71,8 @@ def ledger_pages(site: SiteData) -> list[Page]:
                 xlsx,
                 csv,
                 len(rows),
-                sum(r.is_open for r in rows),
-                sum(bool(r.overdue) for r in rows),
+                len(snap.open_records),
+                len(snap.overdue_records),
             )
         )
     xlsx, csv = f"{GEN}/exports/ledger-all.xlsx", f"{GEN}/exports/ledger-all.csv"

@@ -19,7 +19,13 @@ class Page:
 
 
 def fmt(site: SiteData, page: str) -> Fmt:
-    return Fmt(lang=site.lang, tz=site.tz, page=page, mask_contacts=site.config.mask_contacts)
+    return Fmt(
+        lang=site.lang,
+        tz=site.tz,
+        page=page,
+        mask_contacts=site.config.mask_contacts,
+        defects=site.config.defect_codes,
+    )
 
 
 def base_context(site: SiteData, page: str) -> dict[str, Any]:

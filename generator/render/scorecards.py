@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from generator.compute.counts import snapshot
 from generator.render import periods
 from generator.render.env import render, slug
 from generator.render.pages import GEN, Page, base_context
@@ -30,13 +31,14 @@ class Card:
 def _card(site: SiteData, kind: str, name: str, rows: list[Row]) -> Card:
     everything = periods.Period("all", min(r.received_at or site.as_of for r in rows), site.as_of)
     ok_total = periods.on_time((d for r in rows for d in r.deadlines), everything, site.as_of)
+    snap = snapshot(rows, site.as_of)
     return Card(
         kind,
         name,
         f"{GEN}/scorecards/{slug(kind, name)}.md",
         rows,
-        sum(r.is_open for r in rows),
-        sum(bool(r.overdue) for r in rows),
+        len(snap.open_records),
+        len(snap.overdue_records),
         ok_total,
         sorted(Counter(r.grade or "–" for r in rows).items()),
         Counter(r.defect_code or "–" for r in rows).most_common(8),
@@ -46,8 +48,11 @@ def _card(site: SiteData, kind: str, name: str, rows: list[Row]) -> Card:
 def scorecard_pages(site: SiteData) -> Iterator[Page]:
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for r in site.rows:
-        groups[("customer", r.customer or "–")].append(r)
-        groups[("department", r.department or "–")].append(r)
+        # An internal complaint's "customer" is a department of the company, not a customer.
+        if r.customer and r.record.get("origin") != "internal":
+            groups[("customer", r.customer)].append(r)
+        if r.department:
+            groups[("department", r.department)].append(r)
     cards = [_card(site, kind, name, rows) for (kind, name), rows in sorted(groups.items())]
     for c in cards:
         yield Page(c.page, render("scorecard.md.j2", **base_context(site, c.page), c=c))

@@ -7,6 +7,7 @@ from datetime import datetime
 from generator.common.textrules import scrub
 from generator.compute.events import span
 from generator.compute.records import Computed
+from generator.render.labels import enum_label
 from generator.render.reasons import reason_text
 
 _STATES = {
@@ -94,12 +95,16 @@ def explain(c: Computed, lang: str = "zh") -> str:
         for r in rows
     ]
     for a in c.required_approvals:
-        state = a.decision or ("missing" if en else "未审批")
-        lines.append(
-            f"Approval {a.role}/{a.subject} before {a.stage}: {state}"
-            if en
-            else f"审批 {a.role}/{a.subject}（{a.stage} 前）：{state}"
-        )
+        if en:
+            state = a.decision or "missing"
+            lines.append(f"Approval {a.role}/{a.subject} before {a.stage}: {state}")
+            continue
+        # In Chinese, in words: the policy's text, the status and the decision by their names.
+        state = enum_label("approvals[].decision", a.decision, lang) if a.decision else "未审批"
+        who = f"{a.by or ''} {a.at or ''}".strip()
+        what = a.text_zh or f"{a.role} 审批 {a.subject}"
+        stage = enum_label("status", a.stage, lang)
+        lines.append(f"审批：{what}（{stage}之前）：{state}{'，' + who if who else ''}")
     for p in c.penalties:
         who = p.charged_to or ("?" if en else "未指定")
         lines.append(

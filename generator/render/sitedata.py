@@ -18,7 +18,7 @@ from generator.compute.deadlines import MilestoneResult
 from generator.compute.grading import Reason as GradingReason
 from generator.config.settings import RepoConfig
 from generator.render.explain import explanation
-from generator.render.history import Revision
+from generator.render.history import Revision, StatusMove
 from generator.render.i18n import pick
 from generator.render.reasons import reason_text
 from generator.time.parse import try_instant
@@ -126,9 +126,14 @@ class SiteData:
     reopened_as: dict[str, list[str]] = field(default_factory=dict)
     late: Mapping[str, list[LateRecorded]] = field(default_factory=dict)
     """Completion times entered after the fact, by record id (``generator.change.recorded``)."""
+    moves: Mapping[str, list[StatusMove]] = field(default_factory=dict)
+    """Status moves from Git, oldest first, by record id (``history.status_moves``)."""
     missing_year: int | None = None
     """The year whose official calendar should be in by ``as_of`` and is not
     (``calendars.missing_year``): the dashboard says so, once."""
+    reports: Mapping[str, str] = field(default_factory=dict)
+    """Record id → the profile of the customer report the build publishes for it
+    (``generator.report.site``); the 8D page links the PDF and the Excel file."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -232,6 +237,7 @@ def build_site_data(
     history: Mapping[str, list[Revision]],
     late: Mapping[str, list[LateRecorded]] | None = None,
     missing_year: int | None = None,
+    moves: Mapping[str, list[StatusMove]] | None = None,
 ) -> SiteData:
     tz = config.tz
     as_of = as_of.astimezone(tz)
@@ -261,6 +267,7 @@ def build_site_data(
         policy=policy,
         history=history,
         late=late or {},
+        moves=moves or {},
         missing_year=missing_year,
         penalties=penalties,
         referenced_by=dict(referenced),

@@ -36,9 +36,11 @@ from generator.load.cache import Caches
 from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.escape import site_name
-from generator.render.history import head_commit, head_commit_time, record_histories
+from generator.render.history import head_commit, head_commit_time, record_histories, status_moves
 from generator.render.reporters import render_text
 from generator.render.sitedata import SiteData, build_site_data
+from generator.report import site as report_site
+from generator.report.pdf import ReportError
 from generator.site import homepage, reproducible, steps
 from generator.site.engines import ENGINES, EngineRun, run_engine
 from generator.site.outdir import GENERATED as GENERATED_HINT
@@ -118,6 +120,7 @@ def compute_site(
         lang=lang,
         commit=head_commit(config.root),
         history=record_histories(config.root, config.records_dir),
+        moves=status_moves(config.root, config.records_dir),
         late=by_record(late_recorded(config.root, config.records_dir, records, config.tz)),
         missing_year=missing,
     )
@@ -149,8 +152,9 @@ def generate(config: RepoConfig, site: SiteData) -> int:
     """Render every page into ``site/generated/``; returns the number of files written.
 
     No attachment is copied there: ``kesu build`` publishes them into the built site after the
-    engine (``generator.site.steps``); the pages only link them. The home page
-    (``site/index.md``) is written here too (``generator.site.homepage``).
+    engine (``generator.site.steps``); the pages only link them. Nor are the customer
+    reports (``site.reports``): they are written into the built site once the engine is done.
+    The home page (``site/index.md``) is written here too (``generator.site.homepage``).
     """
     paths = build_paths(config)
     homepage.check_target(paths.docs_dir)
@@ -194,6 +198,7 @@ class Generated:
     """What was printed on the way (diagnostics)."""
     stamp: dict[str, str] = field(default_factory=dict)
     written: int = 0
+    reports: report_site.Plan = field(default_factory=report_site.Plan)
 
 
 def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool) -> Generated:
@@ -205,9 +210,39 @@ def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool)
     caches.save()
     if site is None:
         return Generated(False, report.getvalue())
+    reports = report_site.plan(config, site.rows, site.history, getattr(site.policy, "roles", None))
+    site.reports = reports.links
     with writing(build_paths(config).generated, GENERATED_HINT):  # a read-only checkout, full disk
         written = generate(config, site)
-    return Generated(True, report.getvalue(), build_stamp(site), written)
+    for zh, en in reports.notes:
+        report.write(f"kesu build: {en if lang == 'en' else zh}\n")
+    if note := chart_font_note(config):
+        report.write(note[lang == "en"] + "\n")
+    return Generated(True, report.getvalue(), build_stamp(site), written, reports)
+
+
+def chart_font_note(config: RepoConfig) -> tuple[str, str] | None:
+    """One line (zh, en) when the charts had no CJK font (``render.charts``), else None."""
+    from generator.render import charts
+
+    if not charts.font_problem():
+        return None
+    where = (
+        f"site.chart_font（{config.chart_font}）不是可用的字体文件"
+        if config.chart_font
+        else "找不到中文字体"
+    )
+    where_en = (
+        f"site.chart_font ({config.chart_font}) is not a usable font file"
+        if config.chart_font
+        else "no CJK font was found"
+    )
+    return (
+        f"kesu build: 图表{where}：图中文字的宽度按西文字体估算。安装 fonts-noto-cjk（Debian），"
+        "或在 kesu.yaml 写 site.chart_font: 字体文件路径。",
+        f"kesu build: for the charts {where_en}: their text is measured with a Latin font. "
+        "Install fonts-noto-cjk (Debian) or set site.chart_font: PATH in kesu.yaml.",
+    )
 
 
 def generate_isolated(
@@ -336,17 +371,31 @@ def run_build(
         if dirty:
             inc.prune_stale(stage.folder, paths.generated)
             env["KESU_INCREMENTAL"] = "1"
+        # The customer reports are laid out in worker processes while the engine builds.
+        try:
+            pending = report_site.Pending(config.root, generated.reports)
+        except ReportError as exc:  # no CJK font: the site is built, without the PDFs
+            out.write(f"kesu build: {exc.en if lang == 'en' else exc.zh}\n")
+            pending = report_site.Pending(config.root, generated.reports.without_pdf())
         run = EngineRun(engine, config.root, stage.folder, strict=strict, hooks=hooks, dirty=dirty)
-        proc = run_engine(run, mkdocs_env(config, lang, env))
+        try:
+            proc = run_engine(run, mkdocs_env(config, lang, env))
+        except BaseException:
+            pending.cancel()
+            raise
         engine_out = proc.stdout + proc.stderr
         if proc.returncode != 0:
+            pending.cancel()
             if fault := stage.engine_fault(engine_out):
                 raise fault  # the disk filled up or a folder turned read-only mid-build
             out.write(engine_out)
             return 1
         if (problem := steps.after_engine(config.root, paths.docs_dir, stage.folder)) is not None:
+            pending.cancel()
             out.write(f"kesu build: {problem}\n")
             return 1
+        with writing(stage.folder):
+            report_site.write(stage.folder, pending.files())
         inc.mark_finished(stage.folder, fingerprint)
         stage.publish()
     return 0

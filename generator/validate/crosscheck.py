@@ -260,8 +260,10 @@ def _check_dates(data: Mapping[str, Any], actions: Actions, tz: ZoneInfo, emit: 
         ("d4_root_cause", "confirmed_at"),
         ("d8_closure", "closed_at"),
         ("d8_closure", "final_report_at"),
+        ("sample", "requested_at"),
         ("sample", "received_at"),
         ("sample", "handed_over_at"),
+        ("customer_deadline",),
     )
     for path in fixed:
         not_before(path, received, *recv)

@@ -51,9 +51,12 @@ function setup(index) {
 }
 
 function terms(query) {
+  // A hyphen inside a term is part of it (PA-120 is one part number, not "PA" and "120");
+  // only Lunr-style operators at a term's start (+word, -word) are dropped.
   return query.toLowerCase()
-    .replace(/["+\-~^*:]/g, " ")
-    .split(/[\s\u3000\u200b、，。；！？,.;!?]+/)
+    .replace(/["~^*:]/g, " ")
+    .split(/[\s\u3000\u200b、，。；！？,;!?]+/)
+    .map(function (t) { return t.replace(/^[+\-]+/, "").replace(/[.\-]+$/, "") })
     .filter(function (t) { return t.length > 0 })
 }
 
