@@ -87,7 +87,12 @@ def _children(pid: int) -> list[int]:
 def _is_engine(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return b"mkdocs" in fh.read()
+            args = fh.read().split(b"\0")
+        # The engine's own process (``python -m mkdocs …``), not a forked Kesu child whose
+        # command line only names an engine (``kesu build --engine mkdocs``).
+        return any(
+            a == b"-m" and b in (b"mkdocs", b"zensical") for a, b in itertools.pairwise(args)
+        )
     except OSError:
         return False
 
@@ -174,12 +179,15 @@ def scaffold(repo: Path) -> None:
     shutil.copytree(
         PROJECT / "site",
         repo / "site",
-        ignore=lambda d, names: ["generated"] if Path(d) == PROJECT / "site" else [],
+        ignore=lambda d, names: ["generated", "index.md"] if Path(d) == PROJECT / "site" else [],
     )
     for name in ("kesu.yaml",):
         if (PROJECT / name).is_file():
             shutil.copy2(PROJECT / name, repo / name)
-    (repo / ".gitignore").write_text("site/generated/\npublic/\n.kesu-cache/\n", encoding="utf-8")
+    (repo / ".gitignore").write_text(
+        "site/generated/\nsite/index.md\npublic/\n.kesu-cache/\n.cache/\n.kesu-engine-*\n",
+        encoding="utf-8",
+    )
 
 
 def make_repo(repo: Path, n: int, seed: int) -> synth.SynthSet:

@@ -272,29 +272,36 @@ def test_publish_refuses_a_link_made_after_validation_and_prunes(tmp_path: Path)
     assert not (site / "files").exists()
 
 
-def test_a_hand_written_page_includes_generated_parts_only(tmp_path: Path) -> None:
-    from mkdocs.exceptions import PluginError
+def test_the_home_page_is_the_hand_written_part_then_the_dashboard(tmp_path: Path) -> None:
+    """No include syntax: ``kesu build`` writes site/index.md from site/_index.md."""
+    from generator.site.homepage import MARK, home_page
 
-    from generator.site.mkdocs_include import with_part
-
-    (tmp_path / "generated").mkdir()
-    (tmp_path / "generated" / "_home.md").write_text("# Home\n", encoding="utf-8")
-    assert with_part("", "generated/_home.md", str(tmp_path), "index.md") == "# Home\n"
-    assert with_part("Intro\n", "generated/_home.md", str(tmp_path), "x.md") == (
-        "Intro\n\n# Home\n"
+    assert home_page(tmp_path, "# Home\n") == (
+        f"---\nhide:\n  - navigation\n  - toc\n{MARK}\n---\n\n# Home\n"
     )
-    assert with_part("Text", None, str(tmp_path), "x.md") == "Text"
-    for bad in (
-        "../mkdocs.yml",
-        "generated/records/X.md",
-        "overrides/main.html",
-        "generated/_home.md/../../x",
-        3,
-    ):
-        with pytest.raises(PluginError, match="kesu_include"):
-            with_part("", bad, str(tmp_path), "x.md")
-    with pytest.raises(PluginError, match="cannot read"):
-        with_part("", "generated/_none.md", str(tmp_path), "x.md")
+    (tmp_path / "_index.md").write_text(
+        "---\ntitle: 首页\nkesu_include: generated/_home.md\n---\nIntro\n\n", encoding="utf-8"
+    )
+    assert home_page(tmp_path, "# Home\n") == f"---\ntitle: 首页\n{MARK}\n---\n\nIntro\n\n# Home\n"
+    (tmp_path / "_index.md").write_text("Just text\n", encoding="utf-8")
+    assert home_page(tmp_path, "# Home\n") == f"---\n{MARK}\n---\n\nJust text\n\n# Home\n"
+
+
+def test_a_hand_written_index_md_is_never_overwritten(tmp_path: Path) -> None:
+    from generator.config.settings import load_config
+    from generator.site.build import run_build
+    from tests.site_fixtures import AS_OF, site_repo
+
+    root = site_repo(tmp_path / "repo")
+    own = "---\nkesu_include: generated/_home.md\n---\nOur own page\n"
+    (root / "site" / "index.md").write_text(own, encoding="utf-8")
+    config, _ = load_config(root)
+    err = io.StringIO()
+    assert run_build(config, AS_OF, root / "public", "en", out=err) == 2
+    assert "rename it to site/_index.md" in err.getvalue()
+    assert "请把它改名为 site/_index.md" in err.getvalue()
+    assert (root / "site" / "index.md").read_text(encoding="utf-8") == own
+    assert not (root / "public").exists()
 
 
 # ------------------------------------------------------------------ hidden files and links

@@ -270,8 +270,8 @@ def _mkdocs(root: Path, config: Path, out: Path) -> None:
 def assert_hook_changes_nothing(root: Path) -> None:
     """Build the generated pages in ``root`` with and without the hook: the same HTML.
 
-    The hook is ``site/hooks/kesu.py``; ``kesu_site.py`` (the dashboard on index.md, the
-    attachments) is what the site is, and stays in both builds."""
+    The hook is ``site/hooks/kesu.py``; ``kesu_site.py`` (attachments in ``kesu serve``
+    only) stays in both builds. tests/test_site_parity.py builds whole sites without any."""
     bare = root / "mkdocs-bare.yml"
     text = (root / "mkdocs.yml").read_text("utf-8")
     assert "  - site/hooks/kesu.py\n" in text
@@ -287,9 +287,53 @@ def assert_hook_changes_nothing(root: Path) -> None:
         a = (root / "with-hook" / rel).read_text(encoding="utf-8")
         b = (root / "without-hook" / rel).read_text(encoding="utf-8")
         assert a == b, rel
-    a = json.loads((root / "with-hook/search/search_index.json").read_text("utf-8"))
-    b = json.loads((root / "without-hook/search/search_index.json").read_text("utf-8"))
-    assert a == b
+    index = (root / "with-hook/search/search_index.json").read_bytes()
+    assert json.loads(index)["docs"]
+    assert index == (root / "without-hook/search/search_index.json").read_bytes()
+
+
+SEARCH_CASES = [
+    '<h1 id="t">Title <a class="headerlink" href="#t">¶</a></h1><p>One &amp; <b>two</b></p>',
+    '<p>lead</p><h2 id="a">A</h2><table><tr><TD Class="x">1 &lt; 2</TD></tr></table>'
+    "<div data-search-exclude><p>hidden</p><div>also</div></div><p>after</p>",
+    '<h3 id="b">B<sup>2</sup></h3><pre><code>line 1\n  line 2\n</code></pre><ul><li> </li>'
+    "<li>x</li></ul><br/><img src='a.png' alt=\"a\"><p>\n \n</p>",
+    '<div><h2 id="n">Nested</h2><p>in</p></div><p>out</p><div class="linenodiv">1 2</div>t',
+    "<p>a<b>b</b>c</p>\n\n<p>  </p><span>&#x41;&eacute;&nbsp;</span>",
+]
+
+
+@pytest.mark.parametrize("html", SEARCH_CASES)
+def test_the_search_hook_reads_a_page_as_material_does(html: str) -> None:
+    from material.plugins.search import plugin
+
+    from generator.site import mkdocs_search
+
+    tokens = mkdocs_search.simple_tokens(html)
+    assert tokens is not None
+    stock = plugin.Parser()
+    stock.feed(html)
+    stock.close()
+    fast = mkdocs_search.sections(tokens, plugin)
+    assert [(s.id, s.title, s.text, s.el.tag, s.depth, s.is_excluded()) for s in fast] == [
+        (s.id, s.title, s.text, s.el.tag, s.depth, s.is_excluded()) for s in stock.data
+    ]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>a</p><!-- c -->",
+        "<script>x<y</script>",
+        "<p>1 < 2</p>",
+        "<a href=x>u</a>",
+        "<!DOCTYPE html>",
+    ],
+)
+def test_the_search_hook_leaves_other_html_to_html_parser(html: str) -> None:
+    from generator.site.mkdocs_search import simple_tokens
+
+    assert simple_tokens(html) is None
 
 
 def test_the_hook_changes_no_page(built: Path) -> None:
@@ -425,7 +469,18 @@ def test_the_floor_is_bare_mkdocs() -> None:
     from bench.run import bare_config
 
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
-    hooks = "hooks:\n  - site/hooks/kesu.py\n  - site/hooks/kesu_site.py "
+    hooks = "hooks:\n  - site/hooks/kesu.py\n  - site/hooks/kesu_site.py\n"
     assert hooks in text
     hooks = text[text.index(hooks) : text.index("\n\n", text.index(hooks)) + 2]
     assert bare_config(text) == text.replace(hooks, "")
+
+
+def test_the_engines_floor_is_stock_material() -> None:
+    """bench.engines' floor: no Kesu overrides, hooks, offline or exclusions (issue 15)."""
+    from bench.engines import bare_config as stock
+
+    text = stock()
+    for kesu in ("custom_dir", "hooks", "offline", "exclude_docs", "extra", "not_in_nav"):
+        assert kesu not in text, kesu
+    assert "name: material" in text and "- search" in text and "- tables" in text
+    assert text.endswith("nav:\n  - index.md\n")

@@ -53,7 +53,7 @@ PIN = "requirements/kesu.txt"
 _OP = r"(===?|[<>~!]=|[<>])\s*[\w.*+!-]+"
 SPEC = re.compile(rf"kesu\s*(@\s*[^\s;#]+|{_OP}(\s*,\s*{_OP})*)")
 SKIP_NAMES = frozenset({"__pycache__", ".DS_Store"})
-SKIP_PATHS = frozenset({"site/generated"})
+SKIP_PATHS = frozenset({"site/generated", "site/index.md"})
 EMPTY_DIRS = ("records", "attachments")
 IGNORED = ".kesu-cache/"
 """Always in the new repository's ``.gitignore``: a committed cache is refused

@@ -1,4 +1,4 @@
-"""``kesu build`` and ``kesu serve``: the site (listed in :mod:`generator.cli.table`)."""
+"""``kesu build`` and ``kesu serve``: the site (listed in :mod:`generator.cli.main.table`)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from generator.config.settings import RepoConfig
 def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "build",
-        help="build the site: Markdown into site/generated/, then MkDocs --strict",
+        help="build the site: Markdown into site/generated/, then the site engine --strict",
         description="Validate and compute every record, write the site's Markdown into "
-        "site/generated/ (only files that changed), then run `mkdocs build --strict` into "
-        "public/ (or --out; built beside it and swapped in only when finished). Exit 0 on "
+        "site/generated/ (only files that changed), then run the site engine (MkDocs, or "
+        "Zensical: --engine / site.engine) with --strict into public/ (or --out; built "
+        "beside it and swapped in only when finished). Exit 0 on "
         "success, 1 when records or the site build fail, 2 when --out names the repository's "
         "own folders or the output cannot be written (read-only, full disk).",
     )
@@ -41,7 +42,19 @@ def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "output folder (falls back to a full build when it cannot; previews and "
         "local work: the published site is built in full)",
     )
+    _add_engine(p)
     add_as_of(p)
+
+
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    from generator.site.engines import ENGINES
+
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="site engine (default: site.engine of kesu.yaml, else mkdocs; docs/site-engines.md)",
+    )
 
 
 def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
@@ -57,6 +70,7 @@ def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         strict=args.strict,
         out=sys.stderr,
         incremental=args.incremental,
+        engine=args.engine,
     )
     if code == 0:
         target = output_folder(config.root, args.out, config.records_dir)
@@ -88,26 +102,23 @@ def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         metavar="HOST:PORT",
         help="address to serve on (default: 127.0.0.1:8000)",
     )
+    _add_engine(p)
     add_as_of(p)
 
 
 def cmd_serve(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
-    from generator.site.build import generate_isolated, run_mkdocs
+    from generator.site.build import generate_isolated, mkdocs_env
+    from generator.site.engines import EngineRun, run_engine
 
     generated = generate_isolated(
         config, parse_as_of(args.as_of, config), lang, strict=False, out=sys.stderr
     )
     if not generated.ok:
         return 1
-    code = run_mkdocs(
-        config,
-        lang,
-        ["serve", "--dev-addr", args.dev_addr],
-        sys.stderr,
-        capture=False,
-        stamp=generated.stamp,
-    )
-    return EXIT_OK if code == 0 else 1
+    engine = args.engine or config.site_engine
+    run = EngineRun(engine, config.root, config.root, serve=args.dev_addr)
+    proc = run_engine(run, mkdocs_env(config, lang, generated.stamp), capture=False)
+    return EXIT_OK if proc.returncode == 0 else 1
 
 
 COMMANDS = (

@@ -60,6 +60,8 @@ class RepoConfig:
     site_title: str = "客诉与8D"
     mask_contacts: bool = True
     due_soon_days: int = 2
+    site_engine: str = "mkdocs"
+    """The site engine ``kesu build`` runs: ``mkdocs`` or ``zensical`` (generator/site/)."""
     defect_codes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """Defect code → (Chinese name, English name), shown beside the code (``site.defect_codes``)."""
     stalled_days: int = 14
@@ -226,6 +228,7 @@ def _parse(
             site_title=site.get("title", defaults.site_title),
             mask_contacts=site.get("mask_contacts", True),
             due_soon_days=site.get("due_soon_days", 2),
+            site_engine=site.get("engine", defaults.site_engine),
             defect_codes={
                 code: (names["zh"], names.get("en", names["zh"]))
                 for code, names in site.get("defect_codes", {}).items()

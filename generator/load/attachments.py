@@ -8,9 +8,9 @@ an SVG or HTML attachment from the site's own origin. Instead:
    be in the built site (``files/<its path in the repository>``), how the 8D page links it
    and which ones it shows as images; the list of files goes into the docs folder as a small
    manifest (``generated/_attachments.json``, which the engine does not publish).
-2. After the engine has built the site, ``publish`` (:mod:`generator.site.attachments`)
-   copies those files into it, checking each again, and removes published files no longer
-   named.
+2. After the engine (MkDocs or Zensical) has built the site, ``kesu build`` runs ``publish``
+   (:mod:`generator.site.attachments`, from ``generator.site.steps``), which copies those
+   files into it, checking each again, and removes published files no longer named.
 
 A file whose type a browser only ever shows or downloads (``PASSIVE``: photos, PDF, office
 documents, archives, video…) keeps its name. Any other type (SVG, HTML, XML, JavaScript,

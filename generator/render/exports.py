@@ -15,10 +15,12 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from generator.common.textrules import scrub
 from generator.render.env import Fmt
@@ -157,7 +159,10 @@ def ledger_xlsx(rows: Sequence[Row], f: Fmt, title: str, as_of: datetime) -> byt
     wb.properties.modified = stamp
     wb.properties.creator = "kesu"
     buf = io.BytesIO()
-    wb.save(buf)
+    # Not wb.save(): it sets the "modified" property to the clock (issue 15, reproducible
+    # output). The zip members' own dates are fixed by the build (generator/site/reproducible).
+    with ZipFile(buf, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
     return buf.getvalue()
 
 

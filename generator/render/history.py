@@ -48,6 +48,19 @@ def head_commit(root: Path) -> str:
     return f"{sha}+dirty" if dirty else sha
 
 
+def head_commit_time(root: Path) -> int | None:
+    """HEAD's commit time (Unix seconds) when the working tree is clean; else ``None``."""
+    repo = _open_repo(root)
+    if repo is None:
+        return None
+    try:
+        if repo.is_dirty(untracked_files=False):  # type: ignore[attr-defined]
+            return None
+        return int(repo.head.commit.committed_date)  # type: ignore[attr-defined]
+    except Exception:  # no commit yet, or a broken repository
+        return None
+
+
 def _log(root: Path, records_dir: str, *args: str) -> tuple[str, str] | None:
     """(the records folder relative to the work tree, ``git log --no-renames ARGS -- folder``),
     or None outside Git or when Git fails (no commits yet, folder outside the work tree)."""

@@ -1,1 +1,1 @@
-"""Building the site: the MkDocs run, incremental builds, the output folder, attachments, hooks."""
+"""Building the site: the engines (MkDocs, Zensical), what Kesu adds for both, output, hooks."""

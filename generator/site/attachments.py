@@ -1,9 +1,11 @@
 """Publishing attachments into the built site (issue 12): the second half of
-:mod:`generator.load.attachments`.
+:mod:`generator.load.discover.attachments`.
 
-After the engine has built the site, ``publish`` (run by the MkDocs hook ``on_post_build``,
-site/hooks/kesu_site.py) copies the files ``plan`` named into it, checking each again, and
-removes published files no longer named. An attachment never enters the engine's docs folder.
+After the engine (MkDocs or Zensical) has built the site, ``kesu build`` runs ``publish``
+(generator/site/steps.py), which copies the files ``plan`` named into it, checking each again,
+and removes published files no longer named. ``kesu serve`` does the same through the MkDocs
+hook ``on_post_build`` (site/hooks/kesu_site.py). An attachment never enters the engine's docs
+folder.
 """
 
 from __future__ import annotations
@@ -89,18 +91,27 @@ def read_manifest(docs_dir: Path) -> list[str]:
     return files
 
 
+_serving: dict[str, bool] = {"on": False}
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """MkDocs hook: note whether this is ``mkdocs serve`` (``kesu serve``)."""
+    _serving["on"] = command == "serve"
+
+
 def on_post_build(config: Any) -> None:
-    """MkDocs hook: publish the attachments into the site the engine has just built."""
+    """MkDocs hook, ``kesu serve`` only: publish the attachments into the preview.
+
+    ``kesu build`` publishes them itself after the engine (``generator.site.steps``).
+    """
+    if not _serving["on"]:
+        return
     from mkdocs.exceptions import PluginError
+
+    from generator.site.steps import after_engine
 
     docs = Path(config["docs_dir"])
     root = Path(config["config_file_path"]).resolve().parent
-    if (docs / FILES).exists():
-        raise PluginError(
-            f"kesu: {docs / FILES} 与附件的发布目录同名，请改名 / has the name of the folder "
-            "attachments are published in: rename it"
-        )
-    try:
-        publish(root, Path(config["site_dir"]), read_manifest(docs))
-    except (AttachmentError, OSError) as exc:
-        raise PluginError(f"kesu: {exc}") from exc
+    problem = after_engine(root, docs, Path(config["site_dir"]))
+    if problem is not None:
+        raise PluginError(f"kesu: {problem}")

@@ -36,15 +36,18 @@ from generator.load.cache import Caches
 from generator.render import render_site
 from generator.render.env import Fmt
 from generator.render.escape import site_name
-from generator.render.history import head_commit, record_histories, status_moves
+from generator.render.history import head_commit, head_commit_time, record_histories, status_moves
 from generator.render.reporters import render_text
 from generator.render.sitedata import SiteData, build_site_data
 from generator.report import site as report_site
 from generator.report.pdf import ReportError
+from generator.site import homepage, reproducible, steps
+from generator.site.engines import ENGINES, EngineRun, run_engine
 from generator.site.outdir import GENERATED as GENERATED_HINT
 from generator.site.outdir import output_folder, staged
 
 GENERATED = "generated"
+HOME_PART = f"{GENERATED}/_home.md"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +63,19 @@ def build_paths(config: RepoConfig) -> BuildPaths:
     return BuildPaths(config.root, config.root / "mkdocs.yml", docs, docs / GENERATED)
 
 
-def build_time(tz: ZoneInfo) -> datetime:
-    """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds, golden tests)."""
+def build_time(tz: ZoneInfo, root: Path | None = None) -> datetime:
+    """The build stamp's time: ``SOURCE_DATE_EPOCH`` when set, else the time of the commit
+    built (a clean working tree), else now.
+
+    So two builds of the same commit give the same bytes whenever they run (issue 15: the
+    stamp is the only time in the site, and it is the commit's); uncommitted changes are
+    stamped with the moment they were built (the commit then reads ``…+dirty``).
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz)
+    if root is not None and (committed := head_commit_time(root)) is not None:
+        return datetime.fromtimestamp(committed, tz)
     return datetime.now(tz)
 
 
@@ -105,7 +116,7 @@ def compute_site(
         computed,
         policy=policy,
         as_of=as_of,
-        built_at=build_time(config.tz),
+        built_at=build_time(config.tz, config.root),
         lang=lang,
         commit=head_commit(config.root),
         history=record_histories(config.root, config.records_dir),
@@ -140,16 +151,27 @@ def write_if_changed(target: Path, pages: Iterable[tuple[str, str | bytes]]) -> 
 def generate(config: RepoConfig, site: SiteData) -> int:
     """Render every page into ``site/generated/``; returns the number of files written.
 
-    No attachment is copied there: the hook publishes them into the built site
-    (``generator.site.attachments``); the pages only link them. Nor are the customer
+    No attachment is copied there: ``kesu build`` publishes them into the built site after the
+    engine (``generator.site.steps``); the pages only link them. Nor are the customer
     reports (``site.reports``): they are written into the built site once the engine is done.
+    The home page (``site/index.md``) is written here too (``generator.site.homepage``).
     """
     paths = build_paths(config)
+    homepage.check_target(paths.docs_dir)
     plan = attachments.plan(config.root, (row.record.data for row in site.rows))
-    pages = [
-        *((p.path, p.content) for p in render_site(site, plan.files, plan.images)),
+    local_as_of = site.as_of.astimezone(site.tz)
+    pages: list[tuple[str, str | bytes]] = [
+        *(
+            (p.path, reproducible.zip_at(p.content, local_as_of))
+            if p.path.endswith(".xlsx") and isinstance(p.content, bytes)
+            else (p.path, p.content)
+            for p in render_site(site, plan.files, plan.images)
+        ),
         (attachments.MANIFEST, plan.manifest),
     ]
+    dashboard = next(c for p, c in pages if p == HOME_PART)
+    assert isinstance(dashboard, str)
+    pages.append((homepage.TARGET, homepage.home_page(paths.docs_dir, dashboard)))
     return write_if_changed(paths.generated, pages)
 
 
@@ -161,6 +183,8 @@ def build_stamp(site: SiteData) -> dict[str, str]:
         "KESU_STAMP_COMMIT": site.commit,
         "KESU_STAMP_DETAIL": f"{f.t('built_at')} {f.dt(site.built_at)} · "
         f"{f.t('as_of')} {f.dt(site.as_of)}",
+        # The engines' own dates (MkDocs' sitemap) are the stamp's, not the clock's.
+        "SOURCE_DATE_EPOCH": str(int(site.built_at.timestamp())),
     }
 
 
@@ -294,6 +318,8 @@ def run_build(
     out: TextIO = sys.stderr,
     *,
     incremental: bool = False,
+    engine: str | None = None,
+    hooks: bool = True,
 ) -> int:
     """The whole build; 0 on success, 1 when records or the site engine fail.
 
@@ -301,21 +327,32 @@ def run_build(
     failure the previous site is still there, whole. A folder that cannot be written or a
     full disk raises a WriteFault (the CLI prints it; exit 2).
 
-    With ``incremental``, MkDocs re-renders only the pages whose Markdown changed when the
-    output folder holds a finished build it can continue from (``generator.site.incremental``);
-    otherwise, and always without it, everything is built.
+    ``engine`` is ``mkdocs`` or ``zensical`` (default: ``site.engine`` of ``kesu.yaml``);
+    ``hooks=False`` builds without ``mkdocs.yml``'s hooks (the parity test: they may only
+    change the speed). With ``incremental``, MkDocs re-renders only the pages whose Markdown
+    changed when the output folder holds a finished build it can continue from
+    (``generator.site.incremental``); otherwise, with Zensical, and always without it, everything
+    is built.
     """
     from generator.site import incremental as inc
 
+    engine = engine or config.site_engine
+    if engine not in ENGINES:
+        out.write(
+            f"kesu build: 未知的网站引擎 / unknown site engine {engine!r} ({', '.join(ENGINES)})\n"
+        )
+        return 2
     paths = build_paths(config)
     if not paths.mkdocs_yml.is_file():
         out.write(f"kesu build: {paths.mkdocs_yml} not found\n")
         return 2
     target = output_folder(config.root, out_dir, config.records_dir)  # refuses the sources
-    fingerprint = inc.site_fingerprint(config, lang)
+    fingerprint = inc.site_fingerprint(config, lang, engine=engine, hooks=hooks)
     dirty = False
     if incremental:
         why = inc.can_continue(target, fingerprint)
+        if why is None and engine != "mkdocs":
+            why = f"{engine} always builds in full"
         dirty = why is None
         if why is not None:
             out.write(f"kesu build --incremental: 完整构建 / full build ({why})\n")
@@ -323,16 +360,16 @@ def run_build(
     # staging folder is made first: an output folder that cannot be written stops the build
     # before the pages are generated.
     with staged(target, copy_previous=dirty) as stage:
-        generated = generate_isolated(config, as_of, lang, strict=strict, out=out)
+        try:
+            generated = generate_isolated(config, as_of, lang, strict=strict, out=out)
+        except homepage.HomePageError as exc:
+            out.write(f"kesu build: {exc}\n")
+            return 2
         if not generated.ok:
             return 1
-        args = ["build", "--quiet", "-d", str(stage.folder)]
         env = dict(generated.stamp)
-        if strict:
-            args.insert(1, "--strict")
         if dirty:
             inc.prune_stale(stage.folder, paths.generated)
-            args.append("--dirty")
             env["KESU_INCREMENTAL"] = "1"
         # The customer reports are laid out in worker processes while the engine builds.
         try:
@@ -340,17 +377,22 @@ def run_build(
         except ReportError as exc:  # no CJK font: the site is built, without the PDFs
             out.write(f"kesu build: {exc.en if lang == 'en' else exc.zh}\n")
             pending = report_site.Pending(config.root, generated.reports.without_pdf())
-        engine = io.StringIO()
+        run = EngineRun(engine, config.root, stage.folder, strict=strict, hooks=hooks, dirty=dirty)
         try:
-            code = run_mkdocs(config, lang, args, engine, stamp=env)
+            proc = run_engine(run, mkdocs_env(config, lang, env))
         except BaseException:
             pending.cancel()
             raise
-        if code != 0:
+        engine_out = proc.stdout + proc.stderr
+        if proc.returncode != 0:
             pending.cancel()
-            if fault := stage.engine_fault(engine.getvalue()):
+            if fault := stage.engine_fault(engine_out):
                 raise fault  # the disk filled up or a folder turned read-only mid-build
-            out.write(engine.getvalue())
+            out.write(engine_out)
+            return 1
+        if (problem := steps.after_engine(config.root, paths.docs_dir, stage.folder)) is not None:
+            pending.cancel()
+            out.write(f"kesu build: {problem}\n")
             return 1
         with writing(stage.folder):
             report_site.write(stage.folder, pending.files())

@@ -27,18 +27,31 @@ from generator.config.settings import RepoConfig
 
 MARKER = ".kesu-build.json"
 GENERATED = "generated"
+HOME = "index.md"
+"""``site/index.md``: the home page ``kesu build`` writes (generator/site/homepage.py)."""
 _HERE = Path(__file__).resolve().parent.parent
-_ENGINE_FILES = ("site/mkdocs_hook.py", "site/mkdocs_incremental.py", "site/incremental.py")
+_ENGINE_FILES = (
+    "site/mkdocs_hook.py",
+    "site/mkdocs_incremental.py",
+    "site/mkdocs_search.py",
+    "site/incremental.py",
+)
 
 
-def site_fingerprint(config: RepoConfig, lang: str) -> str:
+def site_fingerprint(
+    config: RepoConfig, lang: str, *, engine: str = "mkdocs", hooks: bool = True
+) -> str:
     """A hash of everything besides the generated pages that shapes the built HTML."""
     h = hashlib.blake2b(digest_size=16)
     docs = config.root / "site"
     files = [config.root / "mkdocs.yml", *(_HERE / name for name in _ENGINE_FILES)]
     if docs.is_dir():
         files += sorted(
-            p for p in docs.rglob("*") if p.is_file() and GENERATED not in p.relative_to(docs).parts
+            p
+            for p in docs.rglob("*")
+            if p.is_file()
+            and GENERATED not in p.relative_to(docs).parts
+            and p.relative_to(docs).as_posix() != HOME  # written by kesu build, like generated/
         )
     for path in files:
         name = path.relative_to(config.root) if path.is_relative_to(config.root) else path.name
@@ -47,12 +60,12 @@ def site_fingerprint(config: RepoConfig, lang: str) -> str:
             h.update(path.read_bytes())
         except OSError:
             h.update(b"?")
-    for dist in ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions"):
+    for dist in ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "zensical"):
         try:
             h.update(version(dist).encode())
         except PackageNotFoundError:
             h.update(dist.encode())
-    h.update(f"{sys.version}\0{lang}\0{config.site_title}".encode())
+    h.update(f"{sys.version}\0{lang}\0{config.site_title}\0{engine}\0{hooks}".encode())
     return h.hexdigest()
 
 

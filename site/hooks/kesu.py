@@ -1,4 +1,5 @@
-"""MkDocs hooks for Kesu's generated pages: see generator/site/mkdocs_hook.py.
+"""MkDocs hooks for Kesu's generated pages: see generator/site/mkdocs_hook.py and
+generator/site/mkdocs_search.py. They change what MkDocs spends, never a byte of the site.
 
 Listed under ``hooks:`` in mkdocs.yml; kept here, next to the overrides, so that a copy of
 ``site/`` carries it. The bare-MkDocs floor of the benchmark (bench/run.py) runs without it.
@@ -17,3 +18,4 @@ from generator.site.mkdocs_incremental import (  # noqa: F401
     on_post_build,
     on_startup,
 )
+from generator.site.mkdocs_search import on_config  # noqa: F401

@@ -127,8 +127,11 @@
       })
     },
 
-    /* Kesu: Material's search talks to Kesu's substring search worker (design decision 11). */
+    /* Kesu: Material's search talks to Kesu's substring search worker (design decision 11).
+       Zensical's search speaks another protocol over another index: it keeps its own worker
+       (docs/site-engines.md, known differences). */
     config: function () {
+      if (me.getAttribute("data-engine") !== "mkdocs") return
       var el = document.getElementById("__config")
       var config = JSON.parse(el.textContent)
       config.search = me.getAttribute("data-search")
