@@ -194,3 +194,119 @@ def test_the_role_is_the_base_policys_not_the_pull_requests(repo: PlayRepo) -> N
     found = codes(doc)
     assert ("KS-2025-0003", "correction-unapproved", "corrections") in found
     assert any(c[1] == "rule-change" for c in found)
+
+
+LATER = dict(CORRECTION, to="2025-02-11 09:00", reason="登记时把日期写早了一天；见来电记录。")
+
+
+def _correct_later(d: dict[str, Any], *, approve: bool = True) -> None:
+    d["received_at"] = LATER["to"]
+    d["corrections"] = [dict(LATER)]
+    if approve:
+        d.setdefault("approvals", []).append(dict(APPROVAL))
+
+
+def test_an_approved_correction_approves_the_dues_it_moves(repo: PlayRepo, tmp_path: Any) -> None:
+    """The receipt time was wrong, so the dues computed from it were wrong: a correction to a
+    later time moves them later without extensions, and the output says so (old → new)."""
+    repo.branch("pr")
+    repo.edit("KS-2025-0003", _correct_later)
+    code, doc = repo.check()
+    assert code == 0, doc["diagnostics"]
+    assert doc["moved_by_corrections"] == [
+        {
+            "record": "KS-2025-0003",
+            "file": "records/KS-2025-0003.yaml",
+            "corrections": [
+                {"field": "received_at", "from": "2025-02-10 10:00", "to": "2025-02-11 09:00"}
+            ],
+            "moved": [
+                {
+                    "what": "classification",
+                    "before": "2025-02-10T14:00:00+08:00",
+                    "after": "2025-02-11T13:00:00+08:00",
+                }
+            ],
+        }
+    ]
+    summary = tmp_path / "summary.md"
+    code, out, _err = repo.run(
+        "check",
+        "--base",
+        "main",
+        "--as-of",
+        "2025-03-01 12:00",
+        "--summary",
+        str(summary),
+        lang="zh",
+    )
+    assert code == 0
+    assert (
+        "KS-2025-0003 经批准的更正（接收时间 2025-02-10 10:00 → 2025-02-11 09:00）改变了以下项目"
+        in out
+    )
+    assert "  - 初步识别与归类：2025-02-10 14:00 → 2025-02-11 13:00" in out
+    text = summary.read_text(encoding="utf-8")
+    assert "### 经批准的更正带来的变化" in text
+    assert (
+        "| `KS-2025-0003` | 接收时间 2025-02-10 10:00 → 2025-02-11 09:00 | 初步识别与归类 | "
+        "2025-02-10 14:00 | 2025-02-11 13:00 |" in text
+    )
+    _code, out, _err = repo.run("check", "--base", "main", "--as-of", "2025-03-01 12:00")
+    assert "  - Classification and routing: 2025-02-10 14:00 → 2025-02-11 13:00" in out
+
+
+def test_dues_moved_by_anything_else_still_need_extensions(repo: PlayRepo) -> None:
+    """In the same pull request, a start event edited after the correction (accepted_at) and
+    an action's due moved later are no part of the correction: each needs its extension."""
+    repo.branch("pr")
+
+    def edit(d: dict[str, Any]) -> None:
+        _correct_later(d)
+        d["accepted_at"] = "2025-02-11 15:00"
+        d["d0_emergency"]["actions"][0]["due"] = "2025-02-14"
+
+    repo.edit("KS-2025-0003", edit)
+    code, doc = repo.check()
+    assert code == 1
+    errors = {c for c in codes(doc) if c[0] == "KS-2025-0003"}
+    assert errors == {
+        ("KS-2025-0003", "change-deadline", "milestones.classification"),
+        ("KS-2025-0003", "change-deadline", "d0_emergency.actions[0].due"),
+    }
+    moved = next(d for d in doc["diagnostics"] if d["field"] == "milestones.classification")
+    # judged against the corrected due: the correction explains 14:00 → next day 13:00 only
+    assert "(2025-02-11 13:00 → 2025-02-11 19:00)" in moved["message"]
+    assert [m["after"] for m in doc["moved_by_corrections"][0]["moved"]] == [
+        "2025-02-11T13:00:00+08:00"
+    ]
+
+    def extended(d: dict[str, Any]) -> None:
+        edit(d)
+        d["extensions"] = [
+            {
+                "milestone": key,
+                "new_due": due,
+                "reason": "客户同意",
+                "approved_by": "周建华",
+                "approved_at": "2025-02-12 09:00",
+            }
+            for key, due in (("classification", "2025-02-11 19:00"), ("e1", "2025-02-14 23:59"))
+        ]
+
+    repo.edit("KS-2025-0003", extended)
+    code, doc = repo.check()
+    assert code == 0, doc["diagnostics"]
+
+
+def test_an_unapproved_correction_approves_nothing(repo: PlayRepo) -> None:
+    repo.branch("pr")
+    repo.edit("KS-2025-0003", lambda d: _correct_later(d, approve=False))
+    code, doc = repo.check()
+    assert code == 1
+    errors = {c for c in codes(doc) if c[0] == "KS-2025-0003"}
+    assert errors == {
+        ("KS-2025-0003", "correction-unapproved", "corrections"),
+        ("KS-2025-0003", "change-deadline", "milestones.classification"),
+    }
+    assert doc["moved_by_corrections"] == []

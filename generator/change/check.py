@@ -17,10 +17,12 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from generator.change.base import BaseSnapshot, RecordChange, compare_worktree, read_base, worktree
-from generator.change.effects import Moved, moved
+from generator.change.effects import Corrected, Moved, moved
 from generator.change.newrecord import next_id
 from generator.change.rulefiles import RuleFile
 from generator.change.rules import (
+    IMMUTABLE,
+    approved_corrections,
     check_closed,
     check_extensions,
     check_future,
@@ -29,6 +31,7 @@ from generator.change.rules import (
     check_late_entries,
     check_new,
     check_transition,
+    with_corrections,
 )
 from generator.common.diagnostics import Diagnostic, Severity
 from generator.common.ids import same_key
@@ -114,6 +117,9 @@ class CheckResult:
     resend: list[Resend] = field(default_factory=list)
     """Records whose 8D was already sent to the customer (``sent``) and whose
     customer-visible fields this change edits."""
+    corrected: list[Corrected] = field(default_factory=list)
+    """Approved corrections and the grades and dues they move: their approval covers those
+    moves (no extension is needed for them)."""
 
     @property
     def ok(self) -> bool:
@@ -283,13 +289,19 @@ def cache_tracked(root: Path) -> list[Diagnostic]:
     ]
 
 
-def _base_dues(analysis: Analysis, changes: list[RecordChange]) -> dict[str, Computed]:
+def _base_dues(
+    analysis: Analysis,
+    changes: list[RecordChange],
+    fixed: Mapping[str, dict[str, Any]] | None = None,
+) -> dict[str, Computed]:
     """The computation with every changed record at its base version, for those records: the
     whole set computed again by the pipeline's own call (``pipeline.recompute``), so the
-    results are what the first pass would have given the base versions."""
+    results are what the first pass would have given the base versions. ``fixed`` (display
+    path → data) replaces some base versions: the base with its approved corrections."""
     from generator.pipeline import recompute
 
     old = {c.new.display: c.old for c in changes if c.old is not None and not c.clash}
+    old.update(fixed or {})
     if not old:
         return {}
     records = [
@@ -509,8 +521,26 @@ def _check_change(
 
     diags += validation_checks(config, analysis.validation)
     old_computed = _base_dues(analysis, changes)
+    control = analysis.policy.change_control if analysis.policy is not None else ChangeControl()
+    fixes = {
+        c.new.display: fix
+        for c in changes
+        if c.old is not None
+        and not c.clash
+        and c.new.data is not None
+        and (fix := approved_corrections(c.old, c.new.data, control.corrections))
+    }
+    # The base as it would have been registered right: an approved correction is the
+    # approval for the dues that follow from it, so the change is judged against these.
+    fixed_base = {
+        c.new.display: with_corrections(c.old, fixes[c.new.display])
+        for c in changes
+        if c.old is not None and c.new.display in fixes
+    }
+    fixed_computed = _base_dues(analysis, changes, fixed_base) if fixed_base else {}
     needs: list[ApprovalNeed] = []
     resend: list[Resend] = []
+    corrected: list[Corrected] = []
     for change in changes:
         new = change.new.data
         if new is None:
@@ -518,13 +548,26 @@ def _check_change(
         emit = Emitter(change.new)
         check_future(new, emit, as_of, config.tz)
         computed = analysis.computed.get(change.new.stem)
-        policy = analysis.policy
-        control = policy.change_control if policy is not None else ChangeControl()
+        base_computed = old_computed.get(change.new.stem)
+        judged_by = fixed_computed.get(change.new.stem, base_computed)
+        if change.new.display in fixed_base and base_computed is not None:
+            rid = change.new.stem
+            corrected.append(
+                Corrected(
+                    rid,
+                    change.new.display,
+                    tuple(
+                        (".".join(path), str(was), str(now))
+                        for path, (was, now) in fixes[change.new.display].items()
+                    ),
+                    tuple(moved({rid: base_computed}, {rid: judged_by or base_computed})),
+                )
+            )
         is_new = change.old is None and not snapshot.existed_at_fork(change.new.display)
         if is_new:
             check_new(new, emit, LIFECYCLE[0], control.imports)
         if snapshot.committed_at is not None and (is_new or not change.clash):
-            old_states = _states(old_computed.get(change.new.stem)) if change.old else {}
+            old_states = _states(judged_by) if change.old else {}
             check_late_entries(
                 change.old,
                 new,
@@ -542,11 +585,11 @@ def _check_change(
                 check_immutable(old, new, emit, control.corrections)
                 check_history(old, new, emit)
                 check_extensions(
-                    old,
+                    fixed_base.get(change.new.display, old),
                     new,
                     emit,
                     config.tz,
-                    (_dues(old_computed.get(change.new.stem)), _dues(computed)),
+                    (_dues(judged_by), _dues(computed)),
                 )
         if change.old is not None and (found := _resend(change.new.stem, change.old, new)):
             resend.append(found)
@@ -564,6 +607,7 @@ def _check_change(
         removed,
         needs,
         resend=resend,
+        corrected=corrected,
     )
 
 
@@ -639,6 +683,8 @@ def summary_markdown(result: CheckResult, lang: str) -> str:
             lines.append(
                 f"| `{r.record}` | {_cell(date)} | {_cell(to)} | `{_cell(rev)}` | {names} |"
             )
+    if result.corrected:
+        lines += _corrected_markdown(result, en)
     if result.needs:
         lines += ["", "### Approvals this pull request needs" if en else "### 本 PR 需要的审批", ""]
         lines += [f"- {n.text(lang)}" for n in result.needs]
@@ -734,6 +780,88 @@ def moved_lines(result: CheckResult, lang: str) -> list[str]:
             else f"未计算影响（代码由人评审，检查从不运行改动中的代码）：{files}"
         )
     return lines
+
+
+_FIELD_NAMES = {".".join(path): (zh, en) for path, zh, en in IMMUTABLE}
+
+
+def _fields(c: Corrected, en: bool) -> str:
+    return "; ".join(
+        f"{_FIELD_NAMES.get(f, (f, f))[1 if en else 0]} {was} → {now}" for f, was, now in c.fields
+    )
+
+
+def corrected_lines(result: CheckResult, lang: str) -> list[str]:
+    """What each approved correction moves, one line each (text reporters): the dues that
+    follow from the corrected value, which the correction's approval covers."""
+    en = lang == "en"
+    lines = []
+    for c in result.corrected:
+        fields = _fields(c, en)
+        if not c.moved:
+            lines.append(
+                f"The approved correction of {c.record} ({fields}) moves no grade or due."
+                if en
+                else f"{c.record} 经批准的更正（{fields}）不改变级别与期限。"
+            )
+            continue
+        lines.append(
+            f"The approved correction of {c.record} ({fields}) moves these, as registered → "
+            "corrected; its approval covers them (no extension needed):"
+            if en
+            else f"{c.record} 经批准的更正（{fields}）改变了以下项目（按原登记 → 按更正后）；"
+            "更正的批准即涵盖这些变化，无需延期："
+        )
+        for m in c.moved:
+            name = m.name_en if en else m.name_zh
+            lines.append(f"  - {name}{': ' if en else '：'}{_when(m.before)} → {_when(m.after)}")
+    return lines
+
+
+def _corrected_markdown(result: CheckResult, en: bool) -> list[str]:
+    lines = [
+        "",
+        "### What the approved corrections move" if en else "### 经批准的更正带来的变化",
+        "",
+        "The receipt time or customer was registered wrong, so what was computed from it was "
+        "wrong too: the correction's approval covers these moves, no extension is needed."
+        if en
+        else "登记的接收时间或客户有误，由它算出的期限也随之有误：更正的批准即涵盖以下变化，"
+        "无需另行延期。",
+        "",
+        "| record | correction | what | as registered | corrected |"
+        if en
+        else "| 记录 | 更正 | 项目 | 按原登记 | 按更正后 |",
+        "|---|---|---|---|---|",
+    ]
+    for c in result.corrected:
+        fields = _cell(_fields(c, en))
+        if not c.moved:
+            none = "no grade or due moves" if en else "级别与期限均不变"
+            lines.append(f"| `{c.record}` | {fields} | {none} | | |")
+        for m in c.moved:
+            name = _cell(m.name_en if en else m.name_zh)
+            lines.append(
+                f"| `{c.record}` | {fields} | {name} | {_when(m.before)} | {_when(m.after)} |"
+            )
+    return lines
+
+
+def corrected_json(result: CheckResult) -> list[dict[str, Any]]:
+    def iso(v: datetime | str | None) -> str | None:
+        return v.isoformat() if isinstance(v, datetime) else v
+
+    return [
+        {
+            "record": c.record,
+            "file": c.file,
+            "corrections": [{"field": f, "from": was, "to": now} for f, was, now in c.fields],
+            "moved": [
+                {"what": m.what, "before": iso(m.before), "after": iso(m.after)} for m in c.moved
+            ],
+        }
+        for c in result.corrected
+    ]
 
 
 def rule_files_json(result: CheckResult) -> list[dict[str, str]]:

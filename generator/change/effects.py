@@ -1,10 +1,13 @@
-"""What a rule change does to the records already in the repository.
+"""What a rule change, or a correction, does to the records already in the repository.
 
 ``kesu check`` computes every record twice when a change edits the rules that are data
 (``kesu.yaml``, a policy file, a preset): once with the base branch's rules (the judge) and
 once with the rules the change proposes, both with the judging engine. The records whose
 grade or any milestone due differs are listed, before → after, so that a reviewer sees what
-approving the rule change means. Facts only; the words are the reporter's.
+approving the rule change means. An approved correction of a registration field (the
+received time, the customer) moves the dues computed from it the same way: those are listed
+as the correction's effect (``Corrected``), and its approval covers them. Facts only; the words
+are the reporter's.
 """
 
 from __future__ import annotations
@@ -52,3 +55,16 @@ def moved(before: Mapping[str, Computed], after: Mapping[str, Computed]) -> list
                 assert named is not None
                 out.append(Moved(rid, mid, named.name_zh, named.name_en, was_due, now_due))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Corrected:
+    """What an approved correction moves for one record: the base version computed as
+    registered and again with the corrected values (``rules.with_corrections``)."""
+
+    record: str
+    file: str
+    fields: tuple[tuple[str, str, str], ...]
+    """(field, base value, corrected value) of each corrected field."""
+    moved: tuple[Moved, ...]
+    """The grade and the dues the correction alone moves (before: as registered)."""

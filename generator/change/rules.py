@@ -94,6 +94,36 @@ def documented_correction(
     return None
 
 
+def approved_corrections(
+    old: Mapping[str, Any], new: Mapping[str, Any], role: str
+) -> dict[tuple[str, ...], tuple[Any, Any]]:
+    """The immutable fields this change corrects with a documented correction and the
+    approval of ``role`` (``change_control.corrections``): path → (base value, new value).
+    Empty when the correction is not approved: then it is no approval for anything."""
+    if not _approved(added_approvals(old, new), role, "correction"):
+        return {}
+    return {
+        path: (_get(old, path), _get(new, path))
+        for path in sorted(CORRECTABLE)
+        if _get(old, path) != _get(new, path) and documented_correction(old, new, path)
+    }
+
+
+def with_corrections(
+    old: Mapping[str, Any], fixes: Mapping[tuple[str, ...], tuple[Any, Any]]
+) -> dict[str, Any]:
+    """The base version as it would have been registered right: ``old`` with each corrected
+    field set to its corrected value, nothing else changed."""
+    out = dict(old)
+    for path, (_was, now) in fixes.items():
+        node = out
+        for part in path[:-1]:
+            child = node.get(part)
+            node[part] = node = dict(child) if isinstance(child, Mapping) else {}
+        node[path[-1]] = now
+    return out
+
+
 def check_immutable(
     old: Mapping[str, Any], new: Mapping[str, Any], emit: Emitter, role: str = "quality_manager"
 ) -> None:

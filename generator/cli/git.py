@@ -67,6 +67,8 @@ def _setup_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
     from generator.change.check import (
+        corrected_json,
+        corrected_lines,
         moved_json,
         moved_lines,
         needs_json,
@@ -93,6 +95,7 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
             approvals_needed=needs_json(result),
             rule_files=rule_files_json(result),
             moved_by_rules=moved_json(result),
+            moved_by_corrections=corrected_json(result),
             recurrence_suggestions=[as_json(s) for s in result.suggestions],
         )
         out = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
@@ -101,6 +104,7 @@ def cmd_check(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         notes = [n.text(lang) for n in result.needs]
         _print_notes([head, *(f"  - {n}" for n in notes)] if notes else [], args.format, "kesu")
         _print_notes(moved_lines(result, lang), args.format, "kesu rules")
+        _print_notes(corrected_lines(result, lang), args.format, "kesu corrections")
     sys.stdout.write(out)
     summary = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
