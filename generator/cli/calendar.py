@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.change.effects import Moved
-from generator.cli.options import EXIT_INVALID, EXIT_OK, Command, UsageError, add_as_of, parse_as_of
+from generator.cli.options import (
+    EXIT_INVALID,
+    EXIT_OK,
+    Command,
+    Help,
+    UsageError,
+    add_as_of,
+    parse_as_of,
+)
 from generator.config.settings import RepoConfig
 from generator.load.cache import Caches
 
@@ -29,28 +37,60 @@ _CLOSED = ("closed", "cancelled")
 def _setup_calendar(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "calendar",
-        help="add a year of the official calendar from the State Council's notice",
-        description="Official-calendar years of this records repository (docs/calendar.md).",
+        help=Help(
+            "从国务院通知加入一年的官方放假安排",
+            "add a year of the official calendar from the State Council's notice",
+        ),
+        description=Help(
+            "本记录仓库的官方日历年份（docs/calendar.md）。",
+            "Official-calendar years of this records repository (docs/calendar.md).",
+        ),
     )
     actions = p.add_subparsers(dest="calendar_action", metavar="ACTION", required=True)
     add = actions.add_parser(
         "add",
-        help="read the notice's text and write calendar/cn-YYYY.yaml",
-        description="Read the text of 国务院办公厅关于YYYY年部分节假日安排的通知 as pasted from "
-        "gov.cn; print the holidays and make-up working days found, what chinesecalendar and "
-        "the 2024 rules say about them (warnings), and every open record's due the year moves "
-        "(before → after); then write the year to calendar/cn-YYYY.yaml (calendar.official_dir "
-        "in kesu.yaml) for a pull request. Refuses, with the line, a notice it cannot read. "
-        "Exit 0 written (or nothing to do), 1 the notice cannot be read or the repository's "
-        "calendar is invalid, 2 usage error.",
+        help=Help(
+            "读取通知文本，写出 calendar/cn-YYYY.yaml",
+            "read the notice's text and write calendar/cn-YYYY.yaml",
+        ),
+        description=Help(
+            "读取从 gov.cn 复制的《国务院办公厅关于YYYY年部分节假日安排的通知》文本；显示找到的"
+            "放假日与调休上班日、chinesecalendar 与 2024 年规则对它们的意见（警告），以及该年份"
+            "改变的每条未结案记录的期限（之前 → 之后）；然后把这一年写入 calendar/cn-YYYY.yaml"
+            "（kesu.yaml 的 calendar.official_dir），供提交合并请求。读不懂的通知会被拒绝并指出"
+            "所在行。以 0 退出表示已写出（或无需改动），1 表示通知读不懂或仓库的日历无效，2 "
+            "表示用法错误。",
+            "Read the text of 国务院办公厅关于YYYY年部分节假日安排的通知 as pasted from "
+            "gov.cn; print the holidays and make-up working days found, what chinesecalendar "
+            "and the 2024 rules say about them (warnings), and every open record's due the "
+            "year moves (before → after); then write the year to calendar/cn-YYYY.yaml "
+            "(calendar.official_dir in kesu.yaml) for a pull request. Refuses, with the line, "
+            "a notice it cannot read. Exit 0 written (or nothing to do), 1 the notice cannot "
+            "be read or the repository's calendar is invalid, 2 usage error.",
+        ),
     )
-    add.add_argument("notice", type=Path, metavar="NOTICE.txt", help="the notice's text")
     add.add_argument(
-        "--url", help="the notice's address on gov.cn (default: an address in the text)"
+        "notice",
+        type=Path,
+        metavar="NOTICE.txt",
+        help=Help("通知的文本文件", "the notice's text"),
     )
-    add.add_argument("--dry-run", action="store_true", help="show everything, write nothing")
     add.add_argument(
-        "--replace", action="store_true", help="overwrite the year's file if it differs"
+        "--url",
+        help=Help(
+            "通知在 gov.cn 上的地址（默认：文本中的地址）",
+            "the notice's address on gov.cn (default: an address in the text)",
+        ),
+    )
+    add.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=Help("显示全部内容，不写文件", "show everything, write nothing"),
+    )
+    add.add_argument(
+        "--replace",
+        action="store_true",
+        help=Help("该年份的文件内容不同时覆盖它", "overwrite the year's file if it differs"),
     )
     add_as_of(add)
 

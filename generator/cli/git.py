@@ -17,6 +17,7 @@ from generator.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
     Command,
+    Help,
     UsageError,
     add_as_of,
     add_format,
@@ -46,22 +47,44 @@ def _print_notes(notes: list[str], fmt: str, title: str) -> None:
 def _setup_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "check",
-        help="validate, and check the change against a base revision (pull requests)",
-        description="Everything `kesu validate` reports, plus rules on the change against "
-        "--base: records never deleted or renamed; id, received time and customer fixed after "
-        "the first merge; closed records change only by reopening; status moves the policy "
-        "allows; later due dates need an extension; approvals and extensions append-only; no "
-        "future dates; ids unique on the merge result. Lists the approvals the change needs. "
-        "Exit 0 all good, 1 problems found, 2 usage error (unknown ref, not a Git repository).",
+        help=Help(
+            "检查记录，并检查相对基准版本的改动（合并请求）",
+            "validate, and check the change against a base revision (pull requests)",
+        ),
+        description=Help(
+            "`kesu validate` 报告的全部内容，再加上相对 --base 的改动规则：记录永不删除或改名；"
+            "编号、接收时间和客户在第一次合并后固定（经批准的更正除外）；已结案的记录只能通过"
+            "重开改变；状态按策略允许的方式推进；期限推迟须有延期；审批、延期与更正只能追加；"
+            "不能有将来的日期；合并结果中编号唯一。列出本次改动需要的审批。以 0 退出表示全部"
+            "通过，1 表示发现问题，2 表示用法错误（未知的引用、不是 Git 仓库）。",
+            "Everything `kesu validate` reports, plus rules on the change against "
+            "--base: records never deleted or renamed; id, received time and customer fixed "
+            "after the first merge (but for an approved correction); closed records change "
+            "only by reopening; status moves the policy allows; later due dates need an "
+            "extension; approvals, extensions and corrections append-only; no future dates; "
+            "ids unique on the merge result. Lists the approvals the change needs. Exit 0 all "
+            "good, 1 problems found, 2 usage error (unknown ref, not a Git repository).",
+        ),
     )
-    p.add_argument("--base", required=True, metavar="REF", help="e.g. origin/main")
+    p.add_argument(
+        "--base",
+        required=True,
+        metavar="REF",
+        help=Help(
+            "基准版本，其规则与人员评判本次改动，如 origin/main",
+            "the base revision, whose rules and people judge the change, e.g. origin/main",
+        ),
+    )
     add_format(p)
     add_as_of(p)
     p.add_argument(
         "--summary",
         type=Path,
         metavar="FILE",
-        help="append a Markdown summary here (default: $GITHUB_STEP_SUMMARY when set)",
+        help=Help(
+            "把 Markdown 摘要追加到此文件（默认：设置了 $GITHUB_STEP_SUMMARY 时写到那里）",
+            "append a Markdown summary here (default: $GITHUB_STEP_SUMMARY when set)",
+        ),
     )
 
 
@@ -122,31 +145,77 @@ def _say(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from generator.change.newrecord import CHOICES
+_NEW_TEXT = {
+    "title": "title (customer, product, symptom, one line)",
+    "customer": "the customer's company",
+    "product": "the product's name",
+    "description": "the problem, in the customer's words where possible",
+}
+_NEW_CHOICES_EN = {
+    "origin": "origin: external (raised by the customer) or internal (by the company itself)",
+    "category": "type: quality, delivery, service or other",
+    "channel": "channel: phone, email, written (report / 8D), platform (the customer's), "
+    "onsite, meeting or other",
+}
 
+
+def _setup_new(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from generator.change.newrecord import CHOICES, PROMPTS
+
+    prompts = dict(PROMPTS)  # the terminal's questions are the options' help
     p = sub.add_parser(
         "new",
-        help="create a record with the next free id",
-        description="Create records/<next id>.yaml: the number follows the highest on the base "
-        "branch (default origin/HEAD, origin/main, else HEAD) and in the working tree; "
-        "received_at is asked in a terminal (default now, in the configured zone). Asks for "
-        "the fields in a terminal; "
-        "otherwise give them as options. Never overwrites a file.",
+        help=Help("以下一个空闲编号新建记录", "create a record with the next free id"),
+        description=Help(
+            "新建 records/<下一个编号>.yaml：编号接在基准分支（默认 origin/HEAD、origin/main，"
+            "否则 HEAD）与工作区中最大的编号之后；在终端中逐项询问各字段，包括接收时间（默认"
+            "现在，按配置的时区）；不在终端时用选项给出。从不覆盖已有文件。",
+            "Create records/<next id>.yaml: the number follows the highest on the base "
+            "branch (default origin/HEAD, origin/main, else HEAD) and in the working tree; "
+            "received_at is asked in a terminal (default now, in the configured zone). Asks "
+            "for the fields in a terminal; otherwise give them as options. Never overwrites a "
+            "file.",
+        ),
     )
-    for name in ("title", "customer", "product", "description"):
-        p.add_argument(f"--{name}", metavar="TEXT")
+    for name, en in _NEW_TEXT.items():
+        p.add_argument(f"--{name}", metavar="TEXT", help=Help(prompts[name], en))
     for name, options in CHOICES.items():
-        p.add_argument(f"--{name}", choices=[c for c, _ in options])
-    p.add_argument("--received-at", metavar="TIME", help="default: now")
-    p.add_argument("--base", metavar="REF", help="where to read taken ids from")
+        p.add_argument(
+            f"--{name}",
+            choices=[c for c, _ in options],
+            help=Help(
+                f"{prompts[name]}：" + "、".join(f"{c} {zh}" for c, zh in options),
+                _NEW_CHOICES_EN[name],
+            ),
+        )
+    p.add_argument(
+        "--received-at",
+        metavar="TIME",
+        help=Help(
+            '接收时间，如 "2026-11-02 14:30"（默认：现在）',
+            'the receipt time, e.g. "2026-11-02 14:30" (default: now)',
+        ),
+    )
+    p.add_argument(
+        "--base",
+        metavar="REF",
+        help=Help("从哪个版本读取已占用的编号", "where to read taken ids from"),
+    )
     p.add_argument(
         "--reopen",
         metavar="ID",
-        help="reopen this closed record: create ID-N (the next free N) with reopen_of, a link "
-        "back and the original's intake fields, customer, product, problem key and owners",
+        help=Help(
+            "重开这条已结案的记录：新建 ID-N（下一个空闲的 N），带 reopen_of、回指原记录的"
+            "链接，以及原记录的登记字段、客户、产品、问题键和责任人",
+            "reopen this closed record: create ID-N (the next free N) with reopen_of, a link "
+            "back and the original's intake fields, customer, product, problem key and owners",
+        ),
     )
-    p.add_argument("--reason", metavar="TEXT", help="why it is reopened (with --reopen)")
+    p.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help=Help("重开的理由（与 --reopen 一起用）", "why it is reopened (with --reopen)"),
+    )
 
 
 @contextmanager
@@ -288,30 +357,66 @@ def _reopen(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
 def _setup_init(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "init",
-        help="start a company's own records repository from this one",
-        description="Copy schemas, site, workflows, CODEOWNERS and templates into DIR "
-        "(which must not exist or be empty), without the demo records; pin Kesu in "
-        "requirements/kesu.txt (default: this clone's origin at its current commit); write "
-        "kesu.yaml for the chosen policy preset; git init.",
+        help=Help(
+            "以本仓库为模板建立公司自己的记录仓库",
+            "start a company's own records repository from this one",
+        ),
+        description=Help(
+            "把 schema、网站、工作流、CODEOWNERS 和模板复制到 DIR（须不存在或为空），不含演示"
+            "记录；在 requirements/kesu.txt 中固定 Kesu 的版本（默认：本克隆的 origin 及当前"
+            "提交）；按所选策略预设写出 kesu.yaml；运行 git init。",
+            "Copy schemas, site, workflows, CODEOWNERS and templates into DIR "
+            "(which must not exist or be empty), without the demo records; pin Kesu in "
+            "requirements/kesu.txt (default: this clone's origin at its current commit); write "
+            "kesu.yaml for the chosen policy preset; git init.",
+        ),
     )
-    p.add_argument("dir", type=Path, metavar="DIR")
-    p.add_argument("--preset", default="000", help="policy preset id (default 000)")
-    p.add_argument("--id-prefix", default="KS", help="record id prefix (default KS)")
-    p.add_argument("--title", default="客诉与8D", help="site title")
-    p.add_argument("--no-git", action="store_true", help="do not run git init")
+    p.add_argument(
+        "dir",
+        type=Path,
+        metavar="DIR",
+        help=Help("新仓库的文件夹（须不存在或为空）", "the new repository's folder (new or empty)"),
+    )
+    p.add_argument(
+        "--preset",
+        default="000",
+        help=Help("策略预设编号（默认 000）", "policy preset id (default 000)"),
+    )
+    p.add_argument(
+        "--id-prefix",
+        default="KS",
+        help=Help("记录编号前缀（默认 KS）", "record id prefix (default KS)"),
+    )
+    p.add_argument(
+        "--title",
+        default="客诉与8D",
+        help=Help("网站标题（默认 客诉与8D）", "site title (default 客诉与8D)"),
+    )
+    p.add_argument(
+        "--no-git", action="store_true", help=Help("不运行 git init", "do not run git init")
+    )
     p.add_argument(
         "--kesu-spec",
         metavar="REQUIREMENT",
-        help="the Kesu the new repository installs, e.g. 'kesu==0.2.0' or "
-        "'kesu @ git+https://git.example.com/tools/kesu@v0.2.0' (default: this clone's "
-        "origin remote at its current commit)",
+        help=Help(
+            "新仓库安装的 Kesu，如 'kesu==0.2.0' 或 "
+            "'kesu @ git+https://git.example.com/tools/kesu@v0.2.0'（默认：本克隆的 origin "
+            "远程及当前提交）",
+            "the Kesu the new repository installs, e.g. 'kesu==0.2.0' or "
+            "'kesu @ git+https://git.example.com/tools/kesu@v0.2.0' (default: this clone's "
+            "origin remote at its current commit)",
+        ),
     )
     p.add_argument(
         "--forge",
         choices=FORGES,
         default="github",
-        help="whose CI to write: github (.github/workflows), gitlab (.gitlab-ci.yml) or gitea "
-        "(.gitea/workflows, also for Forgejo); default github",
+        help=Help(
+            "写哪家的 CI：github（.github/workflows）、gitlab（.gitlab-ci.yml）或 gitea"
+            "（.gitea/workflows，Forgejo 也用它）；默认 github",
+            "whose CI to write: github (.github/workflows), gitlab (.gitlab-ci.yml) or gitea "
+            "(.gitea/workflows, also for Forgejo); default github",
+        ),
     )
 
 
@@ -340,34 +445,78 @@ def cmd_init(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
 def _setup_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "verify-approvals",
-        help="match approvals a pull request adds with reviews on it (GitHub API)",
-        description="Every approval entry this change adds to a record, and every entry it "
-        "appends to rule-changes.yaml, must match an approving review (or a change request, "
-        "for decision: rejected) on the pull request's latest commit by the person named, "
-        "with the role and GitHub login the BASE revision's kesu.yaml gives (people, "
-        "records_dir and policy are read from --base, never from the change). Reads "
-        "GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_EVENT_PATH and "
-        "GITHUB_BASE_REF as set in GitHub Actions. Exit 0 verified (or nothing to verify), "
-        "1 not verified, 2 usage or API error.",
+        help=Help(
+            "核对合并请求新增的审批与其上的评审（GitHub API）",
+            "match approvals a pull request adds with reviews on it (GitHub API)",
+        ),
+        description=Help(
+            "本次改动给记录新增的每条审批、在 rule-changes.yaml 中追加的每一条，都必须对应合并"
+            "请求最新提交上、由所写之人给出的 Approve 评审（decision: rejected 对应 Request "
+            "changes），其角色与 GitHub 账号以基准版本的 kesu.yaml 为准（people、records_dir "
+            "和策略都从 --base 读取，从不取自改动本身）。读取 GitHub Actions 设置的 "
+            "GITHUB_TOKEN、GITHUB_REPOSITORY、GITHUB_API_URL、GITHUB_EVENT_PATH 与 "
+            "GITHUB_BASE_REF。以 0 退出表示已核对（或无需核对），1 表示未通过，2 表示用法或 "
+            "API 错误。",
+            "Every approval entry this change adds to a record, and every entry it "
+            "appends to rule-changes.yaml, must match an approving review (or a change "
+            "request, for decision: rejected) on the pull request's latest commit by the "
+            "person named, with the role and GitHub login the BASE revision's kesu.yaml gives "
+            "(people, records_dir and policy are read from --base, never from the change). "
+            "Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_EVENT_PATH and "
+            "GITHUB_BASE_REF as set in GitHub Actions. Exit 0 verified (or nothing to "
+            "verify), 1 not verified, 2 usage or API error.",
+        ),
     )
     p.add_argument(
         "--base",
         metavar="REF",
-        help="whose rules and people judge the change (default: origin/<the pull request's "
-        "base branch> from GITHUB_EVENT_PATH or $GITHUB_BASE_REF)",
+        help=Help(
+            "由哪个版本的规则与人员评判改动（默认：origin/<合并请求的目标分支>，取自 "
+            "GITHUB_EVENT_PATH 或 $GITHUB_BASE_REF）",
+            "whose rules and people judge the change (default: origin/<the pull request's "
+            "base branch> from GITHUB_EVENT_PATH or $GITHUB_BASE_REF)",
+        ),
     )
     p.add_argument(
         "--forge",
         choices=FORGES,
-        help="where the pull request lives (default: gitlab in GitLab CI, gitea in Gitea or "
-        "Forgejo Actions, else github). gitlab reads CI_API_V4_URL, CI_PROJECT_ID, "
-        "CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_TARGET_BRANCH_NAME and the token in "
-        "KESU_GITLAB_TOKEN; gitea reads the GITHUB_* variables Gitea Actions sets and "
-        "GITEA_TOKEN or GITHUB_TOKEN",
+        help=Help(
+            "合并请求所在的平台（默认：GitLab CI 中为 gitlab，Gitea 或 Forgejo Actions 中为 "
+            "gitea，否则 github）。gitlab 读取 CI_API_V4_URL、CI_PROJECT_ID、"
+            "CI_MERGE_REQUEST_IID、CI_MERGE_REQUEST_TARGET_BRANCH_NAME 及 KESU_GITLAB_TOKEN "
+            "中的令牌；gitea 读取 Gitea Actions 设置的 GITHUB_* 变量及 GITEA_TOKEN 或 "
+            "GITHUB_TOKEN",
+            "where the pull request lives (default: gitlab in GitLab CI, gitea in Gitea or "
+            "Forgejo Actions, else github). gitlab reads CI_API_V4_URL, CI_PROJECT_ID, "
+            "CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_TARGET_BRANCH_NAME and the token in "
+            "KESU_GITLAB_TOKEN; gitea reads the GITHUB_* variables Gitea Actions sets and "
+            "GITEA_TOKEN or GITHUB_TOKEN",
+        ),
     )
-    p.add_argument("--pr", type=int, metavar="N", help="default: from GITHUB_EVENT_PATH")
-    p.add_argument("--repository", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
-    p.add_argument("--api-url", metavar="URL", help="default: $GITHUB_API_URL or api.github.com")
+    p.add_argument(
+        "--pr",
+        type=int,
+        metavar="N",
+        help=Help(
+            "合并请求编号（默认：取自 GITHUB_EVENT_PATH）",
+            "the pull request's number (default: from GITHUB_EVENT_PATH)",
+        ),
+    )
+    p.add_argument(
+        "--repository",
+        metavar="OWNER/NAME",
+        help=Help(
+            "仓库（默认：$GITHUB_REPOSITORY）", "the repository (default: $GITHUB_REPOSITORY)"
+        ),
+    )
+    p.add_argument(
+        "--api-url",
+        metavar="URL",
+        help=Help(
+            "API 地址（默认：$GITHUB_API_URL 或 api.github.com）",
+            "the API's address (default: $GITHUB_API_URL or api.github.com)",
+        ),
+    )
     add_format(p)
 
 
@@ -537,14 +686,39 @@ def _setup_notify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     p = sub.add_parser(
         "notify",
-        help="post the overdue list to a WeCom / DingTalk / Feishu robot (off by default)",
-        description=f"Only when kesu.yaml sets notifications.enabled: true. The robot's URL "
-        f"comes from ${URL_ENV} (a CI secret), an optional signing secret from ${SECRET_ENV}. "
-        "Nothing is sent when nothing is overdue.",
+        help=Help(
+            "把逾期与停滞清单发到企业微信 / 钉钉 / 飞书机器人（默认关闭）",
+            "post the overdue and stalled lists to a WeCom / DingTalk / Feishu robot "
+            "(off by default)",
+        ),
+        description=Help(
+            f"仅当 kesu.yaml 设置 notifications.enabled: true 时发送。机器人地址取自 ${URL_ENV}"
+            f"（CI 机密），可选的签名密钥取自 ${SECRET_ENV}。没有逾期或停滞的记录时不发送。",
+            f"Only when kesu.yaml sets notifications.enabled: true. The robot's URL "
+            f"comes from ${URL_ENV} (a CI secret), an optional signing secret from "
+            f"${SECRET_ENV}. Nothing is sent when nothing is overdue or stalled.",
+        ),
     )
-    p.add_argument("--kind", choices=KINDS, help="default: notifications.kind in kesu.yaml")
-    p.add_argument("--dry-run", action="store_true", help="print the message body, send nothing")
-    p.add_argument("--site-url", metavar="URL", help="link in the message (default: the CI run)")
+    p.add_argument(
+        "--kind",
+        choices=KINDS,
+        help=Help(
+            "机器人种类（默认：kesu.yaml 的 notifications.kind）",
+            "the robot's kind (default: notifications.kind in kesu.yaml)",
+        ),
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=Help("只打印消息正文，不发送", "print the message body, send nothing"),
+    )
+    p.add_argument(
+        "--site-url",
+        metavar="URL",
+        help=Help(
+            "消息中的链接（默认：本次 CI 运行）", "link in the message (default: the CI run)"
+        ),
+    )
     add_as_of(p)
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.cli.options import EXIT_INVALID, EXIT_OK, Command, UsageError, parse_as_of
+from generator.cli.options import EXIT_INVALID, EXIT_OK, Command, Help, UsageError, parse_as_of
 from generator.config.settings import RepoConfig
 from generator.importing.plan import Plan
 from generator.importing.rows import RowProblem
@@ -15,28 +15,61 @@ from generator.importing.rows import RowProblem
 def _setup_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "import",
-        help="turn the rows of an existing complaint ledger (.xlsx / .csv) into imported records",
-        description="Read LEDGER (.xlsx: every sheet, or those the map lists; .csv: UTF-8 or "
-        "GBK) with the columns MAP names (docs/importing.md) and write one record per row "
-        "into records/, marked as imported history. A row that cannot be read is reported "
-        "with its sheet, row and column and nothing is written for it; a row already imported "
-        "(same imported.key) is skipped, so running it twice makes no duplicates. Exit 0 "
-        "when every row was read, 1 when some were not, 2 when the map or the ledger cannot "
-        "be used.",
+        help=Help(
+            "把现有客诉台账（.xlsx / .csv）的各行转为导入的记录",
+            "turn the rows of an existing complaint ledger (.xlsx / .csv) into imported records",
+        ),
+        description=Help(
+            "按 MAP 指定的列（docs/importing.md）读取 LEDGER（.xlsx：全部工作表或映射列出的表；"
+            ".csv：UTF-8 或 GBK），每行写一条记录到 records/，标为导入的历史记录。读不出的行"
+            "报告其工作表、行和列，不为它写任何文件；已导入过的行（imported.key 相同）跳过，"
+            "所以运行两次也不会重复。每行都读出时以 0 退出，有行读不出以 1 退出，映射或台账"
+            "无法使用时以 2 退出。",
+            "Read LEDGER (.xlsx: every sheet, or those the map lists; .csv: UTF-8 or "
+            "GBK) with the columns MAP names (docs/importing.md) and write one record per row "
+            "into records/, marked as imported history. A row that cannot be read is reported "
+            "with its sheet, row and column and nothing is written for it; a row already "
+            "imported (same imported.key) is skipped, so running it twice makes no duplicates. "
+            "Exit 0 when every row was read, 1 when some were not, 2 when the map or the "
+            "ledger cannot be used.",
+        ),
     )
-    p.add_argument("ledger", type=Path, metavar="LEDGER")
-    p.add_argument("--map", type=Path, required=True, metavar="MAP", help="the import map (YAML)")
-    p.add_argument("--dry-run", action="store_true", help="print what would be made; write nothing")
+    p.add_argument(
+        "ledger",
+        type=Path,
+        metavar="LEDGER",
+        help=Help("原台账文件（.xlsx 或 .csv）", "the existing ledger (.xlsx or .csv)"),
+    )
+    p.add_argument(
+        "--map",
+        type=Path,
+        required=True,
+        metavar="MAP",
+        help=Help("导入映射（YAML）", "the import map (YAML)"),
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=Help("只显示将生成的记录，不写文件", "print what would be made; write nothing"),
+    )
     p.add_argument(
         "--approver",
         metavar="NAME",
-        help="the person who approves the import (the role the policy's change_control.imports "
-        "names): adds the approvals entry kesu check requires; they approve the pull request",
+        help=Help(
+            "批准本次导入的人（策略 change_control.imports 指定的角色）：加上 kesu check 要求"
+            "的审批条目；此人在合并请求上 Approve",
+            "the person who approves the import (the role the policy's "
+            "change_control.imports names): adds the approvals entry kesu check requires; "
+            "they approve the pull request",
+        ),
     )
     p.add_argument(
         "--as-of",
         metavar="TIME",
-        help="the import's date (imported_at, the approval's date; default: now)",
+        help=Help(
+            "导入的日期（imported_at 与审批的日期；默认：现在）",
+            "the import's date (imported_at, the approval's date; default: now)",
+        ),
     )
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.cli.options import EXIT_USAGE, Command, UsageError
+from generator.cli.options import EXIT_USAGE, Command, Help, UsageError
 from generator.cli.table import COMMANDS
 from generator.config.settings import RepoConfig, load_config
 from generator.render.reporters import render_text
@@ -35,64 +37,95 @@ def resolve_lang(arg: str | None, config: RepoConfig, config_sets_language: bool
     return "en" if locale.lower().startswith("en") else "zh"
 
 
-COMMAND_HELP_ZH: dict[str, str] = {
-    "validate": "按结构（schema）与记录之间的规则检查记录",
-    "docs": "由 schema 重新生成字段参考页",
-    "show": "显示一条记录的级别及理由、各节点期限",
-    "export": "以 JSON 输出全部记录及计算结果",
-    "build": "构建网站：Markdown 写入 site/generated/，再运行 MkDocs --strict",
-    "serve": "生成 Markdown 后用 mkdocs serve 预览网站",
-    "check": "检查记录，并检查相对基准版本的改动（合并请求）",
-    "new": "以下一个空闲编号新建记录",
-    "init": "以本仓库为模板建立公司自己的记录仓库",
-    "verify-approvals": "核对合并请求新增的审批与 GitHub 上的评审（GitHub API）",
-    "notify": "把逾期与停滞清单发到企业微信 / 钉钉 / 飞书机器人（默认关闭）",
-    "calendar": "从国务院通知加入一年的官方放假安排",
-}
-"""The commands' one-line help in Chinese (``kesu --help`` in the default language)."""
-_OPTION_HELP_ZH = {
-    "help": "显示本帮助并退出",
-    "version": "显示版本并退出",
-    "repo": "记录仓库（默认：当前文件夹）",
-    "lang": "消息语言（zh 中文，en 英文）",
-    "preset": "改用此策略预设（000–004），保留 kesu.yaml 的 policy_overrides",
-}
+_HELP_ZH = "显示本帮助并退出"
+
+
+_NO_LINE_START = frozenset("，。、；：？！）》」』”’,.;:?!)]")
+_SECTION_TITLES = ("命令", "参数", "选项")
+
+
+def _cells(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_cjk(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` terminal cells (a Chinese character takes two): Chinese
+    breaks between any two characters but never before closing punctuation, other words at
+    spaces. argparse's own wrapping (``textwrap``) counts characters and breaks only at
+    spaces, so a Chinese help line ran past the terminal."""
+    lines: list[list[str]] = [[]]
+    used, space = 0, False
+    for token in re.findall(r"\s+|[^\s\u2e80-\ufaff\uff00-\uffef]+|.", text.strip()):
+        if token.isspace():
+            space = True
+            continue
+        line = lines[-1]
+        piece = " " + token if space and line else token
+        space = False
+        if not line or used + _cells(piece) <= width:
+            line.append(piece)
+            used += _cells(piece)
+        elif token[0] in _NO_LINE_START and len(line) > 1:
+            carried = line.pop().lstrip()  # closing punctuation takes its word along
+            lines.append([carried, token])
+            used = _cells(carried + token)
+        else:
+            lines.append([token])
+            used = _cells(token)
+    return ["".join(line) for line in lines if line]
 
 
 class _ZhFormatter(argparse.HelpFormatter):
     def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
 
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap_cjk(text, width)
 
-def _zh_titles(parser: argparse.ArgumentParser, positional: str) -> None:
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in wrap_cjk(text, width - len(indent)))
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        for title in _SECTION_TITLES:  # argparse ends a section title with an ASCII colon
+            text = text.replace(f"\n{title}:\n", f"\n{title}：\n")
+        return text
+
+
+def _zh(text: str | None) -> str | None:
+    return text.zh if isinstance(text, Help) else text
+
+
+def _localize_parser(parser: argparse.ArgumentParser, positional: str) -> None:
+    """One parser in Chinese: argparse's own words (usage, section titles, ``-h``), the
+    description and every option's help (:class:`~generator.cli.options.Help`), then the same
+    for each of its sub-commands, with a line pointing to the English page."""
     parser.formatter_class = _ZhFormatter
+    parser.description = _zh(parser.description)
     for group in parser._action_groups:
         if group.title in ("options", "optional arguments"):
             group.title = "选项"
         elif group.title == "positional arguments":
             group.title = positional
+    for action in parser._actions:
+        action.help = _HELP_ZH if action.dest == "help" else _zh(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                choice.help = _zh(choice.help)
+            for sub in action.choices.values():
+                words = sub.prog.split(" ", 1)
+                sub.epilog = f"English: {words[0]} --lang en {words[-1]} --help"
+                _localize_parser(sub, "参数")
 
 
 def localize(parser: argparse.ArgumentParser, lang: str) -> None:
-    """``kesu --help`` in Chinese unless the language is English: the usage line, the
-    section titles, the top-level options and every command's one-line help (each
-    command's own page keeps its English option texts)."""
+    """``kesu --help`` and every command's ``--help`` in Chinese unless the language is
+    English: the usage line, the section titles, the descriptions, every option's help and
+    every command's one-line help; ``--lang en`` keeps the English texts."""
     if lang == "en":
         return
-    parser.description = "Kesu 客诉：以 Git 中的 YAML 记录管理客户投诉与 8D。"
-    parser.epilog = "每个命令的详细选项：kesu 命令 --help（英文）。English: kesu --lang en --help"
-    _zh_titles(parser, "命令")
-    for action in parser._actions:
-        if action.dest in _OPTION_HELP_ZH:
-            action.help = _OPTION_HELP_ZH[action.dest]
-        if isinstance(action, argparse._SubParsersAction):
-            for choice in action._choices_actions:
-                choice.help = COMMAND_HELP_ZH.get(choice.dest, choice.help)
-            for sub in action.choices.values():
-                _zh_titles(sub, "参数")
-                for sub_action in sub._actions:
-                    if sub_action.dest == "help":
-                        sub_action.help = _OPTION_HELP_ZH["help"]
+    parser.epilog = "每个命令的选项：kesu 命令 --help。English: kesu --lang en --help"
+    _localize_parser(parser, "命令")
 
 
 def _language_first(argv: Sequence[str] | None) -> str:
@@ -110,18 +143,37 @@ def _language_first(argv: Sequence[str] | None) -> str:
 def build_parser(table: Mapping[str, Command] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kesu",
-        description="Kesu 客诉: complaints and 8D as YAML records in Git.",
+        description=Help(
+            "Kesu 客诉：以 Git 中的 YAML 记录管理客户投诉与 8D。",
+            "Kesu 客诉: complaints and 8D as YAML records in Git.",
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"kesu {__version__}")
     parser.add_argument(
-        "-C", "--repo", type=Path, default=None, help="records repository (default: current folder)"
+        "--version",
+        action="version",
+        version=f"kesu {__version__}",
+        help=Help("显示版本并退出", "show the version and exit"),
     )
-    parser.add_argument("--lang", choices=["zh", "en"], help="message language")
+    parser.add_argument(
+        "-C",
+        "--repo",
+        type=Path,
+        default=None,
+        help=Help("记录仓库（默认：当前文件夹）", "records repository (default: current folder)"),
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        help=Help("消息语言（zh 中文，en 英文）", "message language (zh Chinese, en English)"),
+    )
     parser.add_argument(
         "--preset",
         metavar="ID",
-        help="use this policy preset (000-004) instead of the one kesu.yaml names, "
-        "keeping kesu.yaml's overrides",
+        help=Help(
+            "改用此策略预设（000–004），保留 kesu.yaml 的 policy_overrides",
+            "use this policy preset (000-004) instead of the one kesu.yaml names, "
+            "keeping kesu.yaml's overrides",
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for entry in (table or COMMANDS).values():

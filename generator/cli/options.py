@@ -15,6 +15,20 @@ from generator.time.parse import parse_instant
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
+
+class Help(str):
+    """The help of a command or an option in both languages: the string itself is the English
+    text (``kesu --lang en … --help``), ``zh`` the Chinese that ``--help`` shows by default
+    (``main.localize``). Chinese first, as everywhere else."""
+
+    zh: str
+
+    def __new__(cls, zh: str, en: str) -> Help:
+        self = super().__new__(cls, en)
+        self.zh = zh
+        return self
+
+
 Handler = Callable[[argparse.Namespace, RepoConfig, str], int]
 Setup = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -48,12 +62,24 @@ def add_as_of(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--as-of",
         metavar="TIME",
-        help='compute overdue flags as of this time, e.g. "2026-03-06 18:00" (default: now)',
+        help=Help(
+            '以此时间计算是否逾期，如 "2026-03-06 18:00"（默认：现在）',
+            'compute overdue flags as of this time, e.g. "2026-03-06 18:00" (default: now)',
+        ),
     )
 
 
 def add_format(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+    p.add_argument(
+        "--format",
+        choices=sorted(REPORTERS),
+        default="text",
+        help=Help(
+            "输出格式：text 文本、json、github（GitHub 注释）或 gitlab（GitLab 代码质量报告）",
+            "output format: text, json, github (GitHub annotations) or gitlab (GitLab's Code "
+            "Quality report)",
+        ),
+    )
 
 
 class UsageError(Exception):

@@ -14,6 +14,7 @@ from generator.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
     Command,
+    Help,
     UsageError,
     add_as_of,
     add_format,
@@ -30,11 +31,21 @@ if TYPE_CHECKING:
 def _setup_docs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "docs",
-        help="regenerate the reference pages built from the schemas",
-        description="Write docs/record-fields.md and docs/config-fields.md from the schemas. "
-        "With --check, change nothing and exit 1 when a page is out of date (used in CI).",
+        help=Help(
+            "由 schema 重新生成字段参考页", "regenerate the reference pages built from the schemas"
+        ),
+        description=Help(
+            "由 schema 写出 docs/record-fields.md 与 docs/config-fields.md。加 --check 时不改动"
+            "任何文件，有页面过期时以 1 退出（供 CI 使用）。",
+            "Write docs/record-fields.md and docs/config-fields.md from the schemas. "
+            "With --check, change nothing and exit 1 when a page is out of date (used in CI).",
+        ),
     )
-    p.add_argument("--check", action="store_true", help="only report stale pages")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help=Help("只报告过期的页面，不写文件", "only report stale pages"),
+    )
 
 
 def cmd_docs(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
@@ -78,11 +89,24 @@ def _analyse_or_fail(config: RepoConfig, as_of_text: str | None, lang: str) -> A
 def _setup_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "show",
-        help="print one record's grade with reasons and its deadline table",
-        description="Print a record's computed grade with the criteria and earlier records "
-        "behind it, and each deadline (start, due, done, state) as of --as-of.",
+        help=Help(
+            "显示一条记录的级别及理由、各节点期限",
+            "print one record's grade with reasons and its deadline table",
+        ),
+        description=Help(
+            "显示一条记录计算出的级别，以及依据的判定条件与更早的记录；并按 --as-of 显示每个"
+            "期限节点（起算、期限、完成、状态）。",
+            "Print a record's computed grade with the criteria and earlier records "
+            "behind it, and each deadline (start, due, done, state) as of --as-of.",
+        ),
     )
-    p.add_argument("id", help="record id, e.g. KS-2026-0042")
+    p.add_argument(
+        "id",
+        help=Help(
+            "记录编号，如 KS-2026-0042（大小写与补零不限）",
+            "record id, e.g. KS-2026-0042 (any case, with or without zero padding)",
+        ),
+    )
     add_as_of(p)
 
 
@@ -129,14 +153,28 @@ def cmd_show(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
 def _setup_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "export",
-        help="print every record with its computed fields as JSON",
-        description="Emit every valid record's computed fields (grade and reasons, milestones "
-        "with due/done/state, overdue flags, penalties, required approvals) in the documented, "
-        "stable JSON shape (docs/export-format.md). Exit 1 when some records are invalid "
-        "(they are left out and listed on stderr).",
+        help=Help(
+            "以 JSON 输出全部记录及计算结果", "print every record with its computed fields as JSON"
+        ),
+        description=Help(
+            "按文档规定的稳定 JSON 结构（docs/export-format.md）输出每条有效记录的计算结果："
+            "级别及理由、各节点的期限/完成/状态、逾期标记、罚款、所需审批。有无效记录时以 1 "
+            "退出（这些记录不输出，列在标准错误中）。",
+            "Emit every valid record's computed fields (grade and reasons, milestones "
+            "with due/done/state, overdue flags, penalties, required approvals) in the "
+            "documented, stable JSON shape (docs/export-format.md). Exit 1 when some records "
+            "are invalid (they are left out and listed on stderr).",
+        ),
     )
-    p.add_argument("--format", choices=["json"], default="json", help="output format")
-    p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    p.add_argument(
+        "--format", choices=["json"], default="json", help=Help("输出格式", "output format")
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help=Help("写入此文件，而不是标准输出", "write to this file instead of stdout"),
+    )
     add_as_of(p)
 
 
@@ -174,17 +212,29 @@ def cmd_export(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
 def _setup_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "validate",
-        help="check records against the schema and each other",
-        description="Check record files (default: the whole records/ folder). "
-        "Exit 0 when all are valid, 1 when any is invalid, 2 on a usage error.",
+        help=Help(
+            "按结构（schema）与记录之间的规则检查记录",
+            "check records against the schema and each other",
+        ),
+        description=Help(
+            "检查记录文件（默认：整个 records/ 文件夹）。全部有效时以 0 退出，有无效记录以 1 "
+            "退出，用法错误以 2 退出。",
+            "Check record files (default: the whole records/ folder). "
+            "Exit 0 when all are valid, 1 when any is invalid, 2 on a usage error.",
+        ),
     )
-    p.add_argument("paths", nargs="*", type=Path, help="record files or folders")
+    p.add_argument(
+        "paths", nargs="*", type=Path, help=Help("记录文件或文件夹", "record files or folders")
+    )
     add_format(p)
     p.add_argument(
         "--as-of",
         metavar="TIME",
-        help="the time that decides whether next year's official calendar should be in "
-        "(default: now)",
+        help=Help(
+            "据此时间判断是否应已有下一年的官方日历（默认：现在）",
+            "the time that decides whether next year's official calendar should be in "
+            "(default: now)",
+        ),
     )
 
 

@@ -9,7 +9,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.cli.options import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Command, UsageError, add_as_of
+from generator.cli.options import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    Command,
+    Help,
+    UsageError,
+    add_as_of,
+)
 from generator.config.settings import RepoConfig
 
 if TYPE_CHECKING:
@@ -19,27 +27,63 @@ if TYPE_CHECKING:
 def _setup_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "report",
-        help="write one record's customer 8D report (PDF or the customer's Excel form)",
-        description="Write the 8D report the customer receives: customer-visible fields only "
-        "(x-kesu-audience in the schema), in the customer's profile (kesu.yaml report."
-        "customers, default report.profile) and, for --format xlsx, the customer's own Excel "
-        "template when kesu.yaml names one. The page header carries the record id, the "
-        "customer part number and the commit the record was last changed in. With --explain, "
-        "list the fields left out and why instead. Exit 0 written, 1 the record is invalid, "
-        "2 a usage, profile or template error.",
+        help=Help(
+            "生成一条记录给客户的 8D 报告（PDF 或客户的 Excel 表格）",
+            "write one record's customer 8D report (PDF or the customer's Excel form)",
+        ),
+        description=Help(
+            "生成客户收到的 8D 报告：只含客户可见的字段（schema 中的 x-kesu-audience），按客户的"
+            "格式（kesu.yaml 的 report.customers，默认 report.profile）；--format xlsx 时，"
+            "kesu.yaml 指定了客户自己的 Excel 模板就用该模板。页眉写明记录编号、客户料号和记录"
+            "最后一次修改所在的提交。加 --explain 时改为列出未写入的字段及原因。以 0 退出表示"
+            "已写出，1 表示记录无效，2 表示用法、格式或模板错误。",
+            "Write the 8D report the customer receives: customer-visible fields only "
+            "(x-kesu-audience in the schema), in the customer's profile (kesu.yaml report."
+            "customers, default report.profile) and, for --format xlsx, the customer's own "
+            "Excel template when kesu.yaml names one. The page header carries the record id, "
+            "the customer part number and the commit the record was last changed in. With "
+            "--explain, list the fields left out and why instead. Exit 0 written, 1 the record "
+            "is invalid, 2 a usage, profile or template error.",
+        ),
     )
-    p.add_argument("id", help="record id, e.g. KS-2026-0042")
-    p.add_argument("--format", choices=["pdf", "xlsx"], default="pdf", help="file format")
-    p.add_argument("--profile", metavar="NAME", help="report profile (kesu, vda, g8d, …)")
-    p.add_argument("--lang", dest="report_lang", choices=["zh", "en"], help="the report's language")
-    p.add_argument("-o", "--output", type=Path, help="file to write (default: ID-PROFILE.EXT)")
+    p.add_argument("id", help=Help("记录编号，如 KS-2026-0042", "record id, e.g. KS-2026-0042"))
     p.add_argument(
-        "--explain", action="store_true", help="list what the report leaves out, and why"
+        "--format",
+        choices=["pdf", "xlsx"],
+        default="pdf",
+        help=Help("文件格式（默认 pdf）", "file format (default pdf)"),
+    )
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        help=Help("报告格式（kesu、vda、g8d …）", "report profile (kesu, vda, g8d, …)"),
+    )
+    p.add_argument(
+        "--lang",
+        dest="report_lang",
+        choices=["zh", "en"],
+        help=Help("报告的语言", "the report's language"),
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help=Help(
+            "写入的文件（默认：编号-格式.扩展名）", "file to write (default: ID-PROFILE.EXT)"
+        ),
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help=Help("列出报告未写入的内容及原因", "list what the report leaves out, and why"),
     )
     p.add_argument(
         "--rev",
         metavar="COMMIT",
-        help="the record as this commit holds it (to write again the report that was sent)",
+        help=Help(
+            "按此提交中的记录生成（重新生成当时发出的那份报告）",
+            "the record as this commit holds it (to write again the report that was sent)",
+        ),
     )
     add_as_of(p)
 

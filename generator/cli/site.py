@@ -7,40 +7,59 @@ import sys
 import time
 from pathlib import Path
 
-from generator.cli.options import EXIT_OK, Command, add_as_of, parse_as_of
+from generator.cli.options import EXIT_OK, Command, Help, add_as_of, parse_as_of
 from generator.config.settings import RepoConfig
 
 
 def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "build",
-        help="build the site: Markdown into site/generated/, then the site engine --strict",
-        description="Validate and compute every record, write the site's Markdown into "
-        "site/generated/ (only files that changed), then run the site engine (MkDocs, or "
-        "Zensical: --engine / site.engine) with --strict into public/ (or --out; built "
-        "beside it and swapped in only when finished). Exit 0 on "
-        "success, 1 when records or the site build fail, 2 when --out names the repository's "
-        "own folders or the output cannot be written (read-only, full disk).",
+        help=Help(
+            "构建网站：Markdown 写入 site/generated/，再以 --strict 运行网站引擎",
+            "build the site: Markdown into site/generated/, then the site engine --strict",
+        ),
+        description=Help(
+            "校验并计算每条记录，把网站的 Markdown 写入 site/generated/（只写有变化的文件），"
+            "再以 --strict 运行网站引擎（MkDocs 或 Zensical：--engine / site.engine），输出到 "
+            "public/（或 --out；先在旁边构建，完成后才换入）。成功以 0 退出；记录或网站构建失败"
+            "以 1 退出；--out 指向仓库自己的文件夹，或输出无法写入（只读、磁盘已满）时以 2 退出。",
+            "Validate and compute every record, write the site's Markdown into "
+            "site/generated/ (only files that changed), then run the site engine (MkDocs, or "
+            "Zensical: --engine / site.engine) with --strict into public/ (or --out; built "
+            "beside it and swapped in only when finished). Exit 0 on "
+            "success, 1 when records or the site build fail, 2 when --out names the "
+            "repository's own folders or the output cannot be written (read-only, full disk).",
+        ),
     )
     p.add_argument(
         "--out",
         type=Path,
         default=None,
         metavar="DIR",
-        help="output folder for the HTML site (default: public/)",
+        help=Help(
+            "HTML 网站的输出文件夹（默认：public/）",
+            "output folder for the HTML site (default: public/)",
+        ),
     )
     p.add_argument(
         "--no-strict",
         dest="strict",
         action="store_false",
-        help="build even when some records are invalid (they are left out)",
+        help=Help(
+            "有无效记录时也构建（无效记录不收入网站）",
+            "build even when some records are invalid (they are left out)",
+        ),
     )
     p.add_argument(
         "--incremental",
         action="store_true",
-        help="re-render only the pages that changed since the last build in the "
-        "output folder (falls back to a full build when it cannot; previews and "
-        "local work: the published site is built in full)",
+        help=Help(
+            "只重新生成自输出文件夹上次构建以来有变化的页面（做不到时改为完整构建；用于预览"
+            "和本地工作，发布的网站总是完整构建）",
+            "re-render only the pages that changed since the last build in the "
+            "output folder (falls back to a full build when it cannot; previews and "
+            "local work: the published site is built in full)",
+        ),
     )
     _add_engine(p)
     add_as_of(p)
@@ -53,7 +72,10 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
         "--engine",
         choices=ENGINES,
         default=None,
-        help="site engine (default: site.engine of kesu.yaml, else mkdocs; docs/site-engines.md)",
+        help=Help(
+            "网站引擎（默认：kesu.yaml 的 site.engine，否则 mkdocs；见 docs/site-engines.md）",
+            "site engine (default: site.engine of kesu.yaml, else mkdocs; docs/site-engines.md)",
+        ),
     )
 
 
@@ -90,17 +112,27 @@ def done_line(target: Path, seconds: float, lang: str) -> str:
 def _setup_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "serve",
-        help="generate the Markdown, then preview the site with `mkdocs serve`",
-        description="Like `kesu build`, then serve the site locally; hand-written pages are "
-        "rebuilt when they change (reload the page yourself: the site's Content Security "
-        "Policy blocks MkDocs' live-reload script); run `kesu build` again after editing "
-        "records.",
+        help=Help(
+            "生成 Markdown 后用 mkdocs serve 预览网站",
+            "generate the Markdown, then preview the site with `mkdocs serve`",
+        ),
+        description=Help(
+            "同 `kesu build`，然后在本机提供网站；手写页面改动后会重新构建（请自己刷新页面："
+            "网站的内容安全策略会阻止 MkDocs 的自动刷新脚本）；修改记录后请再运行 `kesu build`。",
+            "Like `kesu build`, then serve the site locally; hand-written pages are "
+            "rebuilt when they change (reload the page yourself: the site's Content Security "
+            "Policy blocks MkDocs' live-reload script); run `kesu build` again after editing "
+            "records.",
+        ),
     )
     p.add_argument(
         "--dev-addr",
         default="127.0.0.1:8000",
         metavar="HOST:PORT",
-        help="address to serve on (default: 127.0.0.1:8000)",
+        help=Help(
+            "预览服务的地址（默认：127.0.0.1:8000）",
+            "address to serve on (default: 127.0.0.1:8000)",
+        ),
     )
     _add_engine(p)
     add_as_of(p)
