@@ -314,6 +314,45 @@ def _base_dues(
     return {rid: c for rid, c in computed.items() if rid in seeds}
 
 
+@dataclass(frozen=True, slots=True)
+class _Fixed:
+    """The base versions as they would have been registered right: an approved correction
+    is the approval for the dues that follow from it, so the change is judged against these."""
+
+    fields: dict[str, dict[tuple[str, ...], tuple[Any, Any]]]
+    """Display path → the corrected fields (base value, corrected value)."""
+    data: dict[str, dict[str, Any]]
+    """Display path → the base version with the corrected values."""
+    computed: dict[str, Computed]
+    """Record id → its computation from ``data`` (the other changed records at their base)."""
+
+    def effect(self, change: RecordChange, base: Computed) -> Corrected:
+        rid, shown = change.new.stem, change.new.display
+        fields = tuple(
+            (".".join(path), str(was), str(now)) for path, (was, now) in self.fields[shown].items()
+        )
+        return Corrected(
+            rid, shown, fields, tuple(moved({rid: base}, {rid: self.computed.get(rid, base)}))
+        )
+
+
+def _fixed_base(analysis: Analysis, changes: list[RecordChange], role: str) -> _Fixed:
+    fields = {
+        c.new.display: fix
+        for c in changes
+        if c.old is not None
+        and not c.clash
+        and c.new.data is not None
+        and (fix := approved_corrections(c.old, c.new.data, role))
+    }
+    data = {
+        c.new.display: with_corrections(c.old, fields[c.new.display])
+        for c in changes
+        if c.old is not None and c.new.display in fields
+    }
+    return _Fixed(fields, data, _base_dues(analysis, changes, data) if data else {})
+
+
 def _states(computed: Computed | None) -> dict[str, tuple[str, datetime | None]]:
     return {m.id: (m.state, m.done_at) for m in computed.milestones} if computed else {}
 
@@ -522,22 +561,7 @@ def _check_change(
     diags += validation_checks(config, analysis.validation)
     old_computed = _base_dues(analysis, changes)
     control = analysis.policy.change_control if analysis.policy is not None else ChangeControl()
-    fixes = {
-        c.new.display: fix
-        for c in changes
-        if c.old is not None
-        and not c.clash
-        and c.new.data is not None
-        and (fix := approved_corrections(c.old, c.new.data, control.corrections))
-    }
-    # The base as it would have been registered right: an approved correction is the
-    # approval for the dues that follow from it, so the change is judged against these.
-    fixed_base = {
-        c.new.display: with_corrections(c.old, fixes[c.new.display])
-        for c in changes
-        if c.old is not None and c.new.display in fixes
-    }
-    fixed_computed = _base_dues(analysis, changes, fixed_base) if fixed_base else {}
+    fixed = _fixed_base(analysis, changes, control.corrections)
     needs: list[ApprovalNeed] = []
     resend: list[Resend] = []
     corrected: list[Corrected] = []
@@ -549,20 +573,9 @@ def _check_change(
         check_future(new, emit, as_of, config.tz)
         computed = analysis.computed.get(change.new.stem)
         base_computed = old_computed.get(change.new.stem)
-        judged_by = fixed_computed.get(change.new.stem, base_computed)
-        if change.new.display in fixed_base and base_computed is not None:
-            rid = change.new.stem
-            corrected.append(
-                Corrected(
-                    rid,
-                    change.new.display,
-                    tuple(
-                        (".".join(path), str(was), str(now))
-                        for path, (was, now) in fixes[change.new.display].items()
-                    ),
-                    tuple(moved({rid: base_computed}, {rid: judged_by or base_computed})),
-                )
-            )
+        judged_by = fixed.computed.get(change.new.stem, base_computed)
+        if change.new.display in fixed.data and base_computed is not None:
+            corrected.append(fixed.effect(change, base_computed))
         is_new = change.old is None and not snapshot.existed_at_fork(change.new.display)
         if is_new:
             check_new(new, emit, LIFECYCLE[0], control.imports)
@@ -585,7 +598,7 @@ def _check_change(
                 check_immutable(old, new, emit, control.corrections)
                 check_history(old, new, emit)
                 check_extensions(
-                    fixed_base.get(change.new.display, old),
+                    fixed.data.get(change.new.display, old),
                     new,
                     emit,
                     config.tz,
