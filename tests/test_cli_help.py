@@ -5,17 +5,16 @@ the command table (``--lang en`` keeps the English). A new option without its Ch
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from generator.cli.main import _cells, build_parser, localize, main, wrap_cjk
+from generator.cli.main import build_parser, display_width, localize, wrap_cjk
 from generator.cli.options import Help
 from generator.cli.table import COMMANDS
+from tests.test_glance_items import _run
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ARGPARSE_WORDS = ("usage:", "options:", "positional arguments", "show this help message")
@@ -76,16 +75,6 @@ def test_every_help_has_both_languages() -> None:
             assert re.search("[A-Za-z]{3}", text) and text != text.zh, (where, what)
 
 
-def _run(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # --help
-            code = int(exc.code or 0)
-    return code, out.getvalue()
-
-
 @pytest.fixture
 def no_lang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("KESU_LANG", "LC_ALL", "LC_MESSAGES"):
@@ -109,7 +98,7 @@ def test_each_commands_help_page(path: tuple[str, ...], no_lang: Path) -> None:
         if isinstance(help_text, Help):
             assert re.sub(r"\s+", "", help_text.zh) in flat, (what, help_text.zh)
     # wrapped for the terminal: a Chinese character takes two cells
-    wide = [line for line in text.splitlines() if _cells(line) > 80 and CJK.search(line)]
+    wide = [line for line in text.splitlines() if display_width(line) > 80 and CJK.search(line)]
     assert not wide, wide
 
     code, text = _run("-C", str(no_lang), "--lang", "en", *path, "--help")
@@ -122,7 +111,7 @@ def test_each_commands_help_page(path: tuple[str, ...], no_lang: Path) -> None:
 
 def test_chinese_wraps_between_characters_not_before_punctuation() -> None:
     lines = wrap_cjk("以此时间计算是否逾期，如 2026-03-06 18:00（默认：现在）", 20)
-    assert all(_cells(line) <= 20 or line[-1] in "，）" for line in lines), lines
+    assert all(display_width(line) <= 20 or line[-1] in "，）" for line in lines), lines
     assert (
         "".join(lines).replace(" ", "") == "以此时间计算是否逾期，如2026-03-0618:00（默认：现在）"
     )

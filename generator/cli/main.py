@@ -44,7 +44,7 @@ _NO_LINE_START = frozenset("，。、；：？！）》」』”’,.;:?!)]")
 _SECTION_TITLES = ("命令", "参数", "选项")
 
 
-def _cells(text: str) -> int:
+def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -62,16 +62,16 @@ def wrap_cjk(text: str, width: int) -> list[str]:
         line = lines[-1]
         piece = " " + token if space and line else token
         space = False
-        if not line or used + _cells(piece) <= width:
+        if not line or used + display_width(piece) <= width:
             line.append(piece)
-            used += _cells(piece)
+            used += display_width(piece)
         elif token[0] in _NO_LINE_START and len(line) > 1:
             carried = line.pop().lstrip()  # closing punctuation takes its word along
             lines.append([carried, token])
-            used = _cells(carried + token)
+            used = display_width(carried + token)
         else:
             lines.append([token])
-            used = _cells(token)
+            used = display_width(token)
     return ["".join(line) for line in lines if line]
 
 
