@@ -162,6 +162,27 @@ def test_cache_new_bytes_miss_and_problems_are_never_stored(tmp_path: Path) -> N
     assert '"a"' not in stored  # the file with a duplicate key is not cached either
 
 
+def test_cache_stores_every_value_a_clean_load_can_hold(tmp_path: Path) -> None:
+    # The cache writes a clean load as JSON without walking it first (issue 15): the loader
+    # builds only JSON's types. Every kind of scalar and nesting comes back as it was loaded.
+    rec = tmp_path / "KS-2026-0001.yaml"
+    rec.write_text(
+        "id: KS-2026-0001\nn: [.nan, .inf, -.inf, 1e400, 123456789012345678901234567890]\n"
+        "words: [~, true, 'yes', 0012, !!float 1, !!str 2, 0x1F, -0.5e-3, ''\n]\n"
+        'deep: {a: [{b: [[], {}]}], 中文: "\\u4e2d\\t"}\ntext: |\n  甲\n  乙\n',
+        encoding="utf-8",
+    )
+    plain = load_yaml_file(rec, "r")
+    assert plain.diagnostics == [] and plain.data is not None
+    cache = RecordCache(tmp_path / "c")
+    cache.load(rec, "r")
+    cache.save()
+    back = RecordCache(tmp_path / "c").load(rec, "r").data
+    assert back is not None and back["n"][0] != back["n"][0]  # nan is still nan
+    assert json.dumps(back, sort_keys=True) == json.dumps(plain.data, sort_keys=True)
+    assert [type(v) for v in back["words"]] == [type(v) for v in plain.data["words"]]
+
+
 @pytest.mark.usefixtures("in_tree_cache")  # KESU_CACHE=0 must keep .kesu-cache/ out of the tree
 def test_cache_off_symlinks_and_unreadable_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, set10: synth.SynthSet

@@ -163,13 +163,22 @@ def _field(stack: list[_Frame], *last: str) -> str:
 
 
 def _build(loader: Any) -> Any:
-    """The single document, built iteratively from parser events with every rule checked."""
+    """The single document, built iteratively from parser events with every rule checked.
+
+    This loop is most of a cold ``kesu validate`` (about 500 events a record): the frame being
+    filled is kept in locals, and a plain scalar that is a word or cannot be a number is
+    settled here without calling :func:`_plain` (docs/performance.md, issue 15).
+    """
     get = loader.get_event
     get()  # StreamStartEvent
     if type(get()) is StreamEndEvent:  # else DocumentStartEvent
         raise YamlProblem("yaml-empty")
+    words, num_start, missing = _WORDS.get, _NUM_START, _MISSING
     stack: list[_Frame] = []
-    root: Any = _MISSING
+    top: Any = None  # stack[-1]
+    items: Any = None  # top.items
+    in_list = False  # type(items) is list
+    root: Any = missing
     root_mark, root_empty = None, False
     while True:
         ev = get()
@@ -177,10 +186,15 @@ def _build(loader: Any) -> Any:
         if kind is ScalarEvent:
             if ev.anchor is not None:
                 raise YamlProblem("yaml-alias", ev.start_mark, _field(stack))
-            if ev.tag is None:
-                value = _plain(ev.value) if ev.implicit[0] else ev.value
-            else:
+            value = ev.value
+            if ev.tag is not None:
                 value = _tagged(ev, ev.tag, stack)
+            elif ev.implicit[0]:  # plain: _plain(value), its common cases inline
+                word = words(value, missing)
+                if word is not missing:
+                    value = word
+                elif value[0] in num_start:
+                    value = _plain(value)
             mark = ev.start_mark
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             if ev.anchor is not None:
@@ -190,11 +204,18 @@ def _build(loader: Any) -> Any:
                 raise YamlProblem("yaml-tag", ev.start_mark, _field(stack), tag=_short(ev.tag))
             if len(stack) >= MAX_DEPTH:  # long before the C stack or memory could suffer
                 raise YamlProblem("yaml-too-deep", ev.start_mark, _field(stack), limit=MAX_DEPTH)
-            stack.append(_Frame({} if is_map else [], ev.start_mark))
+            items = {} if is_map else []
+            in_list = not is_map
+            top = _Frame(items, ev.start_mark)
+            stack.append(top)
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             done = stack.pop()
             value, mark = done.items, done.mark
+            if stack:
+                top = stack[-1]
+                items = top.items
+                in_list = type(items) is list
         elif kind is AliasEvent:
             raise YamlProblem("yaml-alias", ev.start_mark, _field(stack))
         else:  # DocumentEndEvent: the parser guarantees that every collection was closed
@@ -202,13 +223,11 @@ def _build(loader: Any) -> Any:
         if not stack:
             root, root_mark, root_empty = value, mark, kind is ScalarEvent and ev.value == ""
             continue
-        top = stack[-1]
-        items = top.items
-        if type(items) is list:
+        if in_list:
             items.append(value)
-        elif top.key is not _MISSING:
+        elif top.key is not missing:
             items[top.key] = value
-            top.key = _MISSING
+            top.key = missing
         elif type(value) is not str:
             shown = "…" if type(value) in (list, dict) else yaml.safe_dump(value).split("\n")[0]
             raise YamlProblem(
