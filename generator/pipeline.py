@@ -188,8 +188,8 @@ def _policy_checks(
 
 def validate_with_policy(
     config: RepoConfig,
+    as_of: datetime,
     paths: Sequence[Path] = (),
-    as_of: datetime | None = None,
     caches: Caches | None = None,
 ) -> ValidationResult:
     """Everything ``kesu validate`` reports: schema, cross-record and policy checks, and one
@@ -197,15 +197,15 @@ def validate_with_policy(
     missing (``calendars.missing_year``).
 
     No record check depends on the time (overdue flags are not validation errors), so
-    ``as_of`` (default: now) only decides which calendar year should be there.
+    ``as_of`` (the command's ``--as-of``, else now) only decides which calendar year should be
+    there.
     """
     from generator.config.calendars import missing_year, missing_year_diagnostic
 
-    now = as_of if as_of is not None else datetime.now(config.tz)
-    analysis = analyse(config, now, paths, deadlines=False, caches=caches)
+    analysis = analyse(config, as_of, paths, deadlines=False, caches=caches)
     diagnostics = list(analysis.diagnostics)
     if analysis.calendar is not None:
-        year = missing_year(analysis.calendar.official, now.astimezone(config.tz))
+        year = missing_year(analysis.calendar.official, as_of.astimezone(config.tz))
         if year is not None:
             diagnostics.append(missing_year_diagnostic(config, year))
     return dataclasses.replace(analysis.validation, diagnostics=tuple(diagnostics))
