@@ -21,6 +21,19 @@ _UNITS = {
     "working_days": ("工作日", "working days"),
 }
 
+_DUE_UNITS = {
+    "hours": ("个小时", "hours"),
+    "working_hours": ("个工作小时", "working hours"),
+    "natural_days": ("个自然日", "natural days"),
+    "working_days": ("个工作日", "working days"),
+}
+_PASSED = {
+    "weekend": ("跳过周末", "weekend days skipped"),
+    "holiday": ("跳过法定假日", "public holidays skipped"),
+    "shutdown": ("跳过公司停工日", "company shutdown days skipped"),
+    "makeup": ("计入调休上班日", "make-up working days counted"),
+}
+
 
 def _t(at: datetime) -> str:
     return at.isoformat(" ", "minutes")[:16]
@@ -34,6 +47,40 @@ def span(delta: timedelta) -> tuple[str, str]:
     zh = "".join(f"{n}{u}" for n, u in ((d, "天"), (h, "小时"), (m, "分钟")) if n) or "0分钟"
     en = " ".join(f"{n} {u}" for n, u in ((d, "d"), (h, "h"), (m, "min")) if n) or "0 min"
     return zh, en
+
+
+def due_text(due: Due, lang: str) -> str:
+    """How a due was counted, in ``lang``: from when, how long, the days skipped, and
+    whether a year's official calendar was missing (an estimate)."""
+    en = lang == "en"
+    amount, unit, at, years = due.amount, due.unit, due.at, due.unpublished_years
+    t0, t1 = f"{due.start:%Y-%m-%d %H:%M}", f"{at:%Y-%m-%d %H:%M}"
+    unit_zh, unit_en = _DUE_UNITS[unit]
+    text = (
+        f"{amount:g} {unit_en} from {t0} ({due.zone}): due {t1}"
+        if en
+        else f"自 {t0}（{due.zone}）起 {amount:g} {unit_zh}，截止 {t1}"
+    )
+    if unit == "working_days" and amount:
+        text += " (end of day; the start day does not count)" if en else "（当日结束，起算日不计）"
+    parts = []
+    for kind, n in due.passed:
+        zh_k, en_k = _PASSED[kind]
+        part = f"{en_k}: {n}" if en else f"{zh_k} {n} 天"
+        if kind == "holiday":
+            holidays = [h[1] if en else h[0] for h in due.holidays]
+            part += f" ({', '.join(holidays)})" if en else f"（{'、'.join(holidays)}）"
+        parts.append(part)
+    if parts:
+        text += "; " + ", ".join(parts) if en else "；" + "，".join(parts)
+    if years:
+        ys = ", ".join(map(str, years))
+        text += (
+            f". The official calendar for {ys} is not published yet: weekends only, estimate"
+            if en
+            else f"。{ys} 年的官方放假安排尚未发布，该年仅按周末估算"
+        )
+    return text + ("." if en else "。")
 
 
 def event_label(name: EventName, lang: str) -> str:
@@ -101,7 +148,7 @@ def _note(n: tuple[Any, ...], en: bool, counted: Due | None) -> str:
     if kind == "no_variant":
         return f"No variant applies (grade {n[1]})" if en else f"没有适用的变体（级别 {n[1]}）"
     if kind == "start":  # only with a due counted from it
-        due_zh, due_en = (counted.explanation, counted.explanation_en) if counted else ("", "")
+        due_zh, due_en = (due_text(counted, "zh"), due_text(counted, "en")) if counted else ("", "")
         what = event_label(n[1], "en" if en else "zh")
         return (
             f"Starts at {what}. {due_en.rstrip('.')}"
