@@ -31,7 +31,7 @@ from bench import synth
 from generator.common.model import Record
 from generator.compute.records import compute_all, compute_grades
 from generator.config.settings import RepoConfig, load_config
-from generator.pipeline import make_calendar
+from generator.pipeline import make_calendar, validate_settings
 from generator.policy.loader import Policy, load_policy
 from generator.time import parse as timeparse
 from generator.validate.records import validate_repository
@@ -89,7 +89,7 @@ def load(root: Path, preset: str | None) -> tuple[RepoConfig, Policy, list[Recor
     policy, diagnostics = load_policy(config)
     if policy is None:
         raise SystemExit("\n".join(f"{d.file}: {d.message_en}" for d in diagnostics))
-    records = [r for r in validate_repository(config).records.records if r.valid]
+    records = [r for r in validate_repository(validate_settings(config)).records.records if r.valid]
     return config, policy, records, time.perf_counter() - start
 
 

@@ -51,7 +51,7 @@ from generator.compute.grading import RecurrenceIndex
 from generator.compute.records import compute_all
 from generator.config.settings import load_config
 from generator.load.yamlload import MAX_BYTES, load_yaml_bytes, load_yaml_file
-from generator.pipeline import make_calendar
+from generator.pipeline import make_calendar, validate_settings
 from generator.policy.conditions import Recurrence, Window
 from generator.policy.loader import load_policy
 from generator.validate.records import validate_repository
@@ -164,7 +164,9 @@ def compute_timing(n: int, repeat: int) -> tuple[float, float]:
         policy, diagnostics = load_policy(config)
         if policy is None:
             raise SystemExit("\n".join(f"{d.file}: {d.message_en}" for d in diagnostics))
-        records = [r for r in validate_repository(config).records.records if r.valid]
+        records = [
+            r for r in validate_repository(validate_settings(config)).records.records if r.valid
+        ]
         calendar = make_calendar(config)
         as_of = synth.AS_OF.replace(tzinfo=config.tz)
         return best_of(partial(compute_all, records, policy, calendar, as_of), repeat)

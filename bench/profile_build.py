@@ -79,7 +79,7 @@ def profile(root: Path, engines: list[str]) -> Clock:
     from generator.render.history import head_commit, record_histories
     from generator.render.sitedata import build_site_data
     from generator.site import homepage, reproducible
-    from generator.site.build import build_paths, build_time, write_if_changed
+    from generator.site.build import build_paths, build_time, page_settings, write_if_changed
 
     clock = Clock()
     config, _ = load_config(root)
@@ -94,7 +94,7 @@ def profile(root: Path, engines: list[str]) -> Clock:
     calendar = result.calendar
     assert result.policy is not None
     site = build_site_data(
-        config,
+        page_settings(config),
         records,
         result.computed,
         policy=result.policy,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from generator.common.diagnostics import Diagnostic
 from generator.config.settings import RepoConfig
 from generator.load.cache import Caches, Verdicts, content_key
-from generator.validate.records import ValidationResult, validate_repository
+from generator.validate.records import ValidateSettings, ValidationResult, validate_repository
 
 if TYPE_CHECKING:
     from generator.common.model import Record
@@ -32,7 +32,7 @@ STAGE_CHECK = "stage"
 """The policy's stage completeness for a record and its computed grade, as one verdict."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """Everything the later stages need, computed once."""
 
@@ -41,8 +41,8 @@ class Analysis:
     """The instant everything was computed for."""
     policy: Policy | None
     calendar: WorkCalendar | None
-    computed: dict[str, Computed] = field(default_factory=dict)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    computed: Mapping[str, Computed] = field(default_factory=dict)
+    diagnostics: tuple[Diagnostic, ...] = ()
     """Validation diagnostics plus policy diagnostics (and policy-based record checks)."""
     due_soon_days: int = 2
     """From the configuration: how near a due counts as "due soon"."""
@@ -50,6 +50,11 @@ class Analysis:
     @property
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.diagnostics)
+
+
+def validate_settings(config: RepoConfig) -> ValidateSettings:
+    """What validation reads of the configuration (it never gets the whole of it)."""
+    return ValidateSettings(config.root, config.records_dir, config.tz, config.id_digits)
 
 
 def make_calendar(config: RepoConfig, official: OfficialCalendar | None = None) -> WorkCalendar:
@@ -97,13 +102,13 @@ def _analyse(
     from generator.config.calendars import repository_calendar
     from generator.policy.loader import load_policy
 
-    validation = validate_repository(config, paths, caches)
+    validation = validate_repository(validate_settings(config), paths, caches)
     policy, policy_diags = load_policy(config)
     official, calendar_diags = repository_calendar(config)
     diags = [*validation.diagnostics, *policy_diags, *calendar_diags]
     soon = config.due_soon_days
     if policy is None or official is None:
-        return Analysis(validation, as_of, None, None, {}, diags, soon)
+        return Analysis(validation, as_of, None, None, {}, tuple(diags), soon)
     calendar = make_calendar(config, official)
     valid = [r for r in validation.records.records if r.valid]
     if deadlines:
@@ -112,7 +117,7 @@ def _analyse(
     else:
         computed, grades = {}, compute_grades(valid, policy, config.tz)
     diags.extend(_policy_checks(validation, policy, grades, caches.verdicts))
-    return Analysis(validation, as_of, policy, calendar, computed, diags, soon)
+    return Analysis(validation, as_of, policy, calendar, computed, tuple(diags), soon)
 
 
 def recompute(
@@ -183,8 +188,8 @@ def _policy_checks(
 
 def validate_with_policy(
     config: RepoConfig,
+    as_of: datetime,
     paths: Sequence[Path] = (),
-    as_of: datetime | None = None,
     caches: Caches | None = None,
 ) -> ValidationResult:
     """Everything ``kesu validate`` reports: schema, cross-record and policy checks, and one
@@ -192,15 +197,15 @@ def validate_with_policy(
     missing (``calendars.missing_year``).
 
     No record check depends on the time (overdue flags are not validation errors), so
-    ``as_of`` (default: now) only decides which calendar year should be there.
+    ``as_of`` (the command's ``--as-of``, else now) only decides which calendar year should be
+    there.
     """
     from generator.config.calendars import missing_year, missing_year_diagnostic
 
-    now = as_of if as_of is not None else datetime.now(config.tz)
-    analysis = analyse(config, now, paths, deadlines=False, caches=caches)
+    analysis = analyse(config, as_of, paths, deadlines=False, caches=caches)
     diagnostics = list(analysis.diagnostics)
     if analysis.calendar is not None:
-        year = missing_year(analysis.calendar.official, now.astimezone(config.tz))
+        year = missing_year(analysis.calendar.official, as_of.astimezone(config.tz))
         if year is not None:
             diagnostics.append(missing_year_diagnostic(config, year))
-    return dataclasses.replace(analysis.validation, diagnostics=diagnostics)
+    return dataclasses.replace(analysis.validation, diagnostics=tuple(diagnostics))

@@ -38,7 +38,7 @@ def test_synthetic_records_are_valid_with_the_real_validator(
     set10.write(tmp_path)
     config, diags = load_config(tmp_path)
     assert diags == []
-    result = validate_with_policy(config, as_of=datetime(2026, 6, 1, tzinfo=config.tz))
+    result = validate_with_policy(config, datetime(2026, 6, 1, tzinfo=config.tz))
     problems = [f"{d.location()} {d.code} {d.message_en}" for d in result.diagnostics]
     assert problems == []
     assert result.files_checked == 10

@@ -16,13 +16,12 @@ from generator.compute.deadlines import (
     first_instant,
     parse_event,
     resolve,
-    span,
     values_at,
 )
 from generator.compute.records import compute_all
 from generator.config.settings import RepoConfig
 from generator.policy.loader import Policy, load_policy
-from generator.render.explain import explanation
+from generator.render.explain import cancel_text, explanation, span
 from generator.time.parse import END_OF_DAY
 from generator.time.workcal import WorkCalendar, load_official_calendar
 
@@ -99,7 +98,8 @@ def test_hand_cancellation_counts_from_its_date() -> None:
     r = rec({"status": "cancelled", "cancellation": {"reason": "重复", "at": "2026-03-05"}})
     assert cancellation_state(r, policy("000"), CAL, at("2026-03-05 12:00")).cancelled is False
     state = cancellation_state(r, policy("000"), CAL, at("2026-03-06 00:00"))
-    assert state.cancelled and state.reason_en == "Cancelled: 重复"
+    assert state.reason is not None and (state.reason.kind, state.reason.why) == ("manual", "重复")
+    assert state.cancelled and cancel_text(state.reason, "en") == "Cancelled: 重复"
 
 
 def test_done_without_a_start_is_done_but_not_judged() -> None:

@@ -3,7 +3,9 @@ import contracts hold on the tree, and they do fail when a loop is added."""
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,3 +97,50 @@ def test_the_map_names_every_package_and_module() -> None:
             if module.stem != "__init__" and f"`{module.stem}`" not in row:
                 missing.append(f"{package.name}/{module.name}")
     assert not missing, f"not in docs/architecture.md's package table: {missing}"
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_WORDS_ALLOWED = {
+    # the company-name suffixes recurrence strips before comparing names: data, not words
+    ("recurrence.py", "_COMPANY_WORDS"),
+}
+
+
+def _cjk_strings(path: Path) -> list[str]:
+    """String constants with Chinese text in ``path``, docstrings left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    allowed = {
+        id(c)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name) and (path.name, target.id) in _WORDS_ALLOWED
+        for c in ast.walk(node.value)
+    }
+    return [
+        f"{path.name}:{node.lineno}: {node.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings | allowed
+        and _CJK.search(node.value)
+    ]
+
+
+def test_compute_writes_no_words() -> None:
+    """Design decision 14: compute returns facts; Chinese (and English) sentences are
+    written by render (and validate's diagnostics), so no compute module holds Chinese text."""
+    found = [
+        s
+        for path in sorted((REPO / "generator" / "compute").glob("*.py"))
+        for s in _cjk_strings(path)
+    ]
+    assert not found, "\n".join(found)

@@ -12,6 +12,7 @@ import pytest
 
 from generator.change.newrecord import NewFields, ask_fields, create, next_id, render, taken_ids
 from generator.config.settings import load_config
+from generator.pipeline import validate_settings
 from generator.validate.records import validate_repository
 from tests.test_check_gitrepo import PlayRepo
 
@@ -74,7 +75,7 @@ def test_created_record_validates_and_takes_the_base_branchs_numbers(
     assert create(config, FIELDS, datetime(2026, 3, 2, 10, tzinfo=TZ)).id == "KS-2026-0012"
     (clone / "records" / "KS-2026-0011.yaml").unlink()
     (clone / "records" / "KS-2026-0012.yaml").unlink()
-    result = validate_repository(config, [made.path])
+    result = validate_repository(validate_settings(config), [made.path])
     assert [d for d in result.diagnostics if d.severity == "error"] == []
 
 

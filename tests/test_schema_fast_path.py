@@ -123,6 +123,7 @@ def test_fast_check_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """Valid records never reach the slow validator (the point of the fast path)."""
     import generator.validate.records as v
     from generator.config.settings import RepoConfig
+    from generator.pipeline import validate_settings
 
     calls: list[Any] = []
     real = v._schema_diagnostics
@@ -132,5 +133,5 @@ def test_fast_check_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         return real(lf)
 
     monkeypatch.setattr(v, "_schema_diagnostics", spy)  # no caches: every record is checked
-    v.validate_repository(RepoConfig(root=REPO))
+    v.validate_repository(validate_settings(RepoConfig(root=REPO)))
     assert calls == []

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,6 +22,9 @@ from generator.config.settings import load_config
 from generator.load.cache import CACHE_DIR, Caches
 from generator.pipeline import validate_with_policy
 from tests.conftest import REPO
+
+AS_OF = datetime(2026, 6, 1, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
+"""Validation's time only picks the calendar year that should be in: fixed, never today."""
 
 pytestmark = pytest.mark.usefixtures("in_tree_cache")  # these tests read .kesu-cache/ itself
 
@@ -35,7 +40,7 @@ def _run(root: Path) -> list[tuple[str, int | None, str, str]]:
     """What ``kesu validate`` does: open the caches, validate, save them (a new run each time)."""
     config, _ = load_config(root)
     caches = Caches.open(root)
-    result = validate_with_policy(config, caches=caches)
+    result = validate_with_policy(config, AS_OF, caches=caches)
     caches.save()
     return sorted((d.file, d.line, d.code, d.message_en) for d in result.diagnostics)
 
@@ -81,7 +86,7 @@ def test_warm_run_reports_exactly_what_a_cold_run_reports(tmp_path: Path) -> Non
     # Only passes are remembered: the record with the bad date is not in the store.
     config, _ = load_config(root)
     caches = Caches.open(root)
-    result = validate_with_policy(config, caches=caches)
+    result = validate_with_policy(config, AS_OF, caches=caches)
     caches.save()
     assert _stored(root, "record") and _stored(root, "stage")
     bad = result.digests["records/KS-2025-0001.yaml"]

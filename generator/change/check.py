@@ -10,8 +10,8 @@ data; the CLI prints it through the shared reporters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -96,28 +96,28 @@ class Resend:
     """The latest ``sent`` entry: (date, to, revision)."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class CheckResult:
-    diagnostics: list[Diagnostic]
+    diagnostics: tuple[Diagnostic, ...]
     files_checked: int
     base: str
     base_commit: str
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    needs: list[ApprovalNeed] = field(default_factory=list)
-    rule_files: list[RuleFile] = field(default_factory=list)
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    needs: tuple[ApprovalNeed, ...] = ()
+    rule_files: tuple[RuleFile, ...] = ()
     """Rule files the change edits (``rulechanges``)."""
-    moved: list[Moved] = field(default_factory=list)
+    moved: tuple[Moved, ...] = ()
     """Grades and dues of existing records that the proposed rules move."""
-    not_evaluated: list[str] = field(default_factory=list)
+    not_evaluated: tuple[str, ...] = ()
     """Changed rule files whose effect the gate does not compute (code: never run)."""
-    suggestions: list[Suggestion] = field(default_factory=list)
+    suggestions: tuple[Suggestion, ...] = ()
     """Earlier records that are probably the same problem as a changed record under another
     problem key (``recurrence``): warnings, never grade changes."""
-    resend: list[Resend] = field(default_factory=list)
+    resend: tuple[Resend, ...] = ()
     """Records whose 8D was already sent to the customer (``sent``) and whose
     customer-visible fields this change edits."""
-    corrected: list[Corrected] = field(default_factory=list)
+    corrected: tuple[Corrected, ...] = ()
     """Approved corrections and the grades and dues they move: their approval covers those
     moves (no extension is needed for them)."""
 
@@ -411,7 +411,7 @@ def run_check(
     snapshot = read_base(config.root, judge.records_dir, base)
     if judge_diags:
         # The base's own rules do not load: nothing can be judged by them.
-        return CheckResult(judge_diags, 0, base, snapshot.commit)
+        return CheckResult(tuple(judge_diags), 0, base, snapshot.commit)
     analysis = analyse(judge, as_of, caches=caches)
     change = _check_change(judge, snapshot, analysis, base, as_of)
     rules = _rule_changes(judge, config, snapshot, analysis, as_of)
@@ -419,15 +419,19 @@ def run_check(
     diagnostics = [*change.diagnostics, *rules.diagnostics, *noted]
     return replace(
         change,
-        diagnostics=sorted(diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code)),
-        rule_files=rules.files,
-        moved=rules.moved,
-        not_evaluated=rules.not_evaluated,
-        suggestions=suggestions,
+        diagnostics=tuple(
+            sorted(diagnostics, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
+        ),
+        rule_files=tuple(rules.files),
+        moved=tuple(rules.moved),
+        not_evaluated=tuple(rules.not_evaluated),
+        suggestions=tuple(suggestions),
     )
 
 
-def _suggest(changed: list[str], analysis: Analysis) -> tuple[list[Suggestion], list[Diagnostic]]:
+def _suggest(
+    changed: Sequence[str], analysis: Analysis
+) -> tuple[list[Suggestion], list[Diagnostic]]:
     """Recurrence suggestions for the records the change adds or edits, and their warnings."""
     from generator.render.recurrence import as_diagnostic, for_records
 
@@ -612,15 +616,15 @@ def _check_change(
         diags += emit.out
     diags.sort(key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))
     return CheckResult(
-        diags,
+        tuple(diags),
         analysis.validation.files_checked,
         base,
         snapshot.commit,
-        sorted(c.new.display for c in changes),
-        removed,
-        needs,
-        resend=resend,
-        corrected=corrected,
+        tuple(sorted(c.new.display for c in changes)),
+        tuple(removed),
+        tuple(needs),
+        resend=tuple(resend),
+        corrected=tuple(corrected),
     )
 
 

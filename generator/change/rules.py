@@ -618,13 +618,13 @@ def check_transition(
     """Status moves follow the policy's ``allowed_transitions`` (``completeness``). True when
     the record leaves ``closed`` by a policy rule (e.g. the GM rejecting closure), which the
     frozen-when-closed rule then lets through."""
-    from generator.compute import completeness
+    from generator.validate import gaps
 
     was, now = old.get("status"), new.get("status")
     if policy is None or was == now or not isinstance(was, str) or not isinstance(now, str):
         return False
     record = Record(emit.lf.stem, emit.lf.display, new)
-    refused = completeness.check_transition(policy, was, record, grade)
+    refused = gaps.check_transition(policy, was, record, grade)
     if refused is None:
         return was == "closed"
     emit(

@@ -248,7 +248,7 @@ def cmd_validate(args: argparse.Namespace, config: RepoConfig, lang: str) -> int
     from generator.report.checks import validation_checks
 
     caches = Caches.open(config.root)
-    result = validate_with_policy(config, args.paths, parse_as_of(args.as_of, config), caches)
+    result = validate_with_policy(config, parse_as_of(args.as_of, config), args.paths, caches)
     caches.save()
     found = [*result.diagnostics, *validation_checks(config, result)]
     diags = sorted(found, key=lambda d: (d.file, d.line or 0, d.column or 0, d.code))

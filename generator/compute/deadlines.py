@@ -23,14 +23,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from generator.common.model import Record
 from generator.compute.events import (
+    EventName,
     Resolver,
+    event_name,
     first_instant,
     flatten,
-    fmt,
     instant,
-    label,
     resolve,
-    span,
     values_at,
 )
 from generator.policy.conditions import Context, Run, holds
@@ -43,6 +42,7 @@ from generator.policy.types import (
     Event,
     EventDef,
     Milestone,
+    Text,
     Variant,
 )
 from generator.time.parse import try_instant
@@ -57,28 +57,28 @@ __all__ = [
     "BUILTIN_EVENTS",
     "NOT_CANCELLED",
     "Calendar",
+    "CancelReason",
     "CancelState",
     "CancellationRule",
     "Duration",
     "Event",
     "EventDef",
+    "EventName",
     "Milestone",
     "MilestonePlan",
     "MilestoneResult",
     "Resolver",
     "Variant",
     "cancellation_state",
+    "event_name",
     "first_instant",
-    "fmt",
     "instant",
-    "label",
     "milestone_result",
     "milestone_results",
     "parse_cancellation",
     "parse_event",
     "parse_milestone",
     "resolve",
-    "span",
     "values_at",
 ]
 
@@ -92,21 +92,14 @@ class Calendar(Protocol):
     def add(self, start: datetime, amount: float, unit: str) -> Due: ...
 
 
-_UNITS = {
-    "hours": ("小时", "hours"),
-    "working_hours": ("工作小时", "working hours"),
-    "natural_days": ("自然日", "natural days"),
-    "working_days": ("工作日", "working days"),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class MilestoneResult:
     id: str
     name_zh: str
     name_en: str
     start_event: str
-    """The start event's name (a policy event name, or a field path)."""
+    """The start event's name (a policy event name, or a field path); empty for a
+    ``first_of`` / ``later_of``, which ``start_name`` names."""
     start_at: datetime | None
     due_at: datetime | None
     original_due_at: datetime | None
@@ -126,6 +119,8 @@ class MilestoneResult:
     counted: Due | None = None
     """The policy's due as counted on the calendar (what its explanation states); None while
     the start event has not happened."""
+    start_name: EventName | None = None
+    """The start event's names (None when the milestone does not apply)."""
 
     @property
     def overdue(self) -> bool:
@@ -134,10 +129,33 @@ class MilestoneResult:
 
 
 @dataclass(frozen=True, slots=True)
+class CancelReason:
+    """Why a record is cancelled, or ran again after an automatic cancellation, as facts
+    (:func:`generator.render.explain.cancel_text` says it). Times are in the zone."""
+
+    kind: str
+    """``manual`` (the record's status), ``automatic`` (the policy's rule) or ``restarted``
+    (the awaited event came after the automatic cancellation)."""
+    why: str = ""
+    """``manual``: the record's ``cancellation.reason`` (``—`` when empty)."""
+    rule: Text | None = None
+    """``automatic``: the rule's text."""
+    awaited: EventName | None = None
+    """The event the rule waited for."""
+    duration: Duration | None = None
+    """How long the rule waited."""
+    start_at: datetime | None = None
+    """When the wait started."""
+    cancel_at: datetime | None = None
+    arrived_at: datetime | None = None
+    """``restarted``: when the awaited event came."""
+
+
+@dataclass(frozen=True, slots=True)
 class CancelState:
     cancelled: bool
-    reason_zh: str = ""
-    reason_en: str = ""
+    reason: CancelReason | None = None
+    """Why, when cancelled or restarted."""
     cancel_at: datetime | None = None
     """When the automatic cancellation takes (or took) effect."""
     restarted_at: datetime | None = None
@@ -163,7 +181,7 @@ def cancellation_state(
         at = try_instant(record.get("cancellation.at"), tz)
         why = record.get("cancellation.reason") or "—"
         if at is None or at <= as_of:
-            return CancelState(True, f"记录已取消：{why}", f"Cancelled: {why}", at)
+            return CancelState(True, CancelReason("manual", why), at)
     rule = policy.cancellation
     if rule is None or not holds(rule.applies, record):
         return NOT_CANCELLED
@@ -178,29 +196,22 @@ def cancellation_state(
         return NOT_CANCELLED
     if as_of < cancel_at:
         return CancelState(False, cancel_at=cancel_at)
-    what_zh, what_en = label(rule.unless, policy)  # the texts: only for the few that need them
-    n, (u_zh, u_en) = f"{rule.duration.amount:g}", _UNITS[rule.duration.unit]
-    if arrived is not None and rule.restart:
-        return CancelState(
-            False,
-            f"{fmt(cancel_at, tz)} 因{n}{u_zh}内未等到{what_zh}而取消；{what_zh}于 "
-            f"{fmt(arrived, tz)} 到达，记录重新执行，未完成的时限自该时刻重新起算",
-            f"Cancelled at {fmt(cancel_at, tz)} ({what_en} not within {n} {u_en}); {what_en} came "
-            f"at {fmt(arrived, tz)}, so the record runs again and open clocks restart from then",
-            cancel_at,
-            arrived,
-        )
-    return CancelState(
-        True,
-        f"{rule.text.zh}。自 {fmt(start, tz)} 起 {n}{u_zh}，至 {fmt(cancel_at, tz)} 未等到"
-        f"{what_zh}，自动取消",
-        f"{rule.text.en}. {n} {u_en} from {fmt(start, tz)}: no {what_en} "
-        f"by {fmt(cancel_at, tz)}, cancelled",
-        cancel_at,
+    restarted = arrived is not None and rule.restart
+    reason = CancelReason(  # the names: only for the few records that need them
+        "restarted" if restarted else "automatic",
+        rule=None if restarted else rule.text,
+        awaited=event_name(rule.unless, policy),
+        duration=rule.duration,
+        start_at=start.astimezone(tz),
+        cancel_at=cancel_at.astimezone(tz),
+        arrived_at=arrived.astimezone(tz) if restarted and arrived is not None else None,
     )
+    if restarted:
+        return CancelState(False, reason, cancel_at, arrived)
+    return CancelState(True, reason, cancel_at)
 
 
-def _na(m: Milestone, why_zh: str, why_en: str) -> MilestoneResult:
+def _na(m: Milestone, note: tuple[Any, ...]) -> MilestoneResult:
     return MilestoneResult(
         m.id,
         m.name.zh,
@@ -214,15 +225,14 @@ def _na(m: Milestone, why_zh: str, why_en: str) -> MilestoneResult:
         "not_applicable",
         None,
         False,
-        (("text", why_zh, why_en),),
+        (note,),
     )
 
 
 class _Variant(NamedTuple):
     applies: Run | None
     variant: Variant
-    label_zh: str
-    label_en: str
+    name: EventName
     start_event: str
     """The start event's name as the result shows it."""
     start: Event
@@ -239,7 +249,7 @@ class _Prepared(NamedTuple):
 
 class MilestonePlan:
     """A policy's milestones prepared once for a computation: conditions compiled, event
-    labels and path readers looked up, and the not-applicable results (which depend on the
+    names and path readers looked up, and the not-applicable results (which depend on the
     milestone and the grade alone) built once per grade and shared."""
 
     __slots__ = ("_na", "cancel_events", "items", "policy")
@@ -262,16 +272,8 @@ class MilestonePlan:
         key = (i, grade, why)
         if (found := self._na.get(key)) is None:
             m = self.items[i].m
-            found = self._na[key] = (
-                _na(
-                    m,
-                    f"不适用于此记录（级别 {grade}）",
-                    f"Does not apply to this record (grade {grade})",
-                )
-                if why == "milestone"
-                else _na(
-                    m, f"没有适用的变体（级别 {grade}）", f"No variant applies (grade {grade})"
-                )
+            found = self._na[key] = _na(
+                m, ("not_applicable" if why == "milestone" else "no_variant", grade)
             )
         return found
 
@@ -279,14 +281,12 @@ class MilestonePlan:
 def _prepare(m: Milestone, policy: Policy) -> _Prepared:
     variants = []
     for v in m.variants:
-        zh, en = label(v.start, policy)
         variants.append(
             _Variant(
                 v.applies.run if v.applies is not None else None,
                 v,
-                zh,
-                en,
-                v.start.value or en,
+                event_name(v.start, policy),
+                v.start.value,
                 flatten(v.start, policy.events),
             )
         )
@@ -414,11 +414,11 @@ def _results(
             calc = calendar.add(start, variant.duration.amount, variant.duration.unit)
             policy_due = due = calc.at
             estimated = calc.estimated
-            notes: list[tuple[Any, ...]] = [("start", v.label_zh, v.label_en)]
+            notes: list[tuple[Any, ...]] = [("start", v.name)]
             if restarted:
                 notes.append(("restart", start))
         else:
-            notes = [("wait", v.label_zh, v.label_en)]
+            notes = [("wait", v.name)]
         customer = deadlines.customer() if m.customer_deadline_applies else None
         if customer is not None and (
             due is None or policy.customer_deadline_mode == "always" or customer < due
@@ -484,6 +484,7 @@ def _results(
                 tuple(notes),
                 variant.id,
                 calc,
+                v.name,
             )
         )
     return tuple(out)
@@ -506,7 +507,7 @@ def milestone_results(
     its cancellation already used one; ``plan``: the policy's milestones prepared once for
     many records; ``ctx``: the record's condition context at ``grade``."""
     if excluded is not None:
-        return tuple(_na(m, *excluded) for m in policy.milestones)
+        return tuple(_na(m, ("text", *excluded)) for m in policy.milestones)
     plan = plan if plan is not None and plan.policy is policy else MilestonePlan(policy)
     return _results(
         plan,

@@ -1,15 +1,17 @@
 """Events: start-event expressions, their resolution on a record, and milestone parsing.
 
 An event is a policy event name, a record field, or the ``first_of``/``later_of`` a list of
-events; :func:`resolve` says when one happened as of an instant and :func:`label` names it.
-Also the record-path readers (:func:`values_at`, :func:`first_instant`) and the generic time
-formatting (:func:`fmt`, :func:`span`). :mod:`generator.compute.deadlines` re-exports these names.
+events; :func:`resolve` says when one happened as of an instant and :func:`event_name` gives
+its names as facts (the words are :mod:`generator.render.explain`'s). Also the record-path
+readers (:func:`values_at`, :func:`first_instant`). :mod:`generator.compute.deadlines`
+re-exports these names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from generator.common.model import Record
@@ -165,30 +167,26 @@ def resolve(
     return Resolver(record, policy, tz, as_of).resolve(event)
 
 
-def label(event: Event, policy: Policy) -> tuple[str, str]:
-    """Chinese and English names of an event, for explanations."""
+@dataclass(frozen=True, slots=True)
+class EventName:
+    """What an event is called, as facts: a policy event's Chinese and English names, a
+    record field's path, or the ``first_of`` / ``later_of`` of others (``children``).
+    :func:`generator.render.explain.event_label` says it."""
+
+    kind: str
+    """``ref``, ``field``, ``first_of``, ``later_of`` (or ``never``: said as ``later_of``)."""
+    zh: str = ""
+    en: str = ""
+    children: tuple[EventName, ...] = ()
+
+
+def event_name(event: Event, policy: Policy) -> EventName:
+    """The names of ``event`` (an unknown policy event is called by its name)."""
     if event.kind == "ref":
         d = policy.events.get(event.value)
-        return (d.name.zh, d.name.en) if d else (event.value, event.value)
+        if d is None:
+            return EventName("ref", event.value, event.value)
+        return EventName("ref", d.name.zh, d.name.en)
     if event.kind == "field":
-        return event.value, event.value
-    parts = [label(c, policy) for c in event.children]
-    zh, en = "、".join(p[0] for p in parts), ", ".join(p[1] for p in parts)
-    return (
-        (f"{zh}中最先有的", f"the first of {en}")
-        if event.kind == "first_of"
-        else (f"{zh}中较晚的", f"the later of {en}")
-    )
-
-
-def fmt(at: datetime | None, tz: ZoneInfo) -> str:
-    return "—" if at is None else f"{at.astimezone(tz):%Y-%m-%d %H:%M}"
-
-
-def span(delta: timedelta) -> tuple[str, str]:
-    minutes = int(delta.total_seconds() // 60)
-    d, rest = divmod(minutes, 1440)
-    h, m = divmod(rest, 60)
-    zh = "".join(f"{n}{u}" for n, u in ((d, "天"), (h, "小时"), (m, "分钟")) if n) or "0分钟"
-    en = " ".join(f"{n} {u}" for n, u in ((d, "d"), (h, "h"), (m, "min")) if n) or "0 min"
-    return zh, en
+        return EventName("field", event.value, event.value)
+    return EventName(event.kind, children=tuple(event_name(c, policy) for c in event.children))

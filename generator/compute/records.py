@@ -22,6 +22,7 @@ from generator.common.model import Record
 from generator.compute.deadlines import (
     NOT_CANCELLED,
     Calendar,
+    CancelReason,
     MilestonePlan,
     MilestoneResult,
     Resolver,
@@ -76,8 +77,8 @@ class Computed:
     grade: GradeResult
     milestones: tuple[MilestoneResult, ...]
     cancelled: bool
-    cancel_reason_zh: str
-    cancel_reason_en: str
+    cancel_reason: CancelReason | None
+    """Why it is cancelled, or ran again after an automatic cancellation."""
     penalties: tuple[Penalty, ...]
     required_approvals: tuple[ApprovalStatus, ...]
     cancel_at: datetime | None = None
@@ -266,8 +267,7 @@ def _compute_all(
             grade,
             ms,
             cancel.cancelled,
-            cancel.reason_zh,
-            cancel.reason_en,
+            cancel.reason,
             () if excluded else penalties_for(record, grade.grade, ms, policy, tz),
             _approvals(record, policy, ctx, pending),
             cancel.cancel_at,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from generator.render import charts, periods
@@ -120,12 +119,8 @@ def _section(
 
 
 def chart_font(site: SiteData) -> str | None:
-    """``site.chart_font`` as a path (relative to the repository root), or None."""
-    name = site.config.chart_font
-    if not name:
-        return None
-    path = Path(name)
-    return str(path if path.is_absolute() else site.config.root / path)
+    """``site.chart_font`` as an absolute path, or None."""
+    return site.settings.chart_font
 
 
 def analysis_pages(site: SiteData) -> list[Page]:

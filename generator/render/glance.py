@@ -25,7 +25,7 @@ def stalled_at(site: SiteData, when: datetime) -> list[Stalled]:
         for r in site.rows
         if r.open_at(when)
     ]
-    cfg = site.config
+    cfg = site.settings
     return find_stalled(items, when, cfg.stalled_days, cfg.stalled_days_by_status)
 
 

@@ -40,10 +40,10 @@ def _calendar(name: str, items: Sequence[Deadline], site: SiteData, f: Fmt) -> b
     cal.add("prodid", "-//kesu//complaint deadlines//ZH")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", _text(name))
-    cal.add("x-wr-timezone", _text(site.config.timezone))
+    cal.add("x-wr-timezone", _text(site.settings.timezone))
     cal.add("method", "PUBLISH")
-    hours = site.config.reminder_hours
-    base = site.config.site_url
+    hours = site.settings.reminder_hours
+    base = site.settings.site_url
     for d in items:
         row = site.by_id[d.record_id]
         due = d.due_at or site.as_of
@@ -104,23 +104,23 @@ def calendar_pages(site: SiteData) -> list[Page]:
     pages = [
         Page(
             f"{GEN}/calendar/all.ics",
-            _calendar(f"{site.config.site_title} · {f.t('all_feed')}", open_items, site, f),
+            _calendar(f"{site.settings.site_title} · {f.t('all_feed')}", open_items, site, f),
         )
     ]
     feeds: list[tuple[str, str, int, datetime | None]] = []
     for owner in sorted(by_owner):
         path = f"{GEN}/calendar/{slug('owner', owner)}.ics"
         items = by_owner[owner]
-        pages.append(Page(path, _calendar(f"{site.config.site_title} · {owner}", items, site, f)))
+        pages.append(Page(path, _calendar(f"{site.settings.site_title} · {owner}", items, site, f)))
         feeds.append((owner, path, len(items), items[0].due_at))
-    base = site.config.site_url or ""
+    base = site.settings.site_url or ""
     root = base if base.endswith("/") else base + "/"
     ctx = base_context(site, PAGE) | {
         "feeds": [
             (o, p, n, first, urljoin(root, quote(p)) if base else "") for o, p, n, first in feeds
         ],
         "all_url": urljoin(root, f"{GEN}/calendar/all.ics") if base else "",
-        "reminder_hours": site.config.reminder_hours,
+        "reminder_hours": site.settings.reminder_hours,
         "all_count": len(open_items),
         "all_path": f"{GEN}/calendar/all.ics",
     }

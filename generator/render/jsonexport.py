@@ -11,7 +11,7 @@ from generator.common.model import LateRecorded
 from generator.compute.penalties import penalty_totals
 from generator.compute.records import Computed
 from generator.policy.types import Policy
-from generator.render.explain import explanation
+from generator.render.explain import cancel_text, explanation, start_event
 from generator.render.reasons import penalty_text, reason_text
 
 SCHEMA_VERSION = 1
@@ -51,7 +51,14 @@ def to_json(
         },
         "not_a_complaint": _pair(c.not_a_complaint_zh, c.not_a_complaint_en),
         "cancelled": c.cancelled,
-        "cancel_reason": _pair(c.cancel_reason_zh, c.cancel_reason_en),
+        "cancel_reason": (
+            None
+            if c.cancel_reason is None
+            else {
+                "zh": cancel_text(c.cancel_reason, "zh"),
+                "en": cancel_text(c.cancel_reason, "en"),
+            }
+        ),
         "cancel_at": _iso(c.cancel_at),
         "restarted_at": _iso(c.restarted_at),
         "overdue": c.overdue,
@@ -61,7 +68,7 @@ def to_json(
                 "id": m.id,
                 "name": {"zh": m.name_zh, "en": m.name_en},
                 "variant": m.variant,
-                "start_event": m.start_event,
+                "start_event": start_event(m),
                 "start_at": _iso(m.start_at),
                 "due_at": _iso(m.due_at),
                 "original_due_at": _iso(m.original_due_at),

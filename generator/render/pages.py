@@ -23,15 +23,15 @@ def fmt(site: SiteData, page: str) -> Fmt:
         lang=site.lang,
         tz=site.tz,
         page=page,
-        mask_contacts=site.config.mask_contacts,
-        defects=site.config.defect_codes,
+        mask_contacts=site.settings.mask_contacts,
+        defects=site.settings.defect_codes,
     )
 
 
 def base_context(site: SiteData, page: str) -> dict[str, Any]:
     return {
         "f": fmt(site, page),
-        "site_title": site.config.site_title,
+        "site_title": site.settings.site_title,
         "as_of": site.as_of,
         "built_at": site.built_at,
         "commit": site.commit,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from generator.common.textrules import scrub
-from generator.compute.events import span
 from generator.compute.records import Computed
+from generator.render.explain import cancel_text, span
 from generator.render.labels import enum_label
 from generator.render.reasons import reason_text
 
@@ -44,12 +44,10 @@ def explain(c: Computed, lang: str = "zh") -> str:
         )
     lines.append("Reasons:" if en else "原因：")
     lines += [f"  - [{r.criterion or '-'}] {reason_text(r, lang)}" for r in g.reasons]
-    for flag_zh, flag_en in (
-        (c.not_a_complaint_zh, c.not_a_complaint_en),
-        (c.cancel_reason_zh, c.cancel_reason_en),
-    ):
-        if flag_zh:
-            lines.append(f"  * {flag_en if en else flag_zh}")
+    if c.not_a_complaint_zh:
+        lines.append(f"  * {c.not_a_complaint_en if en else c.not_a_complaint_zh}")
+    if c.cancel_reason is not None:
+        lines.append(f"  * {cancel_text(c.cancel_reason, lang)}")
     if c.reopen_suggested:
         ids = ", ".join(c.reopen_suggested)
         lines.append(

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from generator.common.model import LateRecorded, Record
 from generator.compute.deadlines import MilestoneResult
 from generator.compute.grading import Reason as GradingReason
-from generator.config.settings import RepoConfig
 from generator.render.explain import explanation
 from generator.render.history import Revision, StatusMove
 from generator.render.i18n import pick
@@ -110,9 +109,33 @@ class Row:
         return True
 
 
+@dataclass(frozen=True, slots=True)
+class PageSettings:
+    """What the pages read of ``kesu.yaml``, and nothing else: the site build makes it from
+    the repository's configuration (``site.build.page_settings``)."""
+
+    timezone: str
+    site_title: str
+    site_url: str | None
+    """Where the site is published, for absolute links in the calendar feeds."""
+    mask_contacts: bool
+    defect_codes: Mapping[str, tuple[str, str]]
+    """Defect code → (Chinese name, English name)."""
+    stalled_days: int
+    stalled_days_by_status: Mapping[str, int]
+    reminder_hours: int
+    """The calendar feeds' reminder, hours before a due."""
+    chart_font: str | None
+    """The charts' font file, an absolute path (None: the default fonts)."""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
 @dataclass(slots=True)
 class SiteData:
-    config: RepoConfig
+    settings: PageSettings
     lang: str
     as_of: datetime
     built_at: datetime
@@ -137,7 +160,7 @@ class SiteData:
 
     @property
     def tz(self) -> ZoneInfo:
-        return self.config.tz
+        return self.settings.tz
 
 
 def _dt(value: object, tz: ZoneInfo) -> datetime | None:
@@ -225,7 +248,7 @@ def build_row(record: Record, computed: Any, as_of: datetime, lang: str, tz: Zon
 
 
 def build_site_data(
-    config: RepoConfig,
+    settings: PageSettings,
     records: Iterable[Record],
     computed: Mapping[str, Any],
     *,
@@ -239,7 +262,7 @@ def build_site_data(
     missing_year: int | None = None,
     moves: Mapping[str, list[StatusMove]] | None = None,
 ) -> SiteData:
-    tz = config.tz
+    tz = settings.tz
     as_of = as_of.astimezone(tz)
     rows = [build_row(r, computed.get(r.id), as_of, lang, tz) for r in records]
     # A site "as of" an instant shows what was known then: later complaints are left out.
@@ -257,7 +280,7 @@ def build_site_data(
             reopened[parent].append(row.id)
         penalties.extend(getattr(computed.get(row.id), "penalties", ()) or ())
     return SiteData(
-        config=config,
+        settings=settings,
         lang=lang,
         as_of=as_of,
         built_at=built_at.astimezone(tz),

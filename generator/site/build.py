@@ -38,7 +38,7 @@ from generator.render.env import Fmt
 from generator.render.escape import site_name
 from generator.render.history import head_commit, head_commit_time, record_histories, status_moves
 from generator.render.reporters import render_text
-from generator.render.sitedata import SiteData, build_site_data
+from generator.render.sitedata import PageSettings, SiteData, build_site_data
 from generator.report import site as report_site
 from generator.report.pdf import ReportError
 from generator.site import homepage, reproducible, steps
@@ -79,6 +79,25 @@ def build_time(tz: ZoneInfo, root: Path | None = None) -> datetime:
     return datetime.now(tz)
 
 
+def page_settings(config: RepoConfig) -> PageSettings:
+    """What the pages read of ``kesu.yaml`` (render gets this, never the whole config); the
+    chart font's path is made absolute against the repository root here."""
+    font = config.chart_font
+    if font and not Path(font).is_absolute():
+        font = str(config.root / font)
+    return PageSettings(
+        timezone=config.timezone,
+        site_title=config.site_title,
+        site_url=config.site_url,
+        mask_contacts=config.mask_contacts,
+        defect_codes=config.defect_codes,
+        stalled_days=config.stalled_days,
+        stalled_days_by_status=config.stalled_days_by_status,
+        reminder_hours=config.reminder_hours,
+        chart_font=font or None,
+    )
+
+
 def compute_site(
     config: RepoConfig,
     as_of: datetime,
@@ -111,7 +130,7 @@ def compute_site(
     calendar = analysis.calendar
     missing = missing_year(calendar.official, as_of.astimezone(config.tz)) if calendar else None
     return build_site_data(
-        config,
+        page_settings(config),
         records,
         computed,
         policy=policy,

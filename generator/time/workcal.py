@@ -54,19 +54,8 @@ MAX_DAYS = 3660
 _MAX_SCAN_DAYS = MAX_DAYS * 4  # a working-day search that finds nothing in 40 years gives up
 _DAY = timedelta(days=1)
 _EPS = timedelta(microseconds=1)
-_UNIT_NAMES = {
-    "hours": ("个小时", "hours"),
-    "working_hours": ("个工作小时", "working hours"),
-    "natural_days": ("个自然日", "natural days"),
-    "working_days": ("个工作日", "working days"),
-}
-_KIND_NAMES = (
-    ("weekend", "跳过周末", "weekend days skipped"),
-    ("holiday", "跳过法定假日", "public holidays skipped"),
-    ("shutdown", "跳过公司停工日", "company shutdown days skipped"),
-    ("makeup", "计入调休上班日", "make-up working days counted"),
-)
-_KIND_NAMES_BY_KIND = {kind: (zh, en) for kind, zh, en in _KIND_NAMES}
+PASSED_KINDS = ("weekend", "holiday", "shutdown", "makeup")
+"""The kinds of day a count skips (or, ``makeup``, counts), in the order ``Due.passed`` has."""
 _SPEC = re.compile(r"(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?")
 
 
@@ -246,7 +235,8 @@ class WorkingHours:
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """A due, and the facts its explanation states; a value (two calendars that count the
+    """A due, and the facts its explanation states (``generator.render.explain.due_text``
+    says them); a value (two calendars that count the
     same days give equal dues)."""
 
     at: datetime
@@ -270,14 +260,6 @@ class Due:
     def zone(self) -> str | None:
         """The calendar's zone key."""
         return getattr(self.start.tzinfo, "key", None)
-
-    @property
-    def explanation(self) -> str:
-        return _explain(self, en=False)
-
-    @property
-    def explanation_en(self) -> str:
-        return _explain(self, en=True)
 
 
 _Counted = tuple[
@@ -377,7 +359,7 @@ class WorkCalendar:
     ) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, str], ...]]:
         """The days of ``counted`` by kind, and the public holidays among them (``Due``)."""
         kinds = [self.day_kind(d) for d in counted]
-        passed = tuple((kind, n) for kind, *_ in _KIND_NAMES if (n := kinds.count(kind)))
+        passed = tuple((kind, n) for kind in PASSED_KINDS if (n := kinds.count(kind)))
         names = sorted(
             {
                 self.official.holidays[d]
@@ -460,35 +442,3 @@ class WorkCalendar:
                         return (lo + left).astimezone(self.tz)
                     left -= hi - lo
         raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _explain(due: Due, en: bool) -> str:
-    """The explanation of a due, in English or Chinese."""
-    amount, unit, at, years = due.amount, due.unit, due.at, due.unpublished_years
-    t0, t1 = f"{due.start:%Y-%m-%d %H:%M}", f"{at:%Y-%m-%d %H:%M}"
-    unit_zh, unit_en = _UNIT_NAMES[unit]
-    text = (
-        f"{amount:g} {unit_en} from {t0} ({due.zone}): due {t1}"
-        if en
-        else f"自 {t0}（{due.zone}）起 {amount:g} {unit_zh}，截止 {t1}"
-    )
-    if unit == "working_days" and amount:
-        text += " (end of day; the start day does not count)" if en else "（当日结束，起算日不计）"
-    parts = []
-    for kind, n in due.passed:
-        zh_k, en_k = _KIND_NAMES_BY_KIND[kind]
-        part = f"{en_k}: {n}" if en else f"{zh_k} {n} 天"
-        if kind == "holiday":
-            holidays = [h[1] if en else h[0] for h in due.holidays]
-            part += f" ({', '.join(holidays)})" if en else f"（{'、'.join(holidays)}）"
-        parts.append(part)
-    if parts:
-        text += "; " + ", ".join(parts) if en else "；" + "，".join(parts)
-    if years:
-        ys = ", ".join(map(str, years))
-        text += (
-            f". The official calendar for {ys} is not published yet: weekends only, estimate"
-            if en
-            else f"。{ys} 年的官方放假安排尚未发布，该年仅按周末估算"
-        )
-    return text + ("." if en else "。")

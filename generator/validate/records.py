@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import jsonschema_rs
 
 from generator.common.diagnostics import Diagnostic
 from generator.common.model import Record, RecordSet
-from generator.config.settings import RepoConfig, load_schema
+from generator.config.settings import load_schema
 from generator.load import attachments
 from generator.load.cache import Caches, Verdicts, content_key
 from generator.load.discover import LoadedFile, discover, load_files
@@ -26,17 +27,32 @@ RECORD_CHECK = "record"
 """The schema and the record-local checks of ``crosscheck.check_record``, as one verdict."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class ValidateSettings:
+    """What validation reads of ``kesu.yaml``: where the records are, the zone, the id width
+    (``pipeline.validate_settings`` makes it; validation never sees the rest)."""
+
+    root: Path
+    records_dir: str
+    tz: ZoneInfo
+    id_digits: int
+
+    @property
+    def records_path(self) -> Path:
+        return self.root / self.records_dir
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationResult:
     records: RecordSet
     """Every record that loaded, flagged ``valid`` or not."""
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    diagnostics: tuple[Diagnostic, ...] = ()
     files_checked: int = 0
-    reported_files: set[str] = field(default_factory=set)
+    reported_files: frozenset[str] = frozenset()
     """Files whose problems are reported (all, or those the user named)."""
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=dict)
     """Source text of each loaded record by display path, for locating later diagnostics."""
-    digests: dict[str, str] = field(default_factory=dict)
+    digests: Mapping[str, str] = field(default_factory=dict)
     """Content hash of each loaded record by display path, when the cache is on."""
 
     @property
@@ -88,7 +104,7 @@ def _schema_diagnostics(lf: LoadedFile) -> list[Diagnostic]:
 
 
 def validate_files(
-    files: Sequence[LoadedFile], config: RepoConfig, verdicts: Verdicts | None = None
+    files: Sequence[LoadedFile], config: ValidateSettings, verdicts: Verdicts | None = None
 ) -> list[Diagnostic]:
     """Schema and cross-record checks for ``files``, which must be the whole record set.
 
@@ -126,7 +142,7 @@ def validate_files(
 
 
 def validate_repository(
-    config: RepoConfig, paths: Sequence[Path] = (), caches: Caches | None = None
+    config: ValidateSettings, paths: Sequence[Path] = (), caches: Caches | None = None
 ) -> ValidationResult:
     """Load and check every record; report on ``paths`` only when given.
 
@@ -157,9 +173,9 @@ def validate_repository(
             )
     return ValidationResult(
         records=records,
-        diagnostics=diags,
+        diagnostics=tuple(diags),
         files_checked=len([lf for lf in loaded if lf.display in reported]),
-        reported_files=reported,
+        reported_files=frozenset(reported),
         texts={lf.display: lf.text for lf in loaded if lf.text is not None},
         digests={lf.display: lf.digest for lf in loaded if lf.digest is not None},
     )

@@ -174,7 +174,7 @@ def stage_checks(
     Depends only on the record's content, the policy and the grade (conditions are read
     without recurrence counting), which is what lets ``cache.Verdicts`` remember a pass.
     """
-    from generator.compute.completeness import check_stage
+    from generator.validate.gaps import check_stage
 
     out: list[Diagnostic] = []
     if isinstance(record.get("imported"), dict):
