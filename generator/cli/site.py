@@ -42,6 +42,15 @@ def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "output folder (falls back to a full build when it cannot; previews and "
         "local work: the published site is built in full)",
     )
+    p.add_argument(
+        "--reports-from",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a trusted earlier build's site folder (e.g. the site main published): customer "
+        "reports whose content is unchanged are taken from its reports/ instead of being laid "
+        "out again (docs/customer-report.md); never a folder a pull request can write",
+    )
     _add_engine(p)
     add_as_of(p)
 
@@ -71,6 +80,7 @@ def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         out=sys.stderr,
         incremental=args.incremental,
         engine=args.engine,
+        reports_from=args.reports_from,
     )
     if code == 0:
         target = output_folder(config.root, args.out, config.records_dir)
