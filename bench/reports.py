@@ -12,7 +12,9 @@ For N synthetic records (``bench.synth``, one Git commit) it runs, each in a fre
    ``Pending(...).files()`` (every PDF laid out by the worker processes), then ``write``;
 2. **one change**: one record with a report gets a new description in a second commit, and the
    step runs again with ``--reports-from`` the cold run's output (the trusted earlier build:
-   what CI's main workflow passes): only that record's PDF is laid out;
+   what CI's main workflow passes): only that record's PDF is laid out (with ``--sample``, the
+   PDFs outside the sample are not in the earlier output and are left out here too: the plan
+   still covers every record);
 3. **the floor**, same run: one trivial WeasyPrint document per PDF of step 1 (a line of
    Chinese in Noto Sans CJK SC, A4, the font embedded), laid out by as many worker processes.
    It is what any per-record PDF costs with this library here (start-up, Pango, the font
@@ -46,6 +48,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 root, out, sample, prev = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+only = set(json.loads(sys.argv[5])) if len(sys.argv) > 5 else None
 
 def cpu():
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -66,8 +69,9 @@ if prev:
     extra.append(previous.load(Path(prev)))
 plan = rs.plan(config, site.rows, site.history, site.policy.roles, *extra)
 todo = [j for j in plan.jobs if j.data is None]
-if sample and len(todo) > sample:
-    keep = {j.name for j in todo[:sample]}
+reports = sum(1 for j in plan.jobs if j.name.endswith(".pdf"))
+keep = {j.name for j in todo[:sample]} if sample and len(todo) > sample else only
+if keep is not None:
     plan = replace(plan, jobs=tuple(j for j in plan.jobs if j.data is not None or j.name in keep))
 w2, c2 = time.monotonic(), cpu()
 files = rs.Pending(root, plan).files()
@@ -75,10 +79,11 @@ w3, c3 = time.monotonic(), cpu()
 rs.write(out, files)
 w4, c4 = time.monotonic(), cpu()
 print(json.dumps({
-    "records": len(site.rows), "reports": sum(1 for j in plan.jobs if j.name.endswith(".pdf")),
+    "records": len(site.rows), "reports": reports,
     "pdfs_to_lay_out": len(todo), "pdfs_laid_out": len([j for j in plan.jobs if j.data is None]),
     "compute": [w1 - w0, c1 - c0], "plan": [w2 - w1, c2 - c1], "lay_out": [w3 - w2, c3 - c2],
     "write": [w4 - w3, c4 - c3],
+    "laid_out": sorted(j.name for j in plan.jobs if j.data is None),
 }))
 """
 
@@ -126,9 +131,10 @@ def run_child(code: str, args: list[str], src: Path, cwd: Path) -> dict[str, Any
     return result
 
 
-def change_reported(repo: Path) -> str:
-    """A closed record (it has a report) gets a new description, in a second commit."""
-    for path in sorted((repo / "records").glob("*.yaml")):
+def change_reported(repo: Path, among: list[str]) -> str:
+    """A closed record whose PDF was laid out gets a new description, in a second commit."""
+    for name in among:
+        path = repo / "records" / name.replace(".pdf", ".yaml")
         text = path.read_text(encoding="utf-8")
         if "\nstatus: closed" in text and "\ndescription:" in text:
             lines = text.splitlines(keepends=True)
@@ -202,10 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         floor = run_child(FLOOR, [str(count), str(workers)], src, repo)
         again = None
         has_previous = (src / "generator" / "report" / "previous.py").is_file()
-        if not args.no_change and has_previous and not args.sample:
-            change_reported(repo)
+        if not args.no_change and has_previous:
+            change_reported(repo, cold["laid_out"])
+            sampled = json.dumps(cold["laid_out"])
             again = run_child(
-                DRIVER, [str(repo), str(Path(tmp) / "site2"), "0", str(site)], src, repo
+                DRIVER, [str(repo), str(Path(tmp) / "site2"), "0", str(site), sampled], src, repo
             )
     text = table(args.n, cold, floor, again, args.sample, workers)
     m = machine()
