@@ -125,3 +125,21 @@ def test_the_engine_runs_without_the_repository_on_its_path(tmp_path: Path) -> N
     code = run_mkdocs(config, "en", ["build", "--help"], buf)
     assert code == 0, buf.getvalue()
     assert "planted" not in buf.getvalue()
+
+
+def test_previous_site_without_a_run_of_main_leaves_the_folder_empty(tmp_path: Path) -> None:
+    """Outside GitHub (no repository, no token) there is no earlier site: the folder is made
+    empty, the script says every report is laid out, and it does not fail the job."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_REPOSITORY", "GH_TOKEN")}
+    target = tmp_path / "previous-site"
+    proc = subprocess.run(
+        ["bash", str(CI / "previous-site"), str(target)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "every customer report is laid out" in proc.stdout
+    assert target.is_dir() and not any(target.iterdir())

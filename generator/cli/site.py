@@ -61,6 +61,19 @@ def _setup_build(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
             "local work: the published site is built in full)",
         ),
     )
+    p.add_argument(
+        "--reports-from",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=Help(
+            "可信的早先构建的网站文件夹（例如 main 发布的网站）：内容未变的客户报告直接取自其"
+            " reports/，不再重新排版（docs/customer-report.md）；切勿使用拉取请求能写入的文件夹",
+            "a trusted earlier build's site folder (e.g. the site main published): customer "
+            "reports whose content is unchanged are taken from its reports/ instead of being "
+            "laid out again (docs/customer-report.md); never a folder a pull request can write",
+        ),
+    )
     _add_engine(p)
     add_as_of(p)
 
@@ -93,6 +106,7 @@ def cmd_build(args: argparse.Namespace, config: RepoConfig, lang: str) -> int:
         out=sys.stderr,
         incremental=args.incremental,
         engine=args.engine,
+        reports_from=args.reports_from,
     )
     if code == 0:
         target = output_folder(config.root, args.out, config.records_dir)

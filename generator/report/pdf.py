@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -180,12 +181,43 @@ def check_font() -> None:
         )
 
 
-def write_pdf(html: str, lang: str, images: Mapping[str, Image]) -> bytes:
-    """The PDF of ``html``; deterministic for the same input (no clock, no random id)."""
-    check_font()
-    import logging
+class Typesetter:
+    """What WeasyPrint lets one process keep from one report to the next: the Fontconfig /
+    Pango font map (``FontConfiguration``, with its caches of line struts and font features)
+    and the stylesheet, parsed once per language. ``kesu build`` lays out all the reports a
+    worker gets with one of these; the bytes are the same as with a fresh one (a test
+    compares), so a report laid out in a batch equals ``kesu report``'s."""
 
-    from weasyprint import CSS, HTML
+    def __init__(self) -> None:
+        import logging
+
+        from weasyprint.text.fonts import FontConfiguration
+
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        self.fonts = FontConfiguration()
+        self._css: dict[str, Any] = {}
+
+    def css(self, lang: str) -> Any:
+        if lang not in self._css:
+            from weasyprint import CSS
+
+            self._css[lang] = CSS(
+                string=stylesheet(lang), url_fetcher=_fetcher({}), font_config=self.fonts
+            )
+        return self._css[lang]
+
+    def write(self, html: str, lang: str, images: Mapping[str, Image]) -> bytes:
+        from weasyprint import HTML
+
+        doc = HTML(string=html, base_url="kesu-report:/", url_fetcher=_fetcher(images))
+        pdf: bytes = doc.write_pdf(
+            stylesheets=[self.css(lang)], font_config=self.fonts, uncompressed_pdf=False
+        )
+        return pdf
+
+
+def _fetcher(images: Mapping[str, Image]) -> Any:
+    """Serves the photos of one report, refuses every other URL."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     served = {img.url: img for img in images.values()}
@@ -197,9 +229,23 @@ def write_pdf(html: str, lang: str, images: Mapping[str, Image]) -> bytes:
                 raise ValueError(f"kesu report: refused to fetch {url[:80]!r}")
             return URLFetcherResponse(url, image.data, {"Content-Type": image.mime})
 
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    fetcher = Fetcher()
-    doc = HTML(string=html, base_url="kesu-report:/", url_fetcher=fetcher)
-    css = CSS(string=stylesheet(lang), url_fetcher=fetcher)
-    pdf: bytes = doc.write_pdf(stylesheets=[css], uncompressed_pdf=False)
-    return pdf
+    return Fetcher()
+
+
+_TYPESETTERS: dict[int, Typesetter] = {}
+
+
+def typesetter() -> Typesetter:
+    """This process's typesetter (a forked worker makes its own: Fontconfig state is not
+    shared across a fork)."""
+    pid = os.getpid()
+    if pid not in _TYPESETTERS:
+        _TYPESETTERS.clear()
+        _TYPESETTERS[pid] = Typesetter()
+    return _TYPESETTERS[pid]
+
+
+def write_pdf(html: str, lang: str, images: Mapping[str, Image]) -> bytes:
+    """The PDF of ``html``; deterministic for the same input (no clock, no random id)."""
+    check_font()
+    return typesetter().write(html, lang, images)

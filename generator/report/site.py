@@ -1,12 +1,16 @@
 """The reports ``kesu build`` publishes: a PDF and an Excel file for every record in progress
 or closed, at ``reports/<id>.pdf`` / ``.xlsx`` of the built site, linked from its 8D page.
 
-Laying out a PDF is the slow part (about a second a report here), so:
+Laying out a PDF is the slow part (about a second of CPU a report here), so:
 
-- ``plan`` (in the process that renders the pages) builds each report's HTML and looks its
-  PDF up in the store (``store``): only reports whose HTML changed are laid out again;
-- ``finish`` lays the rest out in worker processes while the site engine builds the pages
-  (``build.run_build`` starts it first), then writes every file into the staged site.
+- ``plan`` (in the process that renders the pages) builds each report's HTML and its content
+  key, and takes the finished file from the local store (``store``) or from a trusted earlier
+  build's site (``previous``, ``kesu build --reports-from``): only reports whose content
+  changed are laid out again;
+- ``Pending`` lays the rest out in worker processes while the site engine builds the pages
+  (``build.run_build`` starts it first), each worker with one typesetter for all its reports
+  (``pdf.write_pdf``); ``write`` puts every file into the staged site with
+  ``reports/index.json``, the keys a later build needs to take them again.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ from typing import Any
 
 from generator.config.settings import RepoConfig
 from generator.report import make
+from generator.report.previous import INDEX, Previous, index_of
 from generator.report.store import ReportStore, key_of
 
 FOLDER = "reports"
 ENV_SWITCH = "KESU_REPORTS"
 """``KESU_REPORTS=0`` builds the site without the reports (``report.build: false`` in kesu.yaml
 does the same for a repository)."""
+ENV_WORKERS = "KESU_REPORT_WORKERS"
+"""How many processes lay out PDFs (default: the cores, at most 4; ``bench.reports`` compares)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +56,16 @@ class Plan:
     """Record id → profile id, for the 8D pages' links."""
     notes: tuple[tuple[str, str], ...] = ()
     """What the build says about reports it could not write (Chinese, English)."""
+    taken: tuple[str, ...] = ()
+    """The files taken from the trusted earlier build (``--reports-from``)."""
 
     def without_pdf(self) -> Plan:
         """The plan without the PDFs still to lay out (no CJK font here); links kept."""
-        return Plan(tuple(j for j in self.jobs if j.data is not None), self.links, self.notes)
+        jobs = tuple(j for j in self.jobs if j.data is not None)
+        return Plan(jobs, self.links, self.notes, self.taken)
+
+    def to_lay_out(self) -> list[str]:
+        return [j.name for j in self.jobs if j.data is None]
 
 
 def enabled(config: RepoConfig) -> bool:
@@ -64,17 +77,21 @@ def plan(
     rows: Iterable[Any],
     history: Mapping[str, list[Any]],
     policy_roles: Mapping[str, Any] | None,
+    previous: Previous | None = None,
 ) -> Plan:
-    """Every report to publish for ``rows`` (``render.sitedata.Row``), ready or to lay out."""
+    """Every report to publish for ``rows`` (``render.sitedata.Row``), ready or to lay out;
+    a file whose key the trusted earlier build ``previous`` has is taken from there."""
     if not enabled(config):
         return Plan()
     from generator.report import pdf, xlsx
 
-    store = ReportStore(config.root)
+    store = Found(ReportStore(config.root), previous)
     profiles = make.Profiles(config.root)
     jobs: list[Job] = []
     links: dict[str, str] = {}
     notes: list[tuple[str, str]] = []
+    if previous is not None and previous.note is not None:
+        notes.append(previous.note)
     refused: set[str] = set()
     for row in rows:
         if row.status not in make.BUILD_STATUSES:
@@ -103,15 +120,37 @@ def plan(
         parts = [html.encode(), pdf.stylesheet(choice.lang).encode()]
         parts += [img.data for img in images.values()]
         key = key_of("pdf", parts)
-        found = store.get(key)
+        name = f"{row.id}.pdf"
+        found = store.get(name, key)
         jobs.append(
-            Job(f"{row.id}.pdf", key, found)
+            Job(name, key, found)
             if found is not None
-            else Job(f"{row.id}.pdf", key, None, html, choice.lang, images)
+            else Job(name, key, None, html, choice.lang, images)
         )
         jobs.append(_xlsx_job(config, row.id, data, choice, report, revision, store, notes, xlsx))
         links[row.id] = profile.id
-    return Plan(tuple(jobs), links, tuple(notes))
+    return Plan(tuple(jobs), links, tuple(notes), tuple(store.taken))
+
+
+class Found:
+    """Where a finished file is looked up: the local store, then the trusted earlier build
+    (a file taken from there goes into the store too, for the next local build)."""
+
+    def __init__(self, store: ReportStore, previous: Previous | None) -> None:
+        self.store, self.previous = store, previous
+        self.taken: list[str] = []
+
+    def get(self, name: str, key: str) -> bytes | None:
+        found = self.store.get(key)
+        if found is None and self.previous is not None:
+            found = self.previous.get(name, key)
+            if found is not None:
+                self.taken.append(name)
+                self.store.put(key, found)
+        return found
+
+    def put(self, key: str, data: bytes) -> None:
+        self.store.put(key, data)
 
 
 def _xlsx_job(
@@ -121,7 +160,7 @@ def _xlsx_job(
     choice: make.Choice,
     report: Any,
     revision: tuple[str, str],
-    store: ReportStore,
+    store: Found,
     notes: list[tuple[str, str]],
     xlsx: Any,
 ) -> Job:
@@ -149,13 +188,13 @@ def _xlsx_job(
         ]
         parts.append("|".join(revision).encode())
         key = key_of("xlsx", parts)
-        found = store.get(key)
+        found = store.get(name, key)
         if found is None:
             found = xlsx.fill_template(mapping, data, choice.lang, revision)
             store.put(key, found)
         return Job(name, key, found)
     key = key_of("xlsx", [repr(report).encode()])
-    found = store.get(key)
+    found = store.get(name, key)
     if found is None:
         found = xlsx.plain_form(report)
         store.put(key, found)
@@ -177,6 +216,8 @@ class Pending:
         todo = [j for j in reports.jobs if j.data is None]
         self.pool: ProcessPoolExecutor | None = None
         self.futures: dict[str, Future[bytes]] = {}
+        self.laid_out = [j.name for j in todo]
+        """The PDFs this build lays out (in neither the store nor the earlier build)."""
         if todo:
             from generator.report.pdf import check_font
 
@@ -185,13 +226,14 @@ class Pending:
 
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            workers = max(1, min(len(todo), os.cpu_count() or 1, 4))
+            workers = max(1, min(len(todo), _workers()))
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             for job in todo:
                 self.futures[job.key] = self.pool.submit(_lay_out, job.html, job.lang, job.images)
 
-    def files(self) -> list[tuple[str, bytes]]:
-        """Every report file, waiting for the ones still being laid out (stored when done)."""
+    def files(self) -> list[tuple[str, str, bytes]]:
+        """Every report file (name, key, bytes), waiting for the ones still being laid out
+        (stored when done)."""
         store = ReportStore(self.root) if self.futures else None
         out = []
         try:
@@ -201,7 +243,7 @@ class Pending:
                     data = self.futures[job.key].result()
                     if store is not None:
                         store.put(job.key, data)
-                out.append((job.name, data))
+                out.append((job.name, job.key, data))
         finally:
             if self.pool is not None:
                 self.pool.shutdown(cancel_futures=True)
@@ -212,8 +254,16 @@ class Pending:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def write(folder: Path, files: Iterable[tuple[str, bytes]]) -> int:
-    """The report files into ``folder/reports/`` (a staged site); stale ones removed."""
+def _workers() -> int:
+    given = os.environ.get(ENV_WORKERS, "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return min(os.cpu_count() or 1, 4)
+
+
+def write(folder: Path, files: Iterable[tuple[str, str, bytes]]) -> int:
+    """The report files into ``folder/reports/`` (a staged site) with their index (the keys a
+    later ``--reports-from`` needs); stale ones removed. Returns the number of reports."""
     from generator.common.faults import write_atomic
 
     target = folder / FOLDER
@@ -224,7 +274,7 @@ def write(folder: Path, files: Iterable[tuple[str, bytes]]) -> int:
         return 0
     target.mkdir(parents=True, exist_ok=True)
     wanted = set()
-    for name, data in files:
+    for name, data in [*((n, d) for n, _, d in files), (INDEX, index_of(files))]:
         wanted.add(name)
         path = target / name
         if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
@@ -233,4 +283,4 @@ def write(folder: Path, files: Iterable[tuple[str, bytes]]) -> int:
     for old in target.iterdir():
         if old.name not in wanted and old.is_file():
             old.unlink()
-    return len(wanted)
+    return len(files)

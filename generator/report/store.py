@@ -47,7 +47,27 @@ def salt() -> str:
         except OSError:
             h.update(str(font).encode())
     h.update(sys.version.encode())
+    h.update(native_versions().encode())
     return h.hexdigest()
+
+
+def native_versions() -> str:
+    """The versions of Pango and HarfBuzz (they shape and subset the text: a new one may
+    place a glyph differently), read without importing WeasyPrint."""
+    import ctypes
+
+    found = []
+    for lib, call in (
+        ("libpango-1.0.so.0", "pango_version_string"),
+        ("libharfbuzz.so.0", "hb_version_string"),
+    ):
+        try:
+            fn = getattr(ctypes.CDLL(lib), call)
+            fn.restype = ctypes.c_char_p
+            found.append(f"{lib}={fn().decode()}")
+        except (OSError, AttributeError, UnicodeDecodeError):
+            found.append(f"{lib}=?")
+    return " ".join(found)
 
 
 def font_files() -> list[Path]:

@@ -220,16 +220,27 @@ class Generated:
     reports: report_site.Plan = field(default_factory=report_site.Plan)
 
 
-def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool) -> Generated:
+def generate_pages(
+    config: RepoConfig,
+    as_of: datetime,
+    lang: str,
+    strict: bool,
+    reports_from: Path | None = None,
+) -> Generated:
     """Load, validate, compute and write the Markdown pages, in this process (the caches
-    are saved here, once the records are computed: a forked child runs no exit handlers)."""
+    are saved here, once the records are computed: a forked child runs no exit handlers).
+    ``reports_from``: a trusted earlier build whose unchanged reports are taken again."""
     report = io.StringIO()
     caches = Caches.open(config.root)
     site = compute_site(config, as_of, lang, strict=strict, out=report, caches=caches)
     caches.save()
     if site is None:
         return Generated(False, report.getvalue())
-    reports = report_site.plan(config, site.rows, site.history, getattr(site.policy, "roles", None))
+    from generator.report import previous
+
+    earlier = previous.load(reports_from) if reports_from is not None else None
+    roles = getattr(site.policy, "roles", None)
+    reports = report_site.plan(config, site.rows, site.history, roles, earlier)
     site.reports = reports.links
     with writing(build_paths(config).generated, GENERATED_HINT):  # a read-only checkout, full disk
         written = generate(config, site)
@@ -238,6 +249,20 @@ def generate_pages(config: RepoConfig, as_of: datetime, lang: str, strict: bool)
     if note := chart_font_note(config):
         report.write(note[lang == "en"] + "\n")
     return Generated(True, report.getvalue(), build_stamp(site), written, reports)
+
+
+def reports_line(written: int, laid_out: int, reports: report_site.Plan, lang: str) -> str:
+    """What ``--reports-from`` saved: how many reports were laid out, how many taken again."""
+    taken = len(reports.taken)
+    if lang == "en":
+        return (
+            f"kesu build: customer reports: {written} files (PDF and Excel), {laid_out} PDFs "
+            f"laid out, {taken} files taken from the earlier build\n"
+        )
+    return (
+        f"kesu build: 客户报告文件 {written} 个（PDF 与 Excel），排版 PDF {laid_out} 份，"
+        f"沿用上次构建的文件 {taken} 个\n"
+    )
 
 
 def chart_font_note(config: RepoConfig) -> tuple[str, str] | None:
@@ -265,7 +290,13 @@ def chart_font_note(config: RepoConfig) -> tuple[str, str] | None:
 
 
 def generate_isolated(
-    config: RepoConfig, as_of: datetime, lang: str, *, strict: bool, out: TextIO
+    config: RepoConfig,
+    as_of: datetime,
+    lang: str,
+    *,
+    strict: bool,
+    out: TextIO,
+    reports_from: Path | None = None,
 ) -> Generated:
     """``generate_pages`` in a child process, so its memory is freed before MkDocs starts.
 
@@ -276,12 +307,13 @@ def generate_isolated(
         os.environ.get("KESU_BUILD_IN_PROCESS") == "1"
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        result = generate_pages(config, as_of, lang, strict)
+        result = generate_pages(config, as_of, lang, strict, reports_from)
     else:
         ctx = multiprocessing.get_context("fork")
         try:
             with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-                result = pool.submit(generate_pages, config, as_of, lang, strict).result()
+                job = pool.submit(generate_pages, config, as_of, lang, strict, reports_from)
+                result = job.result()
         except BrokenProcessPool:
             out.write(
                 "kesu build: 生成页面的子进程意外退出（内存不足？）/ "
@@ -339,6 +371,7 @@ def run_build(
     incremental: bool = False,
     engine: str | None = None,
     hooks: bool = True,
+    reports_from: Path | None = None,
 ) -> int:
     """The whole build; 0 on success, 1 when records or the site engine fail.
 
@@ -351,7 +384,9 @@ def run_build(
     change the speed). With ``incremental``, MkDocs re-renders only the pages whose Markdown
     changed when the output folder holds a finished build it can continue from
     (``generator.site.incremental``); otherwise, with Zensical, and always without it, everything
-    is built.
+    is built. ``reports_from`` is a trusted earlier build's site folder: a customer report
+    whose content key it holds is taken from there instead of being laid out again
+    (``generator.report.previous``).
     """
     from generator.site import incremental as inc
 
@@ -380,7 +415,9 @@ def run_build(
     # before the pages are generated.
     with staged(target, copy_previous=dirty) as stage:
         try:
-            generated = generate_isolated(config, as_of, lang, strict=strict, out=out)
+            generated = generate_isolated(
+                config, as_of, lang, strict=strict, out=out, reports_from=reports_from
+            )
         except homepage.HomePageError as exc:
             out.write(f"kesu build: {exc}\n")
             return 2
@@ -414,7 +451,9 @@ def run_build(
             out.write(f"kesu build: {problem}\n")
             return 1
         with writing(stage.folder):
-            report_site.write(stage.folder, pending.files())
+            written = report_site.write(stage.folder, pending.files())
+        if reports_from is not None:
+            out.write(reports_line(written, len(pending.laid_out), generated.reports, lang))
         inc.mark_finished(stage.folder, fingerprint)
         stage.publish()
     return 0
