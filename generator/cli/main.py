@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.cli.argerrors import ArgumentsError, KesuArgumentParser, explain
 from generator.cli.options import EXIT_USAGE, Command, Help, UsageError
 from generator.cli.table import COMMANDS
 from generator.config.settings import RepoConfig, load_config
@@ -129,19 +130,23 @@ def localize(parser: argparse.ArgumentParser, lang: str) -> None:
 
 
 def _language_first(argv: Sequence[str] | None) -> str:
-    """The language before the options are parsed (for ``--help``): --lang, -C's kesu.yaml,
-    KESU_LANG and the locale, as ``resolve_lang``."""
-    pre = argparse.ArgumentParser(add_help=False)
+    """The language before the options are parsed (for ``--help`` and argparse's errors):
+    --lang, -C's kesu.yaml, KESU_LANG and the locale, as ``resolve_lang``. A bad ``--lang`` or
+    ``-C`` here counts as not given: the full parse reports it."""
+    pre = KesuArgumentParser(add_help=False)
     pre.add_argument("-C", "--repo", type=Path, default=None)
-    pre.add_argument("--lang", choices=["zh", "en"])
-    known, _ = pre.parse_known_args(argv)
+    pre.add_argument("--lang")
+    try:
+        known, _ = pre.parse_known_args(argv)
+    except ArgumentsError:
+        known = argparse.Namespace(repo=None, lang=None)
     root = (known.repo or Path.cwd()).resolve()
     config, _diags = load_config(root)
     return resolve_lang(known.lang, config, _config_sets_language(root))
 
 
 def build_parser(table: Mapping[str, Command] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = KesuArgumentParser(
         prog="kesu",
         description=Help(
             "Kesu 客诉：以 Git 中的 YAML 记录管理客户投诉与 8D。",
@@ -193,7 +198,11 @@ def main(argv: Sequence[str] | None = None, table: Mapping[str, Command] | None 
     given = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in given):
         localize(parser, _language_first(given))
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(given)
+    except ArgumentsError as exc:  # argparse's own errors, in the user's language
+        sys.stderr.write(explain(exc, _language_first(given), _ZhFormatter))
+        return EXIT_USAGE
     root = (args.repo or Path.cwd()).resolve()
     config, diags = load_config(root)
     raw_sets_lang = _config_sets_language(root)
