@@ -15,7 +15,7 @@ import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from generator import __version__
 from generator.cli.argerrors import ArgumentsError, KesuArgumentParser, explain
@@ -180,7 +180,12 @@ def build_parser(table: Mapping[str, Command] | None = None) -> argparse.Argumen
             "keeping kesu.yaml's overrides",
         ),
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # the sub-command parsers are KesuArgumentParsers (their errors in the user's language);
+    # each command's setup only needs an ArgumentParser
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
+    )
     for entry in (table or COMMANDS).values():
         entry.setup(sub)
     return parser
