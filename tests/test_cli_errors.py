@@ -23,8 +23,8 @@ CASES = [
     ),
     pytest.param(
         ["validate", "--foo"],
-        "kesu: 错误：无法识别的参数：--foo",
-        "kesu: error: unrecognized arguments: --foo",
+        "kesu validate: 错误：无法识别的参数：--foo",
+        "kesu validate: error: unrecognized arguments: --foo",
         id="unknown-option",
     ),
     pytest.param(
@@ -40,6 +40,12 @@ CASES = [
         "kesu verify-approvals: 错误：参数 --pr：'x' 不是有效的整数",
         "kesu verify-approvals: error: argument --pr: invalid int value: 'x'",
         id="bad-number",
+    ),
+    pytest.param(
+        ["calendar", "add", "n.txt", "--bar"],
+        "kesu calendar add: 错误：无法识别的参数：--bar",
+        "kesu calendar add: error: unrecognized arguments: --bar",
+        id="unknown-option-of-a-nested-command",
     ),
     pytest.param(
         ["frob"],

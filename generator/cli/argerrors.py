@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Sequence
 from typing import NoReturn
 
 _TYPE_NAMES = {"int": "整数", "float": "数字"}
@@ -90,6 +91,28 @@ class KesuArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise ArgumentsError(self, message)
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, but an unknown option is reported by the sub-command it
+    was given to (``kesu validate: … --foo`` with ``kesu validate``'s usage), not by ``kesu``."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        raise ArgumentsError(
+            _innermost(parser, args), f"unrecognized arguments: {' '.join(extras)}"
+        )
+    return args
+
+
+def _innermost(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            sub = action.choices.get(getattr(args, action.dest, None) or "")
+            if sub is not None:
+                return _innermost(sub, args)
+    return parser
 
 
 def explain(

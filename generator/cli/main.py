@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from generator import __version__
-from generator.cli.argerrors import ArgumentsError, KesuArgumentParser, explain
+from generator.cli.argerrors import ArgumentsError, KesuArgumentParser, explain, parse
 from generator.cli.options import EXIT_USAGE, Command, Help, UsageError
 from generator.cli.table import COMMANDS
 from generator.config.settings import RepoConfig, load_config
@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None, table: Mapping[str, Command] | None 
     if any(a in ("-h", "--help") for a in given):
         localize(parser, _language_first(given))
     try:
-        args = parser.parse_args(given)
+        args = parse(parser, given)
     except ArgumentsError as exc:  # argparse's own errors, in the user's language
         sys.stderr.write(explain(exc, _language_first(given), _ZhFormatter))
         return EXIT_USAGE
